@@ -1,0 +1,187 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './kernels';
+import { UsageError } from './errors';
+
+/** The tfjs backends this lab knows, best first. */
+export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendReport {
+  backend: BackendName;
+  /** What runs the kernels, in words (e.g. "NVIDIA H100 (Vulkan)", "XNNPACK, SIMD, 1 thread"). */
+  device: string;
+  /** Why each better backend was passed over; empty when the choice was explicit. */
+  skipped: string[];
+}
+
+export interface SelectOptions {
+  /** 'auto' (default) or a backend name; overrides DEBLUR_BACKEND when given. */
+  backend?: BackendName | 'auto';
+  /** Where the one-line report goes; default stderr, so that --json output stays clean. */
+  log?: (line: string) => void;
+}
+
+/** Parses a user-given backend name (option or DEBLUR_BACKEND) with a clear error. */
+export function parseBackendName(value: string, source: string): BackendName | 'auto' {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto' || (BACKENDS as readonly string[]).includes(v)) return v as BackendName | 'auto';
+  throw new UsageError(`${source}: unknown backend '${value}' (choose auto, ${BACKENDS.join(', ')})`);
+}
+
+/**
+ * Picks and starts the best available backend, or the one asked for (option, then DEBLUR_BACKEND),
+ * and prints which backend and device it got. Automatic choice order: tensorflow (tfjs-node-gpu,
+ * then tfjs-node), webgpu with a hardware adapter, wasm, cpu. A software WebGPU adapter is used
+ * only when webgpu is asked for by name.
+ */
+export async function selectBackend(opts: SelectOptions = {}): Promise<BackendReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const envChoice = process.env['DEBLUR_BACKEND'];
+  const wanted = opts.backend ?? (envChoice ? parseBackendName(envChoice, 'DEBLUR_BACKEND') : 'auto');
+  let report: BackendReport;
+  if (wanted === 'auto') {
+    const skipped: string[] = [];
+    report = await firstThatStarts(skipped);
+  } else {
+    const got = await start(wanted, true);
+    if (typeof got === 'string') throw new UsageError(`backend ${wanted} is not available here: ${got}`);
+    report = { ...got, skipped: [] };
+  }
+  log(`deblur-lab: backend ${report.backend} on ${report.device}`);
+  return report;
+}
+
+async function firstThatStarts(skipped: string[]): Promise<BackendReport> {
+  for (const name of BACKENDS) {
+    const got = await start(name, false);
+    if (typeof got !== 'string') return { ...got, skipped };
+    skipped.push(`${name}: ${got}`);
+  }
+  throw new Error('no tfjs backend could start, not even cpu');
+}
+
+/** Starts one backend; returns its report, or why it cannot run here. */
+async function start(name: BackendName, explicit: boolean): Promise<Omit<BackendReport, 'skipped'> | string> {
+  switch (name) {
+    case 'tensorflow':
+      return startTensorflow();
+    case 'webgpu':
+      return startWebgpu(explicit);
+    case 'wasm':
+      return startWasm();
+    case 'cpu':
+      await tf.setBackend('cpu');
+      return { backend: 'cpu', device: 'plain JavaScript (slow: for tests and small inputs)' };
+  }
+}
+
+async function startTensorflow(): Promise<Omit<BackendReport, 'skipped'> | string> {
+  // Optional dependencies: absent unless the user's machine could install libtensorflow.
+  for (const [pkg, device] of [
+    ['@tensorflow/tfjs-node-gpu', 'libtensorflow (CUDA)'],
+    ['@tensorflow/tfjs-node', 'libtensorflow (CPU)'],
+  ] as const) {
+    try {
+      require(pkg);
+    } catch {
+      continue;
+    }
+    if (await tf.setBackend('tensorflow')) return { backend: 'tensorflow', device };
+  }
+  return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
+}
+
+/** Loads wasm, with the training kernels it lacks registered first. */
+export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | string> {
+  const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to initialise';
+  const threads = wasm.getThreadsCount();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  return { backend: 'wasm', device: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}` };
+}
+
+// ---- WebGPU (Dawn through the `webgpu` npm package) -------------------------------------------
+
+interface AdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+  isFallbackAdapter?: boolean;
+}
+
+let webgpuModuleLoaded = false;
+
+async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skipped'> | string> {
+  if (webgpuModuleLoaded) {
+    return (await tf.setBackend('webgpu')) ? { backend: 'webgpu', device: 'WebGPU (already started)' } : 'the webgpu backend failed to start';
+  }
+  // Dawn prints warnings to stderr when Vulkan is missing; do not probe where it cannot work.
+  const vulkan = findLibrary('libvulkan.so.1');
+  const { create, globals } = require('webgpu') as { create: (flags: string[]) => GPU; globals: object };
+  let gpu: GPU | undefined;
+  let info: AdapterInfoLike | undefined;
+  let software = false;
+  if (vulkan) {
+    const hw = create([]);
+    const adapter = await hw.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter) {
+      info = (adapter as unknown as { info: AdapterInfoLike }).info;
+      software = isSoftware(info);
+      gpu = hw;
+    }
+  }
+  if (gpu === undefined || software) {
+    if (!explicit) return vulkan ? 'only a software adapter (ask for webgpu by name to use it)' : 'no libvulkan.so.1, so no GPU adapter';
+    if (gpu === undefined) {
+      // Asked for by name: fall back to Dawn's OpenGL ES backend on Mesa's llvmpipe.
+      process.env['EGL_PLATFORM'] ??= 'surfaceless';
+      const gl = create(['backend=opengles']);
+      const adapter = await gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+      if (!adapter) return 'no WebGPU adapter, hardware or software';
+      info = (adapter as unknown as { info: AdapterInfoLike }).info;
+      software = true;
+      gpu = compatibilityOnly(gl);
+    }
+  }
+  Object.assign(globalThis, globals);
+  Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  require('@tensorflow/tfjs-backend-webgpu'); // registers 'webgpu' only if navigator.gpu exists at load
+  webgpuModuleLoaded = true;
+  if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend failed to start';
+  const what = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
+  return { backend: 'webgpu', device: `${what || 'unknown adapter'}${software ? ' (software adapter: slow, a correctness path)' : ''}` };
+}
+
+function isSoftware(info: AdapterInfoLike): boolean {
+  const text = `${info.vendor} ${info.device} ${info.description}`.toLowerCase();
+  return info.isFallbackAdapter === true || /llvmpipe|lavapipe|swiftshader|software/.test(text);
+}
+
+/** tfjs asks for a default adapter; the GL ES backend only offers a 'compatibility' one. */
+function compatibilityOnly(gpu: GPU): GPU {
+  return new Proxy(gpu, {
+    get(target, prop) {
+      if (prop === 'requestAdapter') {
+        return (o?: GPURequestAdapterOptions) => target.requestAdapter({ ...o, featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+      }
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+function findLibrary(name: string): string | undefined {
+  const dirs = [
+    ...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter((d) => d),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
+}

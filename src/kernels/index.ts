@@ -1,0 +1,26 @@
+import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
+import { makeConv2DBackpropInput } from './conv2d-backprop-input';
+import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
+import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
+
+/** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop). */
+export function wasmTrainingKernels(): KernelConfig[] {
+  return [
+    makeConv2DBackpropFilter('wasm'),
+    makeConv2DBackpropInput('wasm'),
+    makeDepthwiseBackpropInput('wasm'),
+    makeDepthwiseBackpropFilter('wasm'),
+  ];
+}
+
+/**
+ * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput. Idempotent; the
+ * engine looks kernels up at each call, so this works before or after the backend starts.
+ */
+export function registerWasmTrainingKernels(): void {
+  for (const k of wasmTrainingKernels()) {
+    if (getKernel(k.kernelName, k.backendName) !== undefined) unregisterKernel(k.kernelName, k.backendName);
+    registerKernel(k);
+  }
+}
