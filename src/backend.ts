@@ -72,7 +72,7 @@ async function start(name: BackendName, explicit: boolean): Promise<Omit<Backend
     case 'wasm':
       return startWasm();
     case 'cpu':
-      await tf.setBackend('cpu');
+      await startCpu();
       return { backend: 'cpu', device: 'plain JavaScript (slow: for tests and small inputs)' };
   }
 }
@@ -91,6 +91,13 @@ async function startTensorflow(): Promise<Omit<BackendReport, 'skipped'> | strin
     if (await tf.setBackend('tensorflow')) return { backend: 'tensorflow', device };
   }
   return 'neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed';
+}
+
+/** Starts the cpu backend without its "install tfjs-node" banner: the report above says what runs. */
+export async function startCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /** Loads wasm, with the training kernels it lacks registered first. */

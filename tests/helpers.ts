@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { startWasm } from '../src/backend';
+import { startCpu, startWasm } from '../src/backend';
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so cpu and wasm get identical inputs. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -21,12 +21,7 @@ export function sizeOf(shape: number[]): number {
 
 /** Runs `fn` on the named backend and returns its outputs as plain arrays. */
 export async function onBackend(name: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
-  if (name === 'wasm') {
-    const r = await startWasm();
-    if (typeof r === 'string') throw new Error(r);
-  } else {
-    await tf.setBackend('cpu');
-  }
+  await startBackendForTest(name);
   const out = tf.tidy(fn);
   const list = Array.isArray(out) ? out : [out];
   const values = await Promise.all(list.map(async (t) => (await t.data()) as Float32Array));
@@ -44,4 +39,14 @@ export function relError(a: Float32Array, b: Float32Array): number {
     scale = Math.max(scale, Math.abs(b[i]!));
   }
   return diff / scale;
+}
+
+/** Makes `name` the active backend (wasm with the training kernels registered). */
+export async function startBackendForTest(name: 'cpu' | 'wasm'): Promise<void> {
+  if (name === 'wasm') {
+    const r = await startWasm();
+    if (typeof r === 'string') throw new Error(r);
+  } else {
+    await startCpu();
+  }
 }

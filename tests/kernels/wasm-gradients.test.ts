@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { onBackend, relError, seeded, sizeOf } from '../helpers';
-import { startWasm } from '../../src/backend';
+import { startCpu, startWasm } from '../../src/backend';
 
 // Float32 sums of a few hundred products: the wasm and cpu results may differ by rounding only.
 const TOL = 1e-5;
@@ -84,7 +84,7 @@ function outShape(c: Case, depthwise: boolean): number[] {
 }
 
 async function compare(kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
-  await tf.setBackend('cpu');
+  await startCpu();
   const dyShape = outShape(c, depthwise);
   const xv = seeded(sizeOf(c.x), 1);
   const fv = seeded(sizeOf(c.f), 2);
@@ -98,7 +98,7 @@ async function compare(kernel: string, c: Case, depthwise: boolean, which: 'inpu
   };
   const run = () => {
     const dy = tf.tensor(dyv, dyShape);
-    const inputs = which === 'input' ? { dy, filter: tf.tensor(fv, c.f) } : { x: tf.tensor(xv, c.x), dy };
+    const inputs: tf.NamedTensorMap = which === 'input' ? { dy, filter: tf.tensor(fv, c.f) } : { x: tf.tensor(xv, c.x), dy };
     return tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
   };
   const ref = naive ? naiveDepthwiseGrads(c, xv, fv, dyv, dyShape)[which === 'input' ? 'dx' : 'dw'] : (await onBackend('cpu', run))[0];

@@ -1,0 +1,91 @@
+import { UsageError } from '../errors';
+
+/** Feature-extraction block used in every encoder/decoder group. */
+export type BlockType = 'msrm' | 'res' | 'res2net';
+/** How encoder features reach the decoder. */
+export type SkipFusion = 'dffm' | 'aff' | 'plain';
+
+export interface NetConfig {
+  /** Base width C; levels 1, 2, 3 have C, 2C, 4C channels. */
+  channels: number;
+  /** Blocks per encoder/decoder group (N; 8 in the paper and MIMO-UNet). */
+  blocks: number;
+  block: BlockType;
+  skip: SkipFusion;
+  msrm: {
+    /** Channel-attention reduction ratio r (hidden width C/r). The paper does not say; RCAN-like. */
+    caReduction: number;
+    /** ReLU after the depthwise-separable conv, before the split. The paper does not say. */
+    reluAfterSeparable: boolean;
+    /** ReLU after each branch conv y_k. The paper does not say; Res2Net has one. */
+    reluAfterBranches: boolean;
+  };
+  res2net: {
+    /** Scale s: number of splits (Res2Net paper: 4). Width w = C / s. */
+    scale: number;
+    /** SE reduction ratio (Res2Net/SENet: 16). */
+    seReduction: number;
+  };
+  dffm: {
+    /** Attention hidden width = max(channels / reduction, minHidden), as in SKNet's d = max(C/r, L). */
+    reduction: number;
+    minHidden: number;
+  };
+}
+
+export const VARIANT_NAMES = ['full', 'baseline', 'dffm', 'mimo', 'lite'] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+const DEFAULTS: Omit<NetConfig, 'channels' | 'blocks' | 'block' | 'skip'> = {
+  msrm: { caReduction: 8, reluAfterSeparable: true, reluAfterBranches: true },
+  res2net: { scale: 4, seReduction: 16 },
+  dffm: { reduction: 4, minHidden: 8 },
+};
+
+/** The named variants: the paper's network, its ablation rungs, MIMO-UNet, and a CPU-sized one. */
+export const VARIANTS: Record<VariantName, NetConfig> = {
+  /** The paper: MSRM blocks + DFFM skips, C = 32, N = 8. */
+  full: { ...DEFAULTS, channels: 32, blocks: 8, block: 'msrm', skip: 'dffm' },
+  /** Paper table 2 "Baseline": MIMO-UNet's ResBlocks with plain U-Net skips. */
+  baseline: { ...DEFAULTS, channels: 32, blocks: 8, block: 'res', skip: 'plain' },
+  /** Paper table 2 "Baseline + DFFM". */
+  dffm: { ...DEFAULTS, channels: 32, blocks: 8, block: 'res', skip: 'dffm' },
+  /** MIMO-UNet (Cho et al. 2021): ResBlocks + AFF; 6,807,171 parameters. */
+  mimo: { ...DEFAULTS, channels: 32, blocks: 8, block: 'res', skip: 'aff' },
+  /** The paper's network narrowed and shortened so that it trains on a 2-core CPU. */
+  lite: { ...DEFAULTS, channels: 16, blocks: 2, block: 'msrm', skip: 'dffm' },
+};
+
+export function isVariantName(v: string): v is VariantName {
+  return (VARIANT_NAMES as readonly string[]).includes(v);
+}
+
+/** A variant's config, optionally with C and N overridden; validated. */
+export function variantConfig(name: string, overrides: { channels?: number; blocks?: number } = {}): NetConfig {
+  if (!isVariantName(name)) throw new UsageError(`unknown variant '${name}' (choose ${VARIANT_NAMES.join(', ')})`);
+  const base = VARIANTS[name];
+  const cfg: NetConfig = { ...base, channels: overrides.channels ?? base.channels, blocks: overrides.blocks ?? base.blocks };
+  validateConfig(cfg);
+  return cfg;
+}
+
+/** Throws a UsageError naming the first impossible setting. */
+export function validateConfig(cfg: NetConfig): void {
+  const intAtLeast = (v: number, min: number, what: string) => {
+    if (!Number.isInteger(v) || v < min) throw new UsageError(`${what} must be an integer ≥ ${min} (got ${v})`);
+  };
+  intAtLeast(cfg.channels, 4, 'channels');
+  intAtLeast(cfg.blocks, 0, 'blocks');
+  if (!['msrm', 'res', 'res2net'].includes(cfg.block)) throw new UsageError(`block must be msrm, res or res2net (got ${cfg.block})`);
+  if (!['dffm', 'aff', 'plain'].includes(cfg.skip)) throw new UsageError(`skip must be dffm, aff or plain (got ${cfg.skip})`);
+  // MSRM splits into 4 equal parts; Res2Net into `scale` parts; SCM needs C·2/4 ≥ 1 and 2C > 3.
+  if (cfg.block === 'msrm' && cfg.channels % 4 !== 0) throw new UsageError(`msrm needs channels divisible by 4 (got ${cfg.channels})`);
+  if (cfg.block === 'res2net' && cfg.channels % cfg.res2net.scale !== 0) {
+    throw new UsageError(`res2net needs channels divisible by its scale ${cfg.res2net.scale} (got ${cfg.channels})`);
+  }
+  intAtLeast(cfg.msrm.caReduction, 1, 'msrm.caReduction');
+  intAtLeast(cfg.res2net.scale, 2, 'res2net.scale');
+  intAtLeast(cfg.res2net.seReduction, 1, 'res2net.seReduction');
+  intAtLeast(cfg.dffm.reduction, 1, 'dffm.reduction');
+  intAtLeast(cfg.dffm.minHidden, 1, 'dffm.minHidden');
+}

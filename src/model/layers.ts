@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Thin, named wrappers over tfjs's built-in layers. The whole network is built from built-in
+ * layers only, so a saved model.json loads anywhere with plain `tf.loadLayersModel`, browsers
+ * included, without registering any class of ours. Layer names are the module path
+ * (e.g. `em2_b3_y4`), which is how probes and summaries find modules again after loading.
+ */
+export type T = tf.SymbolicTensor;
+
+function apply(layer: tf.layers.Layer, x: T | T[]): T {
+  return layer.apply(x) as T;
+}
+
+export interface ConvOpts {
+  filters: number;
+  kernel: number;
+  stride?: number;
+  relu?: boolean;
+  name: string;
+}
+
+/** MIMO-UNet's BasicConv: conv (bias) + optional ReLU, 'same' padding. */
+export function conv(x: T, o: ConvOpts): T {
+  return apply(
+    tf.layers.conv2d({
+      filters: o.filters,
+      kernelSize: o.kernel,
+      strides: o.stride ?? 1,
+      padding: 'same',
+      activation: o.relu ? 'relu' : 'linear',
+      name: o.name,
+    }),
+    x,
+  );
+}
+
+/** Transposed conv, kernel 4 stride 2: exactly doubles H and W (PyTorch k4 s2 p1 pads the same way). */
+export function upConv(x: T, filters: number, name: string): T {
+  return apply(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name }), x);
+}
+
+export function depthwise(x: T, kernel: number, name: string): T {
+  return apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: 'same', name }), x);
+}
+
+export function dense(x: T, units: number, activation: 'relu' | 'sigmoid' | 'linear', name: string): T {
+  return apply(tf.layers.dense({ units, activation, name }), x);
+}
+
+export const add = (xs: T[], name: string): T => apply(tf.layers.add({ name }), xs);
+export const multiply = (xs: T[], name: string): T => apply(tf.layers.multiply({ name }), xs);
+export const concat = (xs: T[], name: string): T => apply(tf.layers.concatenate({ axis: -1, name }), xs);
+export const relu = (x: T, name: string): T => apply(tf.layers.reLU({ name }), x);
+export const globalPool = (x: T, name: string): T => apply(tf.layers.globalAveragePooling2d({ name }), x);
+export const reshape = (x: T, shape: number[], name: string): T => apply(tf.layers.reshape({ targetShape: shape, name }), x);
+export const permute = (x: T, dims: number[], name: string): T => apply(tf.layers.permute({ dims, name }), x);
+export const softmaxLast = (x: T, name: string): T => apply(tf.layers.softmax({ axis: -1, name }), x);
+
+/** Downscale by `factor` (a power of 2) with a box filter: the 2×2 mean is bilinear ×½ with half-pixel centres. */
+export function downscale(x: T, factor: number, name: string): T {
+  return apply(tf.layers.averagePooling2d({ poolSize: factor, strides: factor, padding: 'valid', name }), x);
+}
+
+/** Nearest-neighbour upscale by `factor`, as MIMO-UNet's F.interpolate(scale_factor=2). */
+export function upscale(x: T, factor: number, name: string): T {
+  return apply(tf.layers.upSampling2d({ size: [factor, factor], interpolation: 'nearest', name }), x);
+}
+
+export function channelsOf(x: T): number {
+  const c = x.shape[x.shape.length - 1];
+  if (typeof c !== 'number') throw new Error(`${x.name}: channel count unknown`);
+  return c;
+}

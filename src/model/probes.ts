@@ -1,0 +1,91 @@
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors';
+import { SIZE_MULTIPLE } from './run';
+
+/** Where an MSRM sits: encoder (em) or decoder (dm) level 1–3, block index 1..N. */
+export interface MsrmSite {
+  module: string; // e.g. "em2_b3"
+  stage: 'encoder' | 'decoder';
+  level: number;
+  block: number;
+}
+
+export interface ProbeResult {
+  /** The network's own outputs [S3, S2, S1]. */
+  outputs: tf.Tensor4D[];
+  /** Every MSRM's branch outputs y1..y4, each [batch, h, w, C_level/4]. */
+  msrm: (MsrmSite & { branches: tf.Tensor4D[] })[];
+  /** Every DFFM's softmax weights, [batch, C_level, 3]: per channel, the share of E1, E2, E3. */
+  dffm: { module: string; level: number; weights: tf.Tensor3D }[];
+}
+
+const BRANCH = /^(em|dm)([1-3])_b(\d+)_y([1-4])$/;
+const WEIGHTS = /^dffm([12])_weights$/;
+
+/**
+ * A multi-output view of `model` that also returns every MSRM branch and DFFM weight tensor.
+ * It shares the model's layers and weights (tf.model over existing symbolic tensors), so it is
+ * not a second copy and stays in sync while the model trains. Works on loaded models too: the
+ * modules are found by their layer names.
+ */
+export class Probe {
+  private readonly view: tf.LayersModel;
+  private readonly sites: MsrmSite[] = [];
+  private readonly dffmLevels: number[] = [];
+
+  constructor(readonly model: tf.LayersModel) {
+    const branchOutputs: tf.SymbolicTensor[] = [];
+    const bySite = new Map<string, tf.SymbolicTensor[]>();
+    const weightOutputs: tf.SymbolicTensor[] = [];
+    for (const layer of model.layers) {
+      const b = BRANCH.exec(layer.name);
+      if (b) {
+        const key = `${b[1]}${b[2]}_b${b[3]}`;
+        if (!bySite.has(key)) {
+          bySite.set(key, []);
+          this.sites.push({ module: key, stage: b[1] === 'em' ? 'encoder' : 'decoder', level: Number(b[2]), block: Number(b[3]) });
+        }
+        bySite.get(key)![Number(b[4]) - 1] = layer.output as tf.SymbolicTensor;
+      }
+      const w = WEIGHTS.exec(layer.name);
+      if (w) {
+        this.dffmLevels.push(Number(w[1]));
+        weightOutputs.push(layer.output as tf.SymbolicTensor);
+      }
+    }
+    for (const s of this.sites) branchOutputs.push(...bySite.get(s.module)!);
+    this.view = tf.model({
+      inputs: model.inputs,
+      outputs: [...(model.outputs as tf.SymbolicTensor[]), ...branchOutputs, ...weightOutputs],
+      name: `${model.name}_probe`,
+    });
+  }
+
+  get msrmSites(): readonly MsrmSite[] {
+    return this.sites;
+  }
+
+  get dffmCount(): number {
+    return this.dffmLevels.length;
+  }
+
+  /** Runs the model once on `blurred` ([batch, H, W, 3], H and W multiples of 4). Dispose the result. */
+  run(blurred: tf.Tensor4D): ProbeResult {
+    const [, h, w] = blurred.shape;
+    if (h % SIZE_MULTIPLE !== 0 || w % SIZE_MULTIPLE !== 0) {
+      throw new UsageError(`probes need H and W divisible by ${SIZE_MULTIPLE} (got ${w}×${h}); crop the image first`);
+    }
+    const all = this.view.predict(blurred) as tf.Tensor[];
+    const nOut = this.model.outputs.length;
+    const outputs = all.slice(0, nOut) as tf.Tensor4D[];
+    let i = nOut;
+    const msrm = this.sites.map((s) => ({ ...s, branches: all.slice(i, (i += 4)) as tf.Tensor4D[] }));
+    const dffm = this.dffmLevels.map((level) => ({ module: `dffm${level}`, level, weights: all[i++] as tf.Tensor3D }));
+    return { outputs, msrm, dffm };
+  }
+}
+
+/** Disposes every tensor in a ProbeResult. */
+export function disposeProbes(r: ProbeResult): void {
+  tf.dispose([...r.outputs, ...r.msrm.flatMap((m) => m.branches), ...r.dffm.map((d) => d.weights)]);
+}
