@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels } from './kernels';
+import { registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels';
 import { UsageError } from './errors';
 
 /** The tfjs backends this lab knows, best first. */
@@ -95,6 +95,7 @@ async function startTensorflow(): Promise<Omit<BackendReport, 'skipped'> | strin
 
 /** Starts the cpu backend without its "install tfjs-node" banner: the report above says what runs. */
 export async function startCpu(): Promise<void> {
+  registerCpuKernelFixes();
   await tf.setBackend('cpu');
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
   if (cpu) cpu.firstUse = false;

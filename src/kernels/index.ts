@@ -3,6 +3,7 @@ import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
+import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 
 /** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop). */
 export function wasmTrainingKernels(): KernelConfig[] {
@@ -19,8 +20,15 @@ export function wasmTrainingKernels(): KernelConfig[] {
  * engine looks kernels up at each call, so this works before or after the backend starts.
  */
 export function registerWasmTrainingKernels(): void {
-  for (const k of wasmTrainingKernels()) {
-    if (getKernel(k.kernelName, k.backendName) !== undefined) unregisterKernel(k.kernelName, k.backendName);
-    registerKernel(k);
-  }
+  wasmTrainingKernels().forEach(replaceKernel);
+}
+
+/** Replaces tfjs-backend-cpu's ResizeNearestNeighborGrad, which is wrong for batches > 1. Idempotent. */
+export function registerCpuKernelFixes(): void {
+  replaceKernel(resizeNearestGradCpu);
+}
+
+function replaceKernel(k: KernelConfig): void {
+  if (getKernel(k.kernelName, k.backendName) !== undefined) unregisterKernel(k.kernelName, k.backendName);
+  registerKernel(k);
 }

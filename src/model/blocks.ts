@@ -10,7 +10,7 @@ export function blockGroup(x: T, channels: number, cfg: NetConfig, name: string)
   for (let i = 1; i <= cfg.blocks; i++) {
     const n = `${name}_b${i}`;
     if (cfg.block === 'msrm') t = msrm(t, channels, cfg.msrm, n);
-    else if (cfg.block === 'res2net') t = res2netBlock(t, channels, cfg.res2net, n);
+    else if (cfg.block === 'res2net') t = res2netBlock(t, channels, cfg.res2net, cfg.msrm.caMinHidden, n);
     else t = resBlock(t, channels, n);
   }
   return t;

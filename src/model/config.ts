@@ -13,8 +13,10 @@ export interface NetConfig {
   block: BlockType;
   skip: SkipFusion;
   msrm: {
-    /** Channel-attention reduction ratio r (hidden width C/r). The paper does not say; RCAN-like. */
+    /** Channel-attention reduction ratio r. The paper does not say; RCAN-like. */
     caReduction: number;
+    /** CA hidden width = max(C/r, caMinHidden): a 1- or 2-unit ReLU bottleneck dies easily at small C. */
+    caMinHidden: number;
     /** ReLU after the depthwise-separable conv, before the split. The paper does not say. */
     reluAfterSeparable: boolean;
     /** ReLU after each branch conv y_k. The paper does not say; Res2Net has one. */
@@ -23,7 +25,7 @@ export interface NetConfig {
   res2net: {
     /** Scale s: number of splits (Res2Net paper: 4). Width w = C / s. */
     scale: number;
-    /** SE reduction ratio (Res2Net/SENet: 16). */
+    /** SE reduction ratio (Res2Net/SENet: 16); hidden width ≥ msrm.caMinHidden too. */
     seReduction: number;
   };
   dffm: {
@@ -37,7 +39,7 @@ export const VARIANT_NAMES = ['full', 'baseline', 'dffm', 'mimo', 'lite'] as con
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
 const DEFAULTS: Omit<NetConfig, 'channels' | 'blocks' | 'block' | 'skip'> = {
-  msrm: { caReduction: 8, reluAfterSeparable: true, reluAfterBranches: true },
+  msrm: { caReduction: 8, caMinHidden: 4, reluAfterSeparable: true, reluAfterBranches: true },
   res2net: { scale: 4, seReduction: 16 },
   dffm: { reduction: 4, minHidden: 8 },
 };
@@ -84,6 +86,7 @@ export function validateConfig(cfg: NetConfig): void {
     throw new UsageError(`res2net needs channels divisible by its scale ${cfg.res2net.scale} (got ${cfg.channels})`);
   }
   intAtLeast(cfg.msrm.caReduction, 1, 'msrm.caReduction');
+  intAtLeast(cfg.msrm.caMinHidden, 1, 'msrm.caMinHidden');
   intAtLeast(cfg.res2net.scale, 2, 'res2net.scale');
   intAtLeast(cfg.res2net.seReduction, 1, 'res2net.seReduction');
   intAtLeast(cfg.dffm.reduction, 1, 'dffm.reduction');

@@ -12,6 +12,29 @@ function apply(layer: tf.layers.Layer, x: T | T[]): T {
   return layer.apply(x) as T;
 }
 
+// Seed for the next kernel initializer while a seeded build runs (see withSeededInit).
+let nextSeed: number | null = null;
+
+/**
+ * Runs `build` with every kernel initializer seeded from `seed`, seed+1, ... in layer order, so the
+ * same config and seed give the same initial weights (for reproducible runs and tests).
+ * Without a seed, tfjs's default (unseeded Glorot uniform) is used.
+ */
+export function withSeededInit<R>(seed: number | undefined, build: () => R): R {
+  const previous = nextSeed;
+  nextSeed = seed ?? null;
+  try {
+    return build();
+  } finally {
+    nextSeed = previous;
+  }
+}
+
+function kernelInit(key: 'kernelInitializer' | 'depthwiseInitializer'): Record<string, ReturnType<typeof tf.initializers.glorotUniform>> {
+  if (nextSeed === null) return {};
+  return { [key]: tf.initializers.glorotUniform({ seed: nextSeed++ }) };
+}
+
 export interface ConvOpts {
   filters: number;
   kernel: number;
@@ -30,6 +53,7 @@ export function conv(x: T, o: ConvOpts): T {
       padding: 'same',
       activation: o.relu ? 'relu' : 'linear',
       name: o.name,
+      ...kernelInit('kernelInitializer'),
     }),
     x,
   );
@@ -37,15 +61,15 @@ export function conv(x: T, o: ConvOpts): T {
 
 /** Transposed conv, kernel 4 stride 2: exactly doubles H and W (PyTorch k4 s2 p1 pads the same way). */
 export function upConv(x: T, filters: number, name: string): T {
-  return apply(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name }), x);
+  return apply(tf.layers.conv2dTranspose({ filters, kernelSize: 4, strides: 2, padding: 'same', activation: 'relu', name, ...kernelInit('kernelInitializer') }), x);
 }
 
 export function depthwise(x: T, kernel: number, name: string): T {
-  return apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: 'same', name }), x);
+  return apply(tf.layers.depthwiseConv2d({ kernelSize: kernel, padding: 'same', name, ...kernelInit('depthwiseInitializer') }), x);
 }
 
 export function dense(x: T, units: number, activation: 'relu' | 'sigmoid' | 'linear', name: string): T {
-  return apply(tf.layers.dense({ units, activation, name }), x);
+  return apply(tf.layers.dense({ units, activation, name, ...kernelInit('kernelInitializer') }), x);
 }
 
 export const add = (xs: T[], name: string): T => apply(tf.layers.add({ name }), xs);

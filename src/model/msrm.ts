@@ -26,13 +26,13 @@ export function msrm(x: T, channels: number, cfg: NetConfig['msrm'], name: strin
     ys.push(conv(input, { filters: part, kernel: 3, relu: cfg.reluAfterBranches, name: `${name}_y${k}` }));
   }
   const fused = conv(concat(ys, `${name}_cat`), { filters: channels, kernel: 1, name: `${name}_fuse` });
-  return add([channelAttention(fused, channels, cfg.caReduction, `${name}_ca`), x], `${name}_add`);
+  return add([channelAttention(fused, channels, cfg.caReduction, cfg.caMinHidden, `${name}_ca`), x], `${name}_add`);
 }
 
 /** Parameters of one MSRM, from the equations above (used by tests and docs). */
-export function msrmParams(c: number, caReduction: number): number {
+export function msrmParams(c: number, cfg: NetConfig['msrm']): number {
   const p = c / 4;
-  const h = Math.max(1, Math.floor(c / caReduction));
+  const h = Math.min(c, Math.max(cfg.caMinHidden, Math.floor(c / cfg.caReduction)));
   const dw = 9 * c + c;
   const pw = 4 * (c * p + p);
   const branches = 4 * (9 * p * p + p);

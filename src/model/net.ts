@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { validateConfig, type NetConfig } from './config';
 import { decoder } from './decoder';
 import { encoder } from './encoder';
-import { downscale } from './layers';
+import { downscale, withSeededInit } from './layers';
 
 export interface BuildOptions {
   /** Fix the input size (for shape inference and multiply-add counts); default: any size. */
@@ -10,6 +10,8 @@ export interface BuildOptions {
   width?: number;
   /** Model name stored in model.json. */
   name?: string;
+  /** Seed for the initial weights (same config + seed → same weights); default: unseeded. */
+  seed?: number;
 }
 
 /**
@@ -20,12 +22,14 @@ export interface BuildOptions {
  */
 export function buildNet(cfg: NetConfig, opts: BuildOptions = {}): tf.LayersModel {
   validateConfig(cfg);
-  const b1 = tf.input({ shape: [opts.height ?? null, opts.width ?? null, 3], name: 'B1' });
-  const b2 = downscale(b1, 2, 'B2');
-  const b3 = downscale(b2, 2, 'B3');
-  const encoders = encoder(b1, b2, b3, cfg);
-  const outputs = decoder(encoders, [b1, b2, b3], cfg);
-  const model = tf.model({ inputs: b1, outputs, name: opts.name ?? `deblur_${cfg.block}_${cfg.skip}` });
+  const model = withSeededInit(opts.seed, () => {
+    const b1 = tf.input({ shape: [opts.height ?? null, opts.width ?? null, 3], name: 'B1' });
+    const b2 = downscale(b1, 2, 'B2');
+    const b3 = downscale(b2, 2, 'B3');
+    const encoders = encoder(b1, b2, b3, cfg);
+    const outputs = decoder(encoders, [b1, b2, b3], cfg);
+    return tf.model({ inputs: b1, outputs, name: opts.name ?? `deblur_${cfg.block}_${cfg.skip}` });
+  });
   model.setUserDefinedMetadata({ deblurLab: { config: cfg } });
   return model;
 }

@@ -10,7 +10,7 @@ import { add, concat, conv, type T } from './layers';
  * As in MSRM, the split 1×1 conv is built as s convs of C → w. BatchNorm is left out, as in
  * MIMO-UNet's blocks.
  */
-export function res2netBlock(x: T, channels: number, cfg: NetConfig['res2net'], name: string): T {
+export function res2netBlock(x: T, channels: number, cfg: NetConfig['res2net'], minHidden: number, name: string): T {
   const s = cfg.scale;
   const w = channels / s;
   const ys: T[] = [];
@@ -24,5 +24,5 @@ export function res2netBlock(x: T, channels: number, cfg: NetConfig['res2net'], 
     ys.push(conv(input, { filters: w, kernel: 3, relu: true, name: `${name}_y${i}` }));
   }
   const fused = conv(concat(ys, `${name}_cat`), { filters: channels, kernel: 1, name: `${name}_fuse` });
-  return add([channelAttention(fused, channels, cfg.seReduction, `${name}_se`), x], `${name}_add`);
+  return add([channelAttention(fused, channels, cfg.seReduction, minHidden, `${name}_se`), x], `${name}_add`);
 }

@@ -155,4 +155,22 @@ test('tf.grad through conv2d, depthwise and conv2dTranspose agrees across backen
   });
 });
 
+test('nearest-upsampling gradient is the 2×2 block sum of dy on cpu (fixed kernel) and wasm', async () => {
+  const [n, h, w, c] = [3, 5, 6, 2];
+  const dy = seeded(n * 4 * h * w * c, 11);
+  const ref = new Float32Array(n * h * w * c);
+  for (let b = 0; b < n; b++)
+    for (let y = 0; y < 2 * h; y++)
+      for (let x = 0; x < 2 * w; x++)
+        for (let k = 0; k < c; k++) ref[((b * h + (y >> 1)) * w + (x >> 1)) * c + k]! += dy[((b * 2 * h + y) * 2 * w + x) * c + k]!;
+  for (const backend of ['cpu', 'wasm'] as const) {
+    for (const halfPixel of [false, true]) {
+      const [g] = await onBackend(backend, () =>
+        tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [2 * h, 2 * w], false, halfPixel), tf.tensor(dy, [n, 2 * h, 2 * w, c]))))(tf.zeros([n, h, w, c])),
+      );
+      assert.ok(relError(g!, ref) < 1e-6, `${backend} halfPixel=${halfPixel}: ${relError(g!, ref)}`);
+    }
+  }
+});
+
 test.run();
