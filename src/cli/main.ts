@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { UsageError } from '../errors';
+import { registerDemo } from './demo';
+import { registerSummary } from './summary';
+
+/** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('deblur-lab')
+    .description('deblur-lab: MSRM + DFFM multi-scale deblurring networks on TensorFlow.js')
+    .showHelpAfterError('(run with --help for usage)');
+  registerSummary(program);
+  registerDemo(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`deblur-lab: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) void main(process.argv);

@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+
+/** commander argument parsers: a bad value becomes commander's one-line error, not a stack trace. */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('must be a non-negative integer.');
+  return n;
+}
+
+/** "HxW" (or "H×W") with both sides multiples of 4, since the network halves the size twice. */
+export function imageSize(value: string): { height: number; width: number } {
+  const m = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new InvalidArgumentError('must look like 256x256 (height x width).');
+  const height = Number(m[1]);
+  const width = Number(m[2]);
+  if (height < 4 || width < 4 || height % 4 !== 0 || width % 4 !== 0) {
+    throw new InvalidArgumentError('height and width must be multiples of 4, at least 4 (the network halves the size twice).');
+  }
+  return { height, width };
+}

@@ -1,0 +1,73 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+
+const root = path.join(__dirname, '..');
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBLUR_BACKEND: 'wasm' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('summary --json: MIMO-UNet counts, as the issue pins them', () => {
+  const r = cli('summary', '--variant', 'mimo', '--json');
+  assert.is(r.code, 0, r.err);
+  const s = JSON.parse(r.out) as { params: number; macs: number; modules: unknown[] };
+  assert.is(s.params, 6807171);
+  assert.ok(Number.isInteger(s.macs) && s.macs > 6e10);
+  assert.is((JSON.parse(cli('summary', '--variant', 'mimo', '--blocks', '20', '--json').out) as { params: number }).params, 16107651);
+  assert.is((JSON.parse(cli('summary', '--variant', 'full', '--json').out) as { params: number }).params, 2180667);
+});
+
+test('summary table ends with the total, and --size changes only multiply-adds', () => {
+  const a = JSON.parse(cli('summary', '--variant', 'lite', '--size', '128x64', '--json').out) as { params: number; macs: number; height: number; width: number };
+  const b = JSON.parse(cli('summary', '--variant', 'lite', '--json').out) as { params: number; macs: number };
+  assert.is(a.params, b.params);
+  assert.is(a.height, 128);
+  assert.is(a.width, 64);
+  // Convolutions scale with the pixel count; the attention MLPs (dense layers) do not, and are tiny.
+  const ratio = b.macs / a.macs;
+  assert.ok(ratio > 7.99 && ratio < 8, `256² vs 128×64 MAC ratio ${ratio}`);
+  const t = cli('summary', '--variant', 'lite');
+  assert.match(t.out.trim().split('\n').pop()!, /^total\s+[\d,]+\s+[\d.]+$/);
+});
+
+test('user mistakes: one line on stderr, non-zero exit, no stack trace', () => {
+  for (const args of [
+    ['summary', '--variant', 'nope'],
+    ['summary', '--size', '37x50'],
+    ['summary', '--channels', 'ten'],
+    ['summary', '--variant', 'full', '--channels', '6'],
+    ['demo', '--image', 'no/such/file.png', '--variant', 'lite'],
+    ['demo', '--backend', 'cuda'],
+    ['nonsense'],
+  ]) {
+    const r = cli(...args);
+    assert.ok(r.code !== 0, `${args.join(' ')}: exit 0`);
+    assert.not.match(r.err, /\n\s+at /, `${args.join(' ')}: stack trace\n${r.err}`);
+    assert.ok(r.err.trim().length > 0, `${args.join(' ')}: said nothing`);
+  }
+  assert.match(cli('demo', '--image', 'no/such/file.png', '--variant', 'lite').err, /no\/such\/file\.png: no such file/);
+  assert.match(cli('summary', '--variant', 'full', '--channels', '6').err, /msrm needs channels divisible by 4/);
+});
+
+test('demo runs one forward pass and writes the three scales at the right sizes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-demo-'));
+  const image = path.join(dir, 'odd.png');
+  // 30×22: not a multiple of 4, RGBA, to exercise padding and alpha handling
+  await sharp({ create: { width: 30, height: 22, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 0.5 } } }).png().toFile(image);
+  const r = cli('demo', '--variant', 'lite', '--image', image, '--out', dir);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, /backend wasm on /);
+  assert.match(r.out, /30×22 \(alpha dropped\)/);
+  for (const [name, w, h] of [['S1', 30, 22], ['S2', 15, 11], ['S3', 8, 6]] as const) {
+    const m = await sharp(path.join(dir, `odd_${name}.png`)).metadata();
+    assert.equal([m.width, m.height, m.channels], [w, h, 3], name);
+  }
+  fs.rmSync(dir, { recursive: true });
+});
+
+test.run();
