@@ -8,7 +8,7 @@ import sharp from 'sharp';
 
 const root = path.join(__dirname, '..');
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBLUR_BACKEND: 'wasm' } });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBLUR_BACKEND: 'wasm' }, timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -67,6 +67,29 @@ test('demo runs one forward pass and writes the three scales at the right sizes'
     const m = await sharp(path.join(dir, `odd_${name}.png`)).metadata();
     assert.equal([m.width, m.height, m.channels], [w, h, 3], name);
   }
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('demo --backend webgpu: the software adapter gives wasm\'s result, or a clear refusal', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-webgpu-'));
+  const image = path.join(dir, 'in.png');
+  await sharp(path.join(root, 'data/images/astronaut.png')).extract({ left: 160, top: 100, width: 64, height: 48 }).png().toFile(image);
+  const gpu = cli('demo', '--variant', 'lite', '--image', image, '--out', path.join(dir, 'gpu'), '--backend', 'webgpu');
+  if (gpu.code !== 0) {
+    // No adapter of any kind on this machine (no Vulkan driver, no EGL): that must be said plainly.
+    assert.match(gpu.err, /deblur-lab: backend webgpu is not available here: /);
+    assert.not.match(gpu.err, /\n\s+at /);
+    return;
+  }
+  assert.match(gpu.err, /backend webgpu on /);
+  const cpuSide = cli('demo', '--variant', 'lite', '--image', image, '--out', path.join(dir, 'wasm'), '--backend', 'wasm');
+  assert.is(cpuSide.code, 0, cpuSide.err);
+  const a = await sharp(path.join(dir, 'gpu', 'in_S1.png')).raw().toBuffer();
+  const b = await sharp(path.join(dir, 'wasm', 'in_S1.png')).raw().toBuffer();
+  assert.is(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  assert.ok(worst <= 1, `webgpu and wasm outputs differ by ${worst}/255`);
   fs.rmSync(dir, { recursive: true });
 });
 
