@@ -7,6 +7,8 @@ bash scripts/setup.sh
 
 echo "type-check (strict): tsc -p ."
 npx tsc -p .
+echo "type-check src/ as notebooks compile it (tslab's TypeScript 5.0.4)"
+node node_modules/@tslab/typescript-for-tslab/lib/tsc.js -p tsconfig.tslab.json
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
