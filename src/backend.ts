@@ -129,6 +129,7 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
   }
   // Dawn prints warnings to stderr when Vulkan is missing; do not probe where it cannot work.
   const vulkan = findLibrary('libvulkan.so.1');
+  if (!vulkan && !explicit) return 'no libvulkan.so.1, so no GPU adapter';
   const { create, globals } = require('webgpu') as { create: (flags: string[]) => GPU; globals: object };
   let gpu: GPU | undefined;
   let info: AdapterInfoLike | undefined;
@@ -142,18 +143,17 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
       gpu = hw;
     }
   }
-  if (gpu === undefined || software) {
-    if (!explicit) return vulkan ? 'only a software adapter (ask for webgpu by name to use it)' : 'no libvulkan.so.1, so no GPU adapter';
-    if (gpu === undefined) {
-      // Asked for by name: fall back to Dawn's OpenGL ES backend on Mesa's llvmpipe.
-      process.env['EGL_PLATFORM'] ??= 'surfaceless';
-      const gl = create(['backend=opengles']);
-      const adapter = await gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
-      if (!adapter) return 'no WebGPU adapter, hardware or software';
-      info = (adapter as unknown as { info: AdapterInfoLike }).info;
-      software = true;
-      gpu = compatibilityOnly(gl);
-    }
+  if (!explicit && gpu === undefined) return 'Vulkan is installed but offers no adapter';
+  if (!explicit && software) return 'only a software adapter (ask for webgpu by name to use it)';
+  if (gpu === undefined) {
+    // Asked for by name, with no Vulkan adapter: Dawn's OpenGL ES backend on Mesa's llvmpipe.
+    process.env['EGL_PLATFORM'] ??= 'surfaceless';
+    const gl = create(['backend=opengles']);
+    const adapter = await gl.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
+    if (!adapter) return 'no WebGPU adapter, hardware or software';
+    info = (adapter as unknown as { info: AdapterInfoLike }).info;
+    software = true;
+    gpu = compatibilityOnly(gl);
   }
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
