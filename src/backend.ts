@@ -121,11 +121,12 @@ interface AdapterInfoLike {
   isFallbackAdapter?: boolean;
 }
 
-let webgpuModuleLoaded = false;
+// The adapter found when webgpu first started: the backend module can only be set up once.
+let webgpuDevice: string | undefined;
 
 async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skipped'> | string> {
-  if (webgpuModuleLoaded) {
-    return (await tf.setBackend('webgpu')) ? { backend: 'webgpu', device: 'WebGPU (already started)' } : 'the webgpu backend failed to start';
+  if (webgpuDevice !== undefined) {
+    return (await tf.setBackend('webgpu')) ? { backend: 'webgpu', device: webgpuDevice } : 'the webgpu backend failed to start';
   }
   // Dawn prints warnings to stderr when Vulkan is missing; do not probe where it cannot work.
   const vulkan = findLibrary('libvulkan.so.1');
@@ -158,10 +159,10 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   require('@tensorflow/tfjs-backend-webgpu'); // registers 'webgpu' only if navigator.gpu exists at load
-  webgpuModuleLoaded = true;
-  if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend failed to start';
   const what = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
-  return { backend: 'webgpu', device: `${what || 'unknown adapter'}${software ? ' (software adapter: slow, a correctness path)' : ''}` };
+  webgpuDevice = `${what || 'unknown adapter'}${software ? ' (software adapter: slow, a correctness path)' : ''}`;
+  if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend failed to start';
+  return { backend: 'webgpu', device: webgpuDevice };
 }
 
 function isSoftware(info: AdapterInfoLike): boolean {

@@ -75,7 +75,6 @@ export function dense(x: T, units: number, activation: 'relu' | 'sigmoid' | 'lin
 export const add = (xs: T[], name: string): T => apply(tf.layers.add({ name }), xs);
 export const multiply = (xs: T[], name: string): T => apply(tf.layers.multiply({ name }), xs);
 export const concat = (xs: T[], name: string): T => apply(tf.layers.concatenate({ axis: -1, name }), xs);
-export const relu = (x: T, name: string): T => apply(tf.layers.reLU({ name }), x);
 export const globalPool = (x: T, name: string): T => apply(tf.layers.globalAveragePooling2d({ name }), x);
 export const reshape = (x: T, shape: number[], name: string): T => apply(tf.layers.reshape({ targetShape: shape, name }), x);
 export const permute = (x: T, dims: number[], name: string): T => apply(tf.layers.permute({ dims, name }), x);
@@ -89,10 +88,4 @@ export function downscale(x: T, factor: number, name: string): T {
 /** Nearest-neighbour upscale by `factor`, as MIMO-UNet's F.interpolate(scale_factor=2). */
 export function upscale(x: T, factor: number, name: string): T {
   return apply(tf.layers.upSampling2d({ size: [factor, factor], interpolation: 'nearest', name }), x);
-}
-
-export function channelsOf(x: T): number {
-  const c = x.shape[x.shape.length - 1];
-  if (typeof c !== 'number') throw new Error(`${x.name}: channel count unknown`);
-  return c;
 }

@@ -1,5 +1,5 @@
 import type { NetConfig } from './config';
-import { channelAttention } from './channel-attention';
+import { caHiddenWidth, channelAttention } from './channel-attention';
 import { add, concat, conv, depthwise, type T } from './layers';
 
 /**
@@ -29,10 +29,10 @@ export function msrm(x: T, channels: number, cfg: NetConfig['msrm'], name: strin
   return add([channelAttention(fused, channels, cfg.caReduction, cfg.caMinHidden, `${name}_ca`), x], `${name}_add`);
 }
 
-/** Parameters of one MSRM, from the equations above (used by tests and docs). */
+/** Parameters of one MSRM of width c, from the equations above (for notebooks and docs). */
 export function msrmParams(c: number, cfg: NetConfig['msrm']): number {
   const p = c / 4;
-  const h = Math.min(c, Math.max(cfg.caMinHidden, Math.floor(c / cfg.caReduction)));
+  const h = caHiddenWidth(c, cfg.caReduction, cfg.caMinHidden);
   const dw = 9 * c + c;
   const pw = 4 * (c * p + p);
   const branches = 4 * (9 * p * p + p);

@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { onBackend, relError, seeded, sizeOf } from '../helpers';
-import { startCpu, startWasm } from '../../src/backend';
+import { onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
 
 // Float32 sums of a few hundred products: the wasm and cpu results may differ by rounding only.
 const TOL = 1e-5;
@@ -84,7 +83,7 @@ function outShape(c: Case, depthwise: boolean): number[] {
 }
 
 async function compare(kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
-  await startCpu();
+  await startBackendForTest('cpu');
   const dyShape = outShape(c, depthwise);
   const xv = seeded(sizeOf(c.x), 1);
   const fv = seeded(sizeOf(c.f), 2);
@@ -102,7 +101,7 @@ async function compare(kernel: string, c: Case, depthwise: boolean, which: 'inpu
     return tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
   };
   const ref = naive ? naiveDepthwiseGrads(c, xv, fv, dyv, dyShape)[which === 'input' ? 'dx' : 'dw'] : (await onBackend('cpu', run))[0];
-  await startWasm();
+  await startBackendForTest('wasm');
   const wasmBackend = tf.engine().findBackend('wasm')!;
   const idsBefore = wasmBackend.numDataIds();
   const [got] = await onBackend('wasm', run);
@@ -145,7 +144,7 @@ test('tf.grad through conv2d, depthwise and conv2dTranspose agrees across backen
     return g([tf.tensor4d(x, [2, 10, 9, 4]), tf.tensor4d(w, [3, 3, 4, 6]), tf.tensor4d(d, [3, 3, 6, 1]), tf.tensor4d(t, [4, 4, 3, 6])]);
   };
   const ref = await onBackend('cpu', fn);
-  await startWasm();
+  await startBackendForTest('wasm');
   const before = tf.memory().numTensors;
   const got = await onBackend('wasm', fn);
   assert.is(tf.memory().numTensors, before, 'tensors leaked');

@@ -184,7 +184,10 @@ test('probes: four branches per MSRM, DFFM weights [batch, C, 3] summing to 1, o
 
 test('wasm and cpu agree on a forward and backward pass of lite', async () => {
   await startBackendForTest('cpu');
-  const model = buildNet(variantConfig('lite'));
+  // Seeded: with some inits a ReLU input or an L1 term sits within rounding of zero, the two
+  // backends round it to opposite signs, and one gradient jumps by ~1e-4 (seen: 1 seed in 10).
+  // Away from such kinks the backends agree to ~1e-7.
+  const model = buildNet(variantConfig('lite'), { seed: 1 });
   const xv = seeded(2 * 32 * 32 * 3, 9).map((v) => (v + 1) / 2);
   const sv = seeded(2 * 32 * 32 * 3, 10).map((v) => (v + 1) / 2);
   const pass = async (backend: 'cpu' | 'wasm') => {

@@ -2,6 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { variantConfig } from '../../src/model/config';
 import { summarize } from '../../src/model/summary';
+import { buildNet } from '../../src/model/net';
+import { msrmParams } from '../../src/model/msrm';
 import { startBackendForTest } from '../helpers';
 
 // Layer-by-layer counts written out from the paper's description, independent of src/model.
@@ -68,6 +70,20 @@ test('module breakdown adds up to the total', async () => {
   assert.is(s.modules.reduce((a, m) => a + m.params, 0), s.params);
   assert.ok(s.modules.some((m) => m.module === 'dffm1'));
   assert.ok(s.modules.some((m) => m.module === 'em3'));
+});
+
+test('msrmParams agrees with the layers of a built MSRM and with the written-out formula', async () => {
+  await startBackendForTest('cpu');
+  for (const C of [16, 32]) {
+    const cfg = variantConfig('full', { channels: C, blocks: 1 });
+    const model = buildNet(cfg);
+    for (const [level, c] of [['em1', C], ['em2', 2 * C], ['em3', 4 * C]] as const) {
+      const built = model.layers.filter((l) => l.name.startsWith(`${level}_b1_`)).reduce((a, l) => a + l.countParams(), 0);
+      assert.is(msrmParams(c, cfg.msrm), built, `${level} C=${C}`);
+      assert.is(msrmParams(c, cfg.msrm), MSRM(c, 8), `${level} C=${C} formula`);
+    }
+    model.dispose();
+  }
 });
 
 test.run();
