@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what deblur-lab needs, and nothing when it is already there (safe to run twice).
 # npm packages: `npm ci` from the committed lockfile, re-run only when the lockfile changed.
+# `setup.sh --tests` also installs the Debian packages the tests compare against (python3-skimage).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,4 +18,8 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   # allow, in which case npm leaves it out and the backend selection skips it.
   npm ci --no-audit --no-fund --loglevel=error
   touch "$stamp"
+fi
+
+if [ "${1:-}" = "--tests" ]; then
+  bash scripts/apt-ensure.sh python3-skimage
 fi

@@ -3,7 +3,7 @@
 # tests/**/*.test.ts under uvu with real tfjs kernels. Ends with a plain "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 
 echo "type-check (strict): tsc -p ."
 npx tsc -p .

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { UsageError } from '../errors';
 import { registerDemo } from './demo';
+import { registerMetrics } from './metrics';
 import { registerSummary } from './summary';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
@@ -10,6 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError('(run with --help for usage)');
   registerSummary(program);
   registerDemo(program);
+  registerMetrics(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

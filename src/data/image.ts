@@ -3,24 +3,49 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import { UsageError } from '../errors';
+import { createRaster, rasterToTensor, type Raster } from './raster';
+
+export interface ImageHeader {
+  width: number;
+  height: number;
+  format: 'png' | 'jpeg';
+}
+
+export interface LoadedRaster {
+  raster: Raster;
+  /** What was converted on the way in (grey → RGB, alpha dropped, 16-bit → float). */
+  conversions: string[];
+}
 
 export interface LoadedImage {
   /** [1, H, W, 3] float32 in [0, 1]. */
   tensor: tf.Tensor4D;
   width: number;
   height: number;
-  /** What was converted on the way in (grey → RGB, alpha dropped, 16 → 8 bit, ...). */
   conversions: string[];
 }
 
-/**
- * Reads a PNG or JPEG as an RGB float image in [0, 1]. Grey is replicated to RGB and alpha is
- * dropped; both are reported in `conversions`. A missing, empty, corrupt or unsupported file is a
- * UsageError naming the file and the reason.
- */
-export async function readImage(file: string): Promise<LoadedImage> {
+/** A region to return instead of the whole image (after any resize). */
+export interface ReadWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface ReadOptions {
+  /** Shrink (never enlarge) so that the longer side is at most this many pixels (Lanczos-3). */
+  longSide?: number;
+  window?: ReadWindow;
+  /** Mirror left–right (after the window is taken). */
+  flip?: boolean;
+}
+
+async function metadataOf(file: string): Promise<Metadata> {
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no such file`);
-  if (fs.statSync(file).size === 0) throw new UsageError(`${file}: empty file`);
+  const stat = fs.statSync(file);
+  if (stat.isDirectory()) throw new UsageError(`${file}: is a folder, not an image`);
+  if (stat.size === 0) throw new UsageError(`${file}: empty file`);
   let meta: Metadata;
   try {
     meta = await sharp(file).metadata();
@@ -28,14 +53,47 @@ export async function readImage(file: string): Promise<LoadedImage> {
     throw new UsageError(`${file}: not a readable image (${(e as Error).message})`);
   }
   if (meta.format !== 'png' && meta.format !== 'jpeg') throw new UsageError(`${file}: unsupported format ${meta.format} (PNG or JPEG only)`);
+  if (!meta.width || !meta.height) throw new UsageError(`${file}: image has no size`);
+  return meta;
+}
+
+/** Size and format from the file's header, without decoding the pixels. Same errors as readRaster. */
+export async function readImageHeader(file: string): Promise<ImageHeader> {
+  const meta = await metadataOf(file);
+  return { width: meta.width!, height: meta.height!, format: meta.format as 'png' | 'jpeg' };
+}
+
+/**
+ * Reads a PNG or JPEG as an RGB raster in [0, 1]. Grey is replicated to RGB, alpha is dropped and
+ * 16-bit samples keep their precision; each is reported in `conversions`. A missing, empty, corrupt,
+ * truncated or unsupported file is a UsageError naming the file and the reason. With `window`, only
+ * that region comes back (the file is still decoded whole: PNG has no random access).
+ */
+export async function readRaster(file: string, o: ReadOptions = {}): Promise<LoadedRaster> {
+  const meta = await metadataOf(file);
+  const window = o.window;
+  const scale = o.longSide !== undefined ? Math.min(1, o.longSide / Math.max(meta.width!, meta.height!)) : 1;
+  const full = { width: Math.round(meta.width! * scale), height: Math.round(meta.height! * scale) };
   const conversions: string[] = [];
   if ((meta.channels ?? 3) < 3) conversions.push('grey → RGB');
   if (meta.hasAlpha) conversions.push('alpha dropped');
   const sixteen = meta.depth === 'ushort';
   if (sixteen) conversions.push('16-bit → float');
+  if (scale < 1) conversions.push(`resized ${meta.width}×${meta.height} → ${full.width}×${full.height}`);
+  if (window) {
+    const { left, top, width, height } = window;
+    if (left < 0 || top < 0 || width < 1 || height < 1 || left + width > full.width || top + height > full.height) {
+      throw new UsageError(`${file}: window ${width}×${height} at (${left}, ${top}) does not fit in the ${full.width}×${full.height} image`);
+    }
+  }
   let raw: { data: Buffer; info: OutputInfo };
   try {
-    raw = await sharp(file).toColourspace(sixteen ? 'rgb16' : 'srgb').removeAlpha().raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+    // failOn 'error' (sharp's default is 'warning'): truncated files fail rather than decode half-grey.
+    let pipeline = sharp(file, { failOn: 'error' }).toColourspace(sixteen ? 'rgb16' : 'srgb').removeAlpha();
+    if (scale < 1) pipeline = pipeline.resize(full.width, full.height, { kernel: 'lanczos3', fit: 'fill' });
+    if (window) pipeline = pipeline.extract({ left: window.left, top: window.top, width: window.width, height: window.height });
+    if (o.flip) pipeline = pipeline.flop();
+    raw = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (e) {
     throw new UsageError(`${file}: cannot decode (${(e as Error).message})`);
   }
@@ -44,17 +102,45 @@ export async function readImage(file: string): Promise<LoadedImage> {
   const values = sixteen
     ? Float32Array.from(new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2), (v) => v / 65535)
     : Float32Array.from(raw.data, (v) => v / 255);
-  return { tensor: tf.tensor4d(values, [1, height, width, 3]), width, height, conversions };
+  return { raster: createRaster(width, height, values), conversions };
 }
 
-/** Writes an [H, W, 3] or [1, H, W, 3] image in [0, 1] as an 8-bit PNG (values clipped, rounded). */
-export async function writePng(file: string, image: tf.Tensor): Promise<void> {
-  const [h, w, c] = image.rank === 4 ? image.shape.slice(1) : image.shape;
-  if (c !== 3 || (image.rank === 4 && image.shape[0] !== 1)) throw new Error(`writePng: expected one RGB image, got [${image.shape}]`);
-  const bytes = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.clipByValue(image, 0, 1), 255)), 'int32'));
-  const data = Uint8Array.from(await bytes.data());
-  bytes.dispose();
-  const tmp = `${file}.tmp-${process.pid}.png`;
-  await sharp(Buffer.from(data), { raw: { width: w!, height: h!, channels: 3 } }).png().toFile(tmp);
+/** readRaster, as a [1, H, W, 3] tensor for the network. */
+export async function readImage(file: string): Promise<LoadedImage> {
+  const { raster, conversions } = await readRaster(file);
+  return { tensor: rasterToTensor(raster), width: raster.width, height: raster.height, conversions };
+}
+
+function isRaster(image: Raster | tf.Tensor): image is Raster {
+  return !(image instanceof tf.Tensor);
+}
+
+/** 8-bit PNG bytes of an image in [0, 1] (values clipped, rounded half up). Deterministic. */
+export async function encodePng(image: Raster | tf.Tensor): Promise<Buffer> {
+  let width: number;
+  let height: number;
+  let bytes: Uint8Array;
+  if (isRaster(image)) {
+    ({ width, height } = image);
+    bytes = Uint8Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  } else {
+    const [h, w, c] = image.rank === 4 ? image.shape.slice(1) : image.shape;
+    if (c !== 3 || (image.rank === 4 && image.shape[0] !== 1)) throw new Error(`writePng: expected one RGB image, got [${image.shape}]`);
+    const q = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.clipByValue(image, 0, 1), 255)), 'int32'));
+    bytes = Uint8Array.from(await q.data());
+    q.dispose();
+    width = w!;
+    height = h!;
+  }
+  return sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { raw: { width, height, channels: 3 } })
+    .png({ compressionLevel: 9, adaptiveFiltering: true })
+    .toBuffer();
+}
+
+/** Writes an 8-bit RGB PNG atomically (a temporary file, then a rename): never a half-written image. */
+export async function writePng(file: string, image: Raster | tf.Tensor): Promise<void> {
+  const png = await encodePng(image);
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, png);
   fs.renameSync(tmp, file);
 }

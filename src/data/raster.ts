@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * An RGB image in plain memory: `data` is row-major, channels interleaved (H × W × 3), values in
+ * [0, 1]. The data side of the project (readers, crops, blur synthesis, metrics) works on rasters
+ * so it can run without a tfjs backend; tensors are made only at the network's door.
+ */
+export interface Raster {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+export function createRaster(width: number, height: number, data?: Float32Array): Raster {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`createRaster: bad size ${width}×${height}`);
+  }
+  const size = width * height * 3;
+  if (data && data.length !== size) throw new Error(`createRaster: ${data.length} values for ${width}×${height}×3`);
+  return { width, height, data: data ?? new Float32Array(size) };
+}
+
+/** A copy of the window [left, left + width) × [top, top + height). */
+export function cropRaster(r: Raster, left: number, top: number, width: number, height: number): Raster {
+  if (left < 0 || top < 0 || left + width > r.width || top + height > r.height) {
+    throw new Error(`cropRaster: window ${width}×${height}+${left}+${top} outside ${r.width}×${r.height}`);
+  }
+  const out = createRaster(width, height);
+  for (let y = 0; y < height; y++) {
+    const from = ((top + y) * r.width + left) * 3;
+    out.data.set(r.data.subarray(from, from + width * 3), y * width * 3);
+  }
+  return out;
+}
+
+/** Rounds every value to the nearest of the 256 levels an 8-bit PNG can hold (and clips to [0, 1]). */
+export function quantize8(r: Raster): Raster {
+  const out = new Float32Array(r.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, r.data[i]!)) * 255) / 255;
+  return createRaster(r.width, r.height, out);
+}
+
+/** [1, H, W, 3] float32. */
+export function rasterToTensor(r: Raster): tf.Tensor4D {
+  return tf.tensor4d(r.data, [1, r.height, r.width, 3]);
+}
+
+/** Stacks same-sized rasters into one [N, H, W, 3] batch. */
+export function rastersToBatch(rs: readonly Raster[]): tf.Tensor4D {
+  const first = rs[0];
+  if (!first) throw new Error('rastersToBatch: no rasters');
+  const { width, height } = first;
+  const plane = width * height * 3;
+  const data = new Float32Array(plane * rs.length);
+  rs.forEach((r, i) => {
+    if (r.width !== width || r.height !== height) throw new Error(`rastersToBatch: ${r.width}×${r.height} ≠ ${width}×${height}`);
+    data.set(r.data, i * plane);
+  });
+  return tf.tensor4d(data, [rs.length, height, width, 3]);
+}
+
+/** Reads one image of a [1, H, W, 3] or [H, W, 3] tensor back (asynchronously, as GPU backends need). */
+export async function tensorToRaster(t: tf.Tensor): Promise<Raster> {
+  const shape = t.rank === 4 ? t.shape.slice(1) : t.shape;
+  if (shape.length !== 3 || shape[2] !== 3 || (t.rank === 4 && t.shape[0] !== 1)) {
+    throw new Error(`tensorToRaster: expected one RGB image, got [${t.shape}]`);
+  }
+  const data = (await t.data()) as Float32Array;
+  return createRaster(shape[1]!, shape[0]!, Float32Array.from(data));
+}
