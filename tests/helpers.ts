@@ -50,3 +50,11 @@ export async function startBackendForTest(name: 'cpu' | 'wasm'): Promise<void> {
     await startCpu();
   }
 }
+
+/** Awaits `p`, which must reject with a UsageError (the one-line kind a CLI user sees) matching `re`. */
+export async function rejectsWithUsage(p: Promise<unknown>, re: RegExp): Promise<void> {
+  const { UsageError } = await import('../src/errors');
+  const e = await p.then(() => undefined, (err: unknown) => err);
+  if (!(e instanceof UsageError)) throw new Error(`expected a UsageError matching ${re}, got ${e === undefined ? 'success' : String(e)}`);
+  if (!re.test(e.message)) throw new Error(`UsageError "${e.message}" does not match ${re}`);
+}
