@@ -12,7 +12,7 @@ import { seeded } from './helpers';
 /** Image pairs with different kinds of damage, sizes and edge cases. */
 async function cases(): Promise<Array<{ name: string; a: Raster; b: Raster }>> {
   const astronaut = cropRaster((await readRaster('data/images/astronaut.png')).raster, 100, 40, 96, 80);
-  const clock = cropRaster((await readRaster('data/images/clock_motion.png')).raster, 50, 60, 64, 71);
+  const clock = cropRaster((await readRaster('data/sample/real/clock_motion.png')).raster, 50, 60, 64, 71);
   const map = (r: Raster, f: (v: number, i: number) => number): Raster => createRaster(r.width, r.height, r.data.map(f));
   const noise = seeded(astronaut.data.length, 7);
   const shifted = createRaster(astronaut.width, astronaut.height);

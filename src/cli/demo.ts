@@ -61,7 +61,7 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('the main job: backend report, network summary, one forward pass on a sample image')
     .option('--variant <name>', `one of ${VARIANT_NAMES.join(', ')}`, 'full')
-    .option('--image <file>', 'PNG or JPEG to run on', 'data/images/clock_motion.png')
+    .option('--image <file>', 'PNG or JPEG to run on', 'data/sample/real/clock_motion.png')
     .option('--out <dir>', 'where to write the output scales', 'build/demo')
     .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
     .option('--seed <n>', 'seed of the initial weights', nonNegativeInt, 1)

@@ -3,6 +3,7 @@ import { UsageError } from '../errors';
 import { registerDemo } from './demo';
 import { registerMetrics } from './metrics';
 import { registerSummary } from './summary';
+import { registerSynth } from './synth';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
 export async function main(argv: string[]): Promise<void> {
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
   registerSummary(program);
   registerDemo(program);
   registerMetrics(program);
+  registerSynth(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {
