@@ -1,4 +1,4 @@
-import type { Raster } from './data/raster';
+import { mirrorIndex, type Raster } from './data/raster';
 
 /**
  * Image quality metrics on RGB rasters in [0, 1], following scikit-image 0.19 (the reference the
@@ -46,14 +46,6 @@ function gaussianTaps(sigma: number, radius: number): Float64Array {
   return taps.map((t) => t / sum);
 }
 
-/** scipy's "reflect" edge: … c b a | a b c … (the edge sample repeated). */
-function reflect(i: number, n: number): number {
-  const period = 2 * n;
-  let j = ((i % period) + period) % period;
-  if (j >= n) j = period - 1 - j;
-  return j;
-}
-
 /** Separable Gaussian filter of a W×H plane, rows then columns, mirror edges. */
 function gaussianFilter(plane: Float64Array, width: number, height: number, taps: Float64Array): Float64Array {
   const r = (taps.length - 1) / 2;
@@ -62,14 +54,14 @@ function gaussianFilter(plane: Float64Array, width: number, height: number, taps
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r]! * plane[reflect(y + k, height) * width + x]!;
+      for (let k = -r; k <= r; k++) s += taps[k + r]! * plane[mirrorIndex(y + k, height) * width + x]!;
       tmp[y * width + x] = s;
     }
   }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r]! * tmp[y * width + reflect(x + k, width)]!;
+      for (let k = -r; k <= r; k++) s += taps[k + r]! * tmp[y * width + mirrorIndex(x + k, width)]!;
       out[y * width + x] = s;
     }
   }

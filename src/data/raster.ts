@@ -20,6 +20,35 @@ export function createRaster(width: number, height: number, data?: Float32Array)
   return { width, height, data: data ?? new Float32Array(size) };
 }
 
+/** Mirror-edge index (scipy's "reflect": … c b a | a b c …) for sampling outside [0, n). */
+export function mirrorIndex(i: number, n: number): number {
+  const period = 2 * n;
+  let j = ((i % period) + period) % period;
+  if (j >= n) j = period - 1 - j;
+  return j;
+}
+
+/**
+ * Adds `weight` at the real-valued point (u, v) of a size × size grid, split bilinearly over the
+ * four nearest cells (cells outside the grid get nothing). Returns the weight that landed.
+ */
+export function splatBilinear(grid: Float32Array, size: number, u: number, v: number, weight: number): number {
+  const u0 = Math.floor(u);
+  const v0 = Math.floor(v);
+  const fu = u - u0;
+  const fv = v - v0;
+  let landed = 0;
+  for (const [du, dv, w] of [[0, 0, (1 - fu) * (1 - fv)], [1, 0, fu * (1 - fv)], [0, 1, (1 - fu) * fv], [1, 1, fu * fv]] as const) {
+    const uu = u0 + du;
+    const vv = v0 + dv;
+    if (uu >= 0 && uu < size && vv >= 0 && vv < size && w > 0) {
+      grid[vv * size + uu]! += w * weight;
+      landed += w * weight;
+    }
+  }
+  return landed;
+}
+
 /** A copy of the window [left, left + width) × [top, top + height). */
 export function cropRaster(r: Raster, left: number, top: number, width: number, height: number): Raster {
   if (left < 0 || top < 0 || left + width > r.width || top + height > r.height) {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { readImage, writePng } from '../../src/data/image';
+import { readImage, readRaster, writePng } from '../../src/data/image';
 import { startBackendForTest } from '../helpers';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-img-'));
@@ -47,12 +47,20 @@ test('missing, empty, corrupt and unsupported files are clear UsageErrors', asyn
   fs.writeFileSync(empty, '');
   const corrupt = path.join(dir, 'corrupt.png');
   fs.writeFileSync(corrupt, Buffer.from('\x89PNG\r\n\x1a\nthis is not really a png'));
+  const truncated = path.join(dir, 'truncated.png');
+  const whole = fs.readFileSync('data/images/astronaut.png');
+  fs.writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+  const truncatedJpeg = path.join(dir, 'truncated.jpg');
+  const jpeg = await sharp('data/images/astronaut.png').jpeg().toBuffer();
+  fs.writeFileSync(truncatedJpeg, jpeg.subarray(0, Math.floor(jpeg.length / 2)));
   const gif = path.join(dir, 'x.gif');
   await sharp({ create: { width: 2, height: 2, channels: 3, background: '#fff' } }).gif().toFile(gif);
   for (const [file, why] of [
     [path.join(dir, 'missing.png'), /no such file/],
     [empty, /empty file/],
     [corrupt, /not a readable image|cannot decode/],
+    [truncated, /cannot decode/],
+    [truncatedJpeg, /cannot decode/],
     [gif, /unsupported format gif/],
   ] as const) {
     await readImage(file).then(
@@ -64,6 +72,24 @@ test('missing, empty, corrupt and unsupported files are clear UsageErrors', asyn
       },
     );
   }
+});
+
+test('a window and a flip return exactly that region, mirrored; a window outside the image is refused', async () => {
+  const whole = (await readRaster('data/images/astronaut.png')).raster;
+  const { raster } = await readRaster('data/images/astronaut.png', { window: { left: 100, top: 50, width: 7, height: 5 }, flip: true });
+  assert.equal([raster.width, raster.height], [7, 5]);
+  for (let y = 0; y < 5; y++) {
+    for (let x = 0; x < 7; x++) {
+      assert.is(raster.data[(y * 7 + x) * 3 + 1], whole.data[((50 + y) * 512 + 100 + 6 - x) * 3 + 1]);
+    }
+  }
+  await readRaster('data/images/astronaut.png', { window: { left: 510, top: 0, width: 7, height: 5 } }).then(
+    () => assert.unreachable('accepted'),
+    (e: Error) => assert.match(e.message, /does not fit in the 512×512 image/),
+  );
+  const shrunk = await readRaster('data/images/astronaut.png', { longSide: 100 });
+  assert.equal([shrunk.raster.width, shrunk.raster.height, shrunk.conversions], [100, 100, ['resized 512×512 → 100×100']]);
+  assert.is((await readRaster('data/images/astronaut.png', { longSide: 1000 })).raster.width, 512, 'never enlarged');
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true }));

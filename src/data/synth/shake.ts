@@ -1,4 +1,4 @@
-import { createRaster, type Raster } from '../raster';
+import { createRaster, splatBilinear, type Raster } from '../raster';
 import type { CameraPath, Pose } from './camera-path';
 import { fromLinear, toLinear } from './gamma';
 
@@ -97,15 +97,7 @@ export function pointSpread(path: CameraPath, x: number, y: number, size: number
   const half = (size - 1) / 2;
   for (const pose of path.poses) {
     const [sx, sy] = unapply(pose, x, y, cx, cy);
-    const u = sx - x + half;
-    const v = sy - y + half;
-    const u0 = Math.floor(u);
-    const v0 = Math.floor(v);
-    for (const [du, dv, w] of [[0, 0, (1 - (u - u0)) * (1 - (v - v0))], [1, 0, (u - u0) * (1 - (v - v0))], [0, 1, (1 - (u - u0)) * (v - v0)], [1, 1, (u - u0) * (v - v0)]] as const) {
-      const uu = u0 + du;
-      const vv = v0 + dv;
-      if (uu >= 0 && uu < size && vv >= 0 && vv < size) psf[vv * size + uu]! += w / path.poses.length;
-    }
+    splatBilinear(psf, size, sx - x + half, sy - y + half, 1 / path.poses.length);
   }
   return psf;
 }

@@ -1,5 +1,5 @@
 import type { Rng } from '../../random';
-import { createRaster, type Raster } from '../raster';
+import { createRaster, mirrorIndex, splatBilinear, type Raster } from '../raster';
 import { fromLinear, toLinear } from './gamma';
 
 /**
@@ -81,20 +81,7 @@ export function trajectoryKernel(traj: Trajectory, o: { size?: number; exposure?
   const weights = new Float32Array(size * size);
   let total = 0;
   for (let i = 0; i < n; i++) {
-    const u = traj.x[i]! - mx + half;
-    const v = traj.y[i]! - my + half;
-    const u0 = Math.floor(u);
-    const v0 = Math.floor(v);
-    const fu = u - u0;
-    const fv = v - v0;
-    for (const [du, dv, w] of [[0, 0, (1 - fu) * (1 - fv)], [1, 0, fu * (1 - fv)], [0, 1, (1 - fu) * fv], [1, 1, fu * fv]] as const) {
-      const uu = u0 + du;
-      const vv = v0 + dv;
-      if (uu >= 0 && uu < size && vv >= 0 && vv < size && w > 0) {
-        weights[vv * size + uu]! += w;
-        total += w;
-      }
-    }
+    total += splatBilinear(weights, size, traj.x[i]! - mx + half, traj.y[i]! - my + half, 1);
   }
   for (let i = 0; i < weights.length; i++) weights[i]! /= total;
   return { size, weights };
@@ -108,18 +95,12 @@ export function convolve(r: Raster, k: Kernel): Raster {
     for (let u = 0; u < k.size; u++) if (k.weights[v * k.size + u]! > 0) taps.push([u - half, v - half, k.weights[v * k.size + u]!]);
   }
   const { width: w, height: h, data } = r;
-  const mirror = (i: number, n: number): number => {
-    const p = 2 * n;
-    let j = ((i % p) + p) % p;
-    if (j >= n) j = p - 1 - j;
-    return j;
-  };
   const acc = new Float64Array(data.length);
   for (const [du, dv, wt] of taps) {
     for (let y = 0; y < h; y++) {
-      const sy = mirror(y + dv, h);
+      const sy = mirrorIndex(y + dv, h);
       for (let x = 0; x < w; x++) {
-        const si = (sy * w + mirror(x + du, w)) * 3;
+        const si = (sy * w + mirrorIndex(x + du, w)) * 3;
         const o = (y * w + x) * 3;
         acc[o]! += wt * data[si]!;
         acc[o + 1]! += wt * data[si + 1]!;
