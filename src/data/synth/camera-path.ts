@@ -1,7 +1,7 @@
 import type { Rng } from '../../random';
 
 /**
- * One camera pose during the exposure, relative to the pose of the sharp (middle) frame: a rotation
+ * One camera pose during the exposure, relative to the sharp frame's pose (the mean pose): a rotation
  * `theta` (radians) about the frame centre, then a translation (dx, dy) in pixels. A sharp-frame
  * point p appears at R(θ)(p − c) + c + d.
  */
@@ -91,8 +91,8 @@ export function randomCameraPath(rng: Rng, width: number, height: number, o: Cam
       theta: (spin * t + 0.5 * spinAccel * t * t + walk.a / count) / radius,
     });
   }
-  // Make the sharp frame's pose the reference: subtract the smooth path's value at t = 0 (zero by
-  // construction) and the tremor's mean, so the sharp image sits in the middle of the streak.
+  // The sharp frame is the mean pose (for smooth motion, about GoPro's middle frame): subtracting
+  // it centres every streak on the sharp image, so a pair has no net shift between its images.
   const mean = raw.reduce((m, p) => ({ dx: m.dx + p.dx / count, dy: m.dy + p.dy / count, theta: m.theta + p.theta / count }), { dx: 0, dy: 0, theta: 0 });
   let poses = raw.map((p) => ({ dx: p.dx - mean.dx, dy: p.dy - mean.dy, theta: p.theta - mean.theta }));
   // Corner travel is almost linear in the scale (angles are small): a few fixed-point steps hit L.
