@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isImageFile, requireFolder } from '../data/dataset';
-import { readImageHeader } from '../data/image';
+import { readImageHeader, shrunkSize } from '../data/image';
 import { spread } from '../data/synth/statistics';
 import { BLUR_MODELS, DEFAULT_EXTENT, type BlurModel } from '../data/synth/synthesize';
 import { writeSynthDataset, type SynthSource } from '../data/synth/write-dataset';
@@ -66,10 +66,9 @@ async function synth(o: SynthCliOptions): Promise<void> {
     if (names.has(seq)) throw new UsageError(`${f} and ${names.get(seq)} would share the sequence name "${seq}": rename one`);
     names.set(seq, f);
     const h = await readImageHeader(f); // a corrupt photo stops here, before anything is written
-    const frame = Math.min(1, o.longSide / Math.max(h.width, h.height));
-    const [fw, fh] = [Math.round(h.width * frame), Math.round(h.height * frame)];
-    if (o.crop && (o.crop.width > fw || o.crop.height > fh)) {
-      throw new UsageError(`${f}: ${fw}×${fh} at --long-side ${o.longSide} is smaller than the ${o.crop.width}×${o.crop.height} crop`);
+    const frame = shrunkSize(h.width, h.height, o.longSide);
+    if (o.crop && (o.crop.width > frame.width || o.crop.height > frame.height)) {
+      throw new UsageError(`${f}: ${frame.width}×${frame.height} at --long-side ${o.longSide} is smaller than the ${o.crop.width}×${o.crop.height} crop`);
     }
   }
   // Split by photo, so no test pair shares a photo with a training pair.

@@ -57,6 +57,12 @@ async function metadataOf(file: string): Promise<Metadata> {
   return meta;
 }
 
+/** The size an image of width × height has after shrinking (never enlarging) to `longSide`. */
+export function shrunkSize(width: number, height: number, longSide?: number): { width: number; height: number; scale: number } {
+  const scale = longSide !== undefined ? Math.min(1, longSide / Math.max(width, height)) : 1;
+  return { width: Math.round(width * scale), height: Math.round(height * scale), scale };
+}
+
 /** Size and format from the file's header, without decoding the pixels. Same errors as readRaster. */
 export async function readImageHeader(file: string): Promise<ImageHeader> {
   const meta = await metadataOf(file);
@@ -72,8 +78,8 @@ export async function readImageHeader(file: string): Promise<ImageHeader> {
 export async function readRaster(file: string, o: ReadOptions = {}): Promise<LoadedRaster> {
   const meta = await metadataOf(file);
   const window = o.window;
-  const scale = o.longSide !== undefined ? Math.min(1, o.longSide / Math.max(meta.width!, meta.height!)) : 1;
-  const full = { width: Math.round(meta.width! * scale), height: Math.round(meta.height! * scale) };
+  const full = shrunkSize(meta.width!, meta.height!, o.longSide);
+  const scale = full.scale;
   const conversions: string[] = [];
   if ((meta.channels ?? 3) < 3) conversions.push('grey → RGB');
   if (meta.hasAlpha) conversions.push('alpha dropped');
