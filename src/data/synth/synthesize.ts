@@ -2,7 +2,7 @@ import type { Rng } from '../../random';
 import { cropRaster, quantize8, type Raster } from '../raster';
 import { randomCameraPath } from './camera-path';
 import { shakeBlur, type Window } from './shake';
-import { kernelBlur, randomTrajectory, trajectoryKernel } from './trajectory';
+import { kernelBlur, randomTrajectory, trajectoryKernel, withSpan } from './trajectory';
 
 /** `shake`: GoPro-style non-uniform camera shake; `trajectory`: uniform Boracchi–Foi kernels. */
 export type BlurModel = 'shake' | 'trajectory';
@@ -70,7 +70,8 @@ export function synthesizePair(frame: Raster, rng: Rng, o: { extent: number; mod
     const r = shakeBlur(frame, path, window);
     return { sharp, blur: quantize8(r.blur), blurGamma: quantize8(r.blurGamma), window, extent: path.extent, poses: path.poses.length };
   }
-  const traj = randomTrajectory(rng, { length: o.extent });
+  // Boracchi–Foi trajectories curl back on themselves: scale to the same extent (span) as shake.
+  const traj = withSpan(randomTrajectory(rng, { length: o.extent }), o.extent);
   const kernel = trajectoryKernel(traj);
   // Blur a region grown by the kernel's reach, so the crop's edges see real neighbours where they exist.
   const half = (kernel.size - 1) / 2;

@@ -55,6 +55,21 @@ export function randomTrajectory(rng: Rng, o: TrajectoryOptions): Trajectory {
   return { x, y };
 }
 
+/** The largest distance between two points of the trajectory: its blur extent. */
+export function trajectorySpan(t: Trajectory): number {
+  let span = 0;
+  for (let i = 0; i < t.x.length; i++) {
+    for (let j = i + 1; j < t.x.length; j++) span = Math.max(span, Math.hypot(t.x[i]! - t.x[j]!, t.y[i]! - t.y[j]!));
+  }
+  return span;
+}
+
+/** The trajectory scaled about its start so that its span is `extent` pixels. */
+export function withSpan(t: Trajectory, extent: number): Trajectory {
+  const k = extent / (trajectorySpan(t) || 1);
+  return { x: t.x.map((v) => v * k), y: t.y.map((v) => v * k) };
+}
+
 export interface Kernel {
   size: number;
   /** size × size, row-major, summing to 1. */

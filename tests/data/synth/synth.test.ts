@@ -7,7 +7,7 @@ import { fromLinear, toLinear } from '../../../src/data/synth/gamma';
 import { pointSpread, shakeBlur } from '../../../src/data/synth/shake';
 import { psnrByExtent } from '../../../src/data/synth/statistics';
 import { synthesizePair, texture } from '../../../src/data/synth/synthesize';
-import { convolve, randomTrajectory, trajectoryKernel } from '../../../src/data/synth/trajectory';
+import { convolve, randomTrajectory, trajectoryKernel, trajectorySpan, withSpan } from '../../../src/data/synth/trajectory';
 import { psnr } from '../../../src/metrics';
 import { Rng } from '../../../src/random';
 import { seeded } from '../../helpers';
@@ -77,6 +77,8 @@ test('trajectory kernels: sum to 1, centred, as long as asked; convolve matches 
     let length = 0;
     for (let i = 1; i < traj.x.length; i++) length += Math.hypot(traj.x[i]! - traj.x[i - 1]!, traj.y[i]! - traj.y[i - 1]!);
     assert.ok(Math.abs(length - 15) < 1e-6, `length ${length}`);
+    assert.ok(trajectorySpan(traj) <= 15 + 1e-9, 'a path spans at most its length');
+    assert.ok(Math.abs(trajectorySpan(withSpan(traj, 9)) - 9) < 1e-9, 'withSpan sets the extent');
     const k = trajectoryKernel(traj);
     const half = (k.size - 1) / 2;
     let sum = 0;
