@@ -105,9 +105,11 @@ export async function readRaster(file: string, o: ReadOptions = {}): Promise<Loa
   }
   const { width, height, channels } = raw.info;
   if (channels !== 3) throw new UsageError(`${file}: decoded to ${channels} channels, expected 3`);
-  const values = sixteen
-    ? Float32Array.from(new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2), (v) => v / 65535)
-    : Float32Array.from(raw.data, (v) => v / 255);
+  const samples = sixteen ? new Uint16Array(raw.data.buffer, raw.data.byteOffset, raw.data.byteLength / 2) : raw.data;
+  const values = new Float32Array(samples.length);
+  const max = sixteen ? 65535 : 255;
+  // A plain loop: Float32Array.from with a map callback is ~10× slower on full frames.
+  for (let i = 0; i < samples.length; i++) values[i] = samples[i]! / max;
   return { raster: createRaster(width, height, values), conversions };
 }
 
@@ -128,7 +130,8 @@ export async function encodePng(image: Raster | tf.Tensor): Promise<Buffer> {
   let bytes: Uint8Array;
   if (isRaster(image)) {
     ({ width, height } = image);
-    bytes = Uint8Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+    bytes = new Uint8Array(image.data.length);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, image.data[i]!)) * 255);
   } else {
     const [h, w, c] = image.rank === 4 ? image.shape.slice(1) : image.shape;
     if (c !== 3 || (image.rank === 4 && image.shape[0] !== 1)) throw new Error(`writePng: expected one RGB image, got [${image.shape}]`);
