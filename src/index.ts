@@ -29,3 +29,4 @@ export { psnrByExtent, spread, type ExtentRow, type Spread } from './data/synth/
 export { writeSynthDataset, SYNTH_MANIFEST, type SynthOptions, type SynthRecord, type SynthSource } from './data/synth/write-dataset';
 export { psnr, ssim, mse, scores, SSIM_SIGMA, type Scores } from './metrics';
 export { Rng, type RngState } from './random';
+export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';
