@@ -226,7 +226,7 @@ async function build(out: string): Promise<void> {
   const sums = new Map<string, string>();
   const sourceOf = (p: { pkg: Pkg; file: string }): string => {
     const f = path.join(dirs[p.pkg], p.file);
-    sums.set(p.file, sha256(f));
+    if (!sums.has(p.file)) sums.set(p.file, sha256(f));
     return f;
   };
   const toSource = (p: Photo): SynthSource => ({ sequence: path.basename(p.file, path.extname(p.file)), file: sourceOf(p), split: p.split, count: p.count });

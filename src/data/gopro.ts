@@ -27,7 +27,8 @@ export async function readGoPro(root: string, o: GoProOptions): Promise<Dataset>
   if (sequences.length === 0) throw new UsageError(`${splitDir}: no sequence folders (expected <sequence>/{${blur},sharp}/)`);
   for (const seq of sequences) {
     const dir = path.join(splitDir, seq);
-    const missing = [blur, 'sharp'].filter((d) => !subfolders(dir).includes(d));
+    const present = subfolders(dir);
+    const missing = [blur, 'sharp'].filter((d) => !present.includes(d));
     if (missing.length) {
       problems.push({ file: dir, problem: `no ${missing.map((m) => `${m}/`).join(' or ')} folder` });
       continue;

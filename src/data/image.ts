@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
 import { UsageError } from '../errors';
-import { createRaster, rasterToTensor, type Raster } from './raster';
+import { createRaster, rasterToTensor, tensorToRaster, type Raster } from './raster';
 
 export interface ImageHeader {
   width: number;
@@ -79,13 +79,12 @@ export async function readRaster(file: string, o: ReadOptions = {}): Promise<Loa
   const meta = await metadataOf(file);
   const window = o.window;
   const full = shrunkSize(meta.width!, meta.height!, o.longSide);
-  const scale = full.scale;
   const conversions: string[] = [];
   if ((meta.channels ?? 3) < 3) conversions.push('grey → RGB');
   if (meta.hasAlpha) conversions.push('alpha dropped');
   const sixteen = meta.depth === 'ushort';
   if (sixteen) conversions.push('16-bit → float');
-  if (scale < 1) conversions.push(`resized ${meta.width}×${meta.height} → ${full.width}×${full.height}`);
+  if (full.scale < 1) conversions.push(`resized ${meta.width}×${meta.height} → ${full.width}×${full.height}`);
   if (window) {
     const { left, top, width, height } = window;
     if (left < 0 || top < 0 || width < 1 || height < 1 || left + width > full.width || top + height > full.height) {
@@ -96,7 +95,7 @@ export async function readRaster(file: string, o: ReadOptions = {}): Promise<Loa
   try {
     // failOn 'error' (sharp's default is 'warning'): truncated files fail rather than decode half-grey.
     let pipeline = sharp(file, { failOn: 'error' }).toColourspace(sixteen ? 'rgb16' : 'srgb').removeAlpha();
-    if (scale < 1) pipeline = pipeline.resize(full.width, full.height, { kernel: 'lanczos3', fit: 'fill' });
+    if (full.scale < 1) pipeline = pipeline.resize(full.width, full.height, { kernel: 'lanczos3', fit: 'fill' });
     if (window) pipeline = pipeline.extract({ left: window.left, top: window.top, width: window.width, height: window.height });
     if (o.flip) pipeline = pipeline.flop();
     raw = await pipeline.raw({ depth: sixteen ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -119,28 +118,12 @@ export async function readImage(file: string): Promise<LoadedImage> {
   return { tensor: rasterToTensor(raster), width: raster.width, height: raster.height, conversions };
 }
 
-function isRaster(image: Raster | tf.Tensor): image is Raster {
-  return !(image instanceof tf.Tensor);
-}
-
 /** 8-bit PNG bytes of an image in [0, 1] (values clipped, rounded half up). Deterministic. */
 export async function encodePng(image: Raster | tf.Tensor): Promise<Buffer> {
-  let width: number;
-  let height: number;
-  let bytes: Uint8Array;
-  if (isRaster(image)) {
-    ({ width, height } = image);
-    bytes = new Uint8Array(image.data.length);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, image.data[i]!)) * 255);
-  } else {
-    const [h, w, c] = image.rank === 4 ? image.shape.slice(1) : image.shape;
-    if (c !== 3 || (image.rank === 4 && image.shape[0] !== 1)) throw new Error(`writePng: expected one RGB image, got [${image.shape}]`);
-    const q = tf.tidy(() => tf.cast(tf.round(tf.mul(tf.clipByValue(image, 0, 1), 255)), 'int32'));
-    bytes = Uint8Array.from(await q.data());
-    q.dispose();
-    width = w!;
-    height = h!;
-  }
+  // One rounding rule for both kinds: a tensor is read back and quantised like a raster.
+  const { width, height, data } = image instanceof tf.Tensor ? await tensorToRaster(image) : image;
+  const bytes = new Uint8Array(data.length);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, data[i]!)) * 255);
   return sharp(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { raw: { width, height, channels: 3 } })
     .png({ compressionLevel: 9, adaptiveFiltering: true })
     .toBuffer();

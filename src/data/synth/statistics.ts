@@ -1,7 +1,7 @@
 import { psnr } from '../../metrics';
 import { Rng } from '../../random';
 import type { Raster } from '../raster';
-import { synthesizePair, type BlurModel } from './synthesize';
+import { extentForFrame, synthesizePair, type BlurModel } from './synthesize';
 
 export interface Spread {
   mean: number;
@@ -35,13 +35,11 @@ export function psnrByExtent(
   o: { crop: number; draws: number; seed: number; model?: BlurModel; longSide?: number },
 ): ExtentRow[] {
   return extents.map((extent) => {
-    // Extents are at GoPro scale: frames smaller than the long side get proportionally less.
-    const scaleOf = (f: Raster): number => Math.min(1, Math.max(f.width, f.height) / (o.longSide ?? 1280));
     const blur: number[] = [];
     const gamma: number[] = [];
     frames.forEach((frame, f) => {
       for (let d = 0; d < o.draws; d++) {
-        const p = synthesizePair(frame, Rng.seeded(o.seed, f, d), { extent: extent * scaleOf(frame), model: o.model ?? 'shake', crop: { width: o.crop, height: o.crop } });
+        const p = synthesizePair(frame, Rng.seeded(o.seed, f, d), { extent: extentForFrame(extent, frame, o.longSide ?? 1280), model: o.model ?? 'shake', crop: { width: o.crop, height: o.crop } });
         blur.push(psnr(p.blur, p.sharp));
         gamma.push(psnr(p.blurGamma, p.sharp));
       }

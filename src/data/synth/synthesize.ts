@@ -14,6 +14,14 @@ export const BLUR_MODELS: readonly BlurModel[] = ['shake', 'trajectory'];
  */
 export const DEFAULT_EXTENT: readonly [number, number] = [8, 32];
 
+/**
+ * Extents are given at GoPro scale (a frame whose long side is `longSide`); a smaller frame gets a
+ * proportionally smaller one, as if shot on a smaller sensor.
+ */
+export function extentForFrame(extent: number, frame: Raster, longSide: number): number {
+  return (extent * Math.min(longSide, Math.max(frame.width, frame.height))) / longSide;
+}
+
 export interface SynthesizedPair {
   sharp: Raster;
   blur: Raster;

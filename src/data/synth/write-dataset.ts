@@ -5,7 +5,7 @@ import { Rng } from '../../random';
 import type { Split } from '../gopro';
 import { readRaster, writePng } from '../image';
 import type { Window } from './shake';
-import { synthesizePair, type BlurModel } from './synthesize';
+import { extentForFrame, synthesizePair, type BlurModel } from './synthesize';
 
 /** A photo to make pairs from; its pairs go into one GoPro "sequence" named after it. */
 export interface SynthSource {
@@ -63,7 +63,7 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
     for (const kind of ['sharp', 'blur', 'blur_gamma']) fs.mkdirSync(path.join(dir, kind), { recursive: true });
     for (let k = 0; k < src.count; k++) {
       const rng = Rng.seeded(o.seed, src.sequence, k);
-      const extent = (rng.uniform(o.extent[0], o.extent[1]) * Math.max(frame.width, frame.height)) / o.longSide;
+      const extent = extentForFrame(rng.uniform(o.extent[0], o.extent[1]), frame, o.longSide);
       const pair = synthesizePair(frame, rng, { extent, model: o.model, ...(o.crop ? { crop: o.crop } : {}) });
       const file = `${String(k).padStart(6, '0')}.png`;
       await writePng(path.join(dir, 'sharp', file), pair.sharp);
