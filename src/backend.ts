@@ -194,3 +194,26 @@ function findLibrary(name: string): string | undefined {
   ];
   return dirs.map((d) => path.join(d, name)).find((p) => fs.existsSync(p));
 }
+
+// ---- wasm heap ---------------------------------------------------------------------------------
+
+/** The wasm module's heap ceiling (emscripten's getHeapMax: 4 GiB less one 64 KiB page). It never shrinks. */
+export const WASM_HEAP_MAX = 4294901760;
+
+/** The wasm backend's current heap size in bytes, or undefined when another backend is active. */
+export function wasmHeapBytes(): number | undefined {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.buffer.byteLength;
+}
+
+/**
+ * Throws when the wasm heap has grown to its ceiling: XNNPACK then fails allocations *silently*
+ * (results still come back, wrong), so past this point no number can be trusted.
+ */
+export function assertWasmHeapRoom(what: string): void {
+  const bytes = wasmHeapBytes();
+  if (bytes !== undefined && bytes >= WASM_HEAP_MAX - 64 * 1024 * 1024) {
+    throw new UsageError(`${what}: the wasm heap reached its 4 GiB ceiling, so results can no longer be trusted; use a smaller batch, crop or image (or tiles)`);
+  }
+}

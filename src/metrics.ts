@@ -37,6 +37,8 @@ export function psnr(a: Raster, b: Raster, dataRange = 1): number {
 
 export const SSIM_SIGMA = 1.5;
 const SSIM_RADIUS = Math.trunc(3.5 * SSIM_SIGMA + 0.5); // 5, scipy's truncate rule → 11 taps
+/** SSIM's window side: images must be at least this large. */
+export const SSIM_WINDOW = 2 * SSIM_RADIUS + 1;
 
 /** scipy.ndimage's normalised 1-D Gaussian weights. */
 function gaussianTaps(sigma: number, radius: number): Float64Array {

@@ -4,6 +4,9 @@ import { registerDemo } from './demo';
 import { registerMetrics } from './metrics';
 import { registerSummary } from './summary';
 import { registerSynth } from './synth';
+import { registerTrain } from './train';
+import { registerEval } from './eval';
+import { registerDeblur } from './deblur';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
 export async function main(argv: string[]): Promise<void> {
@@ -14,6 +17,9 @@ export async function main(argv: string[]): Promise<void> {
   registerDemo(program);
   registerMetrics(program);
   registerSynth(program);
+  registerTrain(program);
+  registerEval(program);
+  registerDeblur(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -4,7 +4,8 @@ import { checkPairs, matchByName, requireFolder, subfolders, type Candidate, typ
 
 export type Split = 'train' | 'test';
 /** GoPro ships two blurred versions: `blur` (sRGB average of frames) and `blur_gamma` (linear-light average). */
-export type GoProBlur = 'blur' | 'blur_gamma';
+export const GOPRO_BLURS = ['blur', 'blur_gamma'] as const;
+export type GoProBlur = (typeof GOPRO_BLURS)[number];
 
 export interface GoProOptions {
   split: Split;

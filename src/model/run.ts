@@ -22,16 +22,31 @@ function assertImageBatch(x: tf.Tensor): asserts x is tf.Tensor4D {
  * up to a multiple of 4, runs, and crops the outputs back (S1 to H×W, S2 to ⌈H/2⌉×⌈W/2⌉, S3 to
  * ⌈H/4⌉×⌈W/4⌉). Use inside tf.tidy or dispose the results.
  */
+/**
+ * Mirror-pads the bottom/right edges of an image batch up to a multiple of 4 (the reflection
+ * restore() uses). `tensor` is a new tensor either way; the caller disposes it.
+ */
+export function padToMultiple(images: tf.Tensor4D): { tensor: tf.Tensor4D; padH: number; padW: number } {
+  const [, h, w] = images.shape;
+  const padH = (SIZE_MULTIPLE - (h % SIZE_MULTIPLE)) % SIZE_MULTIPLE;
+  const padW = (SIZE_MULTIPLE - (w % SIZE_MULTIPLE)) % SIZE_MULTIPLE;
+  const tensor = padH + padW === 0 ? tf.clone(images) : tf.mirrorPad(images, [[0, 0], [0, padH], [0, padW], [0, 0]], 'symmetric');
+  return { tensor, padH, padW };
+}
+
+/**
+ * Runs the network on images of any size ≥ 4×4: pads the bottom/right edges by mirror reflection
+ * up to a multiple of 4, runs, and crops the outputs back (S1 to H×W, S2 to ⌈H/2⌉×⌈W/2⌉, S3 to
+ * ⌈H/4⌉×⌈W/4⌉). Use inside tf.tidy or dispose the results.
+ */
 export function restore(model: tf.LayersModel, blurred: tf.Tensor, training = false): Restored {
   assertImageBatch(blurred);
   const [, h, w] = blurred.shape;
   if (h < SIZE_MULTIPLE || w < SIZE_MULTIPLE) throw new UsageError(`image ${w}×${h} is too small: the network needs at least 4×4`);
-  const ph = (SIZE_MULTIPLE - (h % SIZE_MULTIPLE)) % SIZE_MULTIPLE;
-  const pw = (SIZE_MULTIPLE - (w % SIZE_MULTIPLE)) % SIZE_MULTIPLE;
   return tf.tidy(() => {
-    const input = ph + pw === 0 ? blurred : tf.mirrorPad(blurred, [[0, 0], [0, ph], [0, pw], [0, 0]], 'symmetric');
+    const { tensor: input, padH, padW } = padToMultiple(blurred);
     const [s3, s2, s1] = model.apply(input, { training }) as tf.Tensor4D[];
-    const crop = (t: tf.Tensor4D, f: number) => (ph + pw === 0 ? t : tf.slice(t, [0, 0, 0, 0], [-1, Math.ceil(h / f), Math.ceil(w / f), 3]));
+    const crop = (t: tf.Tensor4D, f: number) => (padH + padW === 0 ? t : tf.slice(t, [0, 0, 0, 0], [-1, Math.ceil(h / f), Math.ceil(w / f), 3]));
     return { s3: crop(s3!, 4), s2: crop(s2!, 2), s1: crop(s1!, 1) };
   });
 }

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { describeProblems } from '../data/dataset';
+import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
+import { openDataset, parseLayout } from '../data/open-dataset';
+import { UsageError } from '../errors';
+import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/evaluate';
+import { table } from './format';
+import { addInferenceOptions, prepareInference, tilingOf, type InferenceCliOptions } from './inference-options';
+import { positiveInt } from './options';
+import { progress } from './progress';
+
+interface EvalCliOptions extends InferenceCliOptions {
+  data: string;
+  layout?: string;
+  split: string;
+  blur: string;
+  json?: boolean;
+  scales?: boolean;
+  limit?: number;
+}
+
+const dB = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+const unit = (x: number | null): string => (x === null ? '–' : x.toFixed(4));
+
+function scoreCells(s: Scores): string[] {
+  return [dB(s.psnr.input), dB(s.psnr.output), dB(s.psnr.output - s.psnr.input), unit(s.ssim.input), unit(s.ssim.output)];
+}
+
+/** The eval table: one row per image, then the mean; per-scale means when measured. */
+export function describeEval(r: EvalReport, title: string): string {
+  const head = ['image', 'size', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'];
+  const rows = r.images.map((i) => [i.id, `${i.width}×${i.height}`, ...scoreCells(i)]);
+  rows.push([`mean of ${r.n}`, '', ...scoreCells(r)]);
+  const parts = [title, table(head, rows)];
+  if (r.scales) {
+    parts.push('\nper output scale (S3 ¼, S2 ½, S1 full size; inputs and targets box-downscaled like the network\'s):');
+    parts.push(table(['scale', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], SCALE_NAMES.map((k) => [k, ...scoreCells(r.scales![k])])));
+  }
+  parts.push(`\nscored on ${r.convention}; ${r.seconds.toFixed(1)} s`);
+  return parts.join('\n');
+}
+
+async function evalCommand(o: EvalCliOptions): Promise<void> {
+  if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
+  if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
+  const tiling = tilingOf(o);
+  const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
+  if (ds.problems.length) process.stderr.write(`warning: ${describeProblems(ds.problems, 3)}; scoring the ${ds.pairs.length} good pairs\n`);
+  const pairs = o.limit !== undefined ? ds.pairs.slice(0, o.limit) : ds.pairs;
+  const { model, dir } = await prepareInference(o);
+  try {
+    const bar = progress('eval', pairs.length);
+    const report = await evaluate(model, pairs, { scales: o.scales ?? false, tiling, onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
+    bar.stop();
+    const json = { dataset: { root: ds.root, description: ds.description }, weights: dir, ...report };
+    if (o.json) console.log(JSON.stringify(json, null, 2));
+    else console.log(describeEval(report, `${ds.description} in ${ds.root}, weights ${dir}:`));
+  } finally {
+    model.dispose();
+  }
+}
+
+export function registerEval(program: Command): void {
+  const cmd = program
+    .command('eval')
+    .description('PSNR and SSIM of the blurred inputs and the restored outputs over a dataset, per image and mean')
+    .requiredOption('--data <dir>', 'dataset folder: GoPro, RealBlur or blur/ + sharp/ layout')
+    .option('--layout <name>', 'gopro, realblur or pairs (default: detected)')
+    .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')
+    .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
+    .option('--scales', 'also score the ½ and ¼ outputs S2, S3')
+    .option('--limit <n>', 'only the first n pairs', positiveInt)
+    .option('--json', 'print the report as JSON: {n, psnr: {input, output}, ssim: {input, output}, gain, images, ...}');
+  addInferenceOptions(cmd).action(evalCommand);
+}

@@ -1,0 +1,133 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ImagePair } from '../data/dataset';
+import { readRaster } from '../data/image';
+import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
+import { psnr, ssim, SSIM_WINDOW } from '../metrics';
+import { padToMultiple } from '../model/run';
+import { imagePyramid } from '../pyramid';
+import { deblurImage, type Tiling } from '../infer/deblur';
+
+/** A score of the blurred input and of the network's output, each against the sharp image. */
+export interface InputOutput {
+  input: number;
+  output: number;
+}
+
+export interface Scores {
+  psnr: InputOutput;
+  /** null where an image is smaller than SSIM's 11×11 window (coarse scales of tiny images). */
+  ssim: { input: number | null; output: number | null };
+}
+
+export type ScaleName = 'S1' | 'S2' | 'S3';
+export const SCALE_NAMES: readonly ScaleName[] = ['S3', 'S2', 'S1'];
+
+export interface ImageReport extends Scores {
+  id: string;
+  width: number;
+  height: number;
+  /** Seconds for the network (and tile merging), not the file reads. */
+  seconds: number;
+  tiles: number;
+  /** Per-scale scores: S_k and the blurred B_k against the sharp image box-downscaled to that scale. */
+  scales?: Record<ScaleName, Scores>;
+}
+
+export interface EvalReport extends Scores {
+  n: number;
+  /** Mean output − mean input. */
+  gain: { psnr: number; ssim: number | null };
+  scales?: Record<ScaleName, Scores>;
+  images: ImageReport[];
+  seconds: number;
+  /** How outputs are scored, in words. */
+  convention: string;
+}
+
+export interface EvalOptions {
+  /** Also score S2 and S3 (default false). */
+  scales?: boolean;
+  tiling?: Tiling;
+  onImage?: (done: number, total: number, r: ImageReport) => void;
+}
+
+export const EVAL_CONVENTION =
+  'whole images; outputs clipped to [0, 1] and rounded to 8 bits (the PNG that deblur writes); PSNR and SSIM as scikit-image 0.19 computes them (data range 1, SSIM with an 11-tap Gaussian window σ = 1.5, mean over RGB)';
+
+/**
+ * Scores a network on image pairs: PSNR and SSIM of the blurred input and of the restored output,
+ * per image and on average. Whole images of any size (padding and tiling as deblurImage does).
+ */
+export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
+  const began = performance.now();
+  const images: ImageReport[] = [];
+  for (const pair of pairs) {
+    const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
+    const input = rasterToTensor(blur);
+    const t0 = performance.now();
+    const r = await deblurImage(model, input, o.tiling ?? 'auto');
+    const s1 = quantize8(await tensorToRaster(r.s1));
+    const seconds = (performance.now() - t0) / 1000;
+    const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...score(blur, s1, sharp) };
+    if (o.scales) {
+      const target = rasterToTensor(sharp);
+      const [b3, b2] = pyramidAnySize(input);
+      const [r3, r2] = pyramidAnySize(target);
+      const outs = { S3: r.s3, S2: r.s2 };
+      const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
+      for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
+        scales[name] = score(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
+      }
+      report.scales = scales;
+      tf.dispose([target, b3, b2, r3, r2]);
+    }
+    tf.dispose([input, r.s1, r.s2, r.s3]);
+    images.push(report);
+    o.onImage?.(images.length, pairs.length, report);
+  }
+  const overall = meanScores(images);
+  return {
+    n: images.length,
+    ...overall,
+    gain: { psnr: overall.psnr.output - overall.psnr.input, ssim: overall.ssim.output !== null && overall.ssim.input !== null ? overall.ssim.output - overall.ssim.input : null },
+    ...(o.scales ? { scales: Object.fromEntries(SCALE_NAMES.map((k) => [k, meanScores(images.map((i) => i.scales![k]))])) as Record<ScaleName, Scores> } : {}),
+    images,
+    seconds: (performance.now() - began) / 1000,
+    convention: EVAL_CONVENTION,
+  };
+}
+
+function score(blur: Raster, output: Raster, sharp: Raster): Scores {
+  return {
+    psnr: { input: psnr(blur, sharp), output: psnr(output, sharp) },
+    ssim: { input: ssimOrNull(blur, sharp), output: ssimOrNull(output, sharp) },
+  };
+}
+
+function ssimOrNull(a: Raster, b: Raster): number | null {
+  return a.width >= SSIM_WINDOW && a.height >= SSIM_WINDOW ? ssim(a, b) : null;
+}
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+function meanOrNull(xs: (number | null)[]): number | null {
+  return xs.some((x) => x === null) || xs.length === 0 ? null : mean(xs as number[]);
+}
+
+/** Means over images. An infinite PSNR (a perfect output) makes the mean infinite, as it should. */
+export function meanScores(rs: readonly Scores[]): Scores {
+  return {
+    psnr: { input: mean(rs.map((r) => r.psnr.input)), output: mean(rs.map((r) => r.psnr.output)) },
+    ssim: { input: meanOrNull(rs.map((r) => r.ssim.input)), output: meanOrNull(rs.map((r) => r.ssim.output)) },
+  };
+}
+
+/** [R3, R2]: imagePyramid of an image of any size, padded like restore() and cropped like its outputs. */
+function pyramidAnySize(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  return tf.tidy(() => {
+    const [, h, w] = image.shape;
+    const { tensor } = padToMultiple(image);
+    const [q, half] = imagePyramid(tensor);
+    return [tf.slice(q, [0, 0, 0, 0], [1, Math.ceil(h / 4), Math.ceil(w / 4), 3]), tf.slice(half, [0, 0, 0, 0], [1, Math.ceil(h / 2), Math.ceil(w / 2), 3])];
+  });
+}

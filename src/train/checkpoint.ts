@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { UsageError } from '../errors';
+import type { NetConfig } from '../model/config';
+import { loadModel, saveModel } from '../model/io';
+import type { AdamSettings, AdamState } from './adam';
+import type { Schedule } from './schedule';
+
+/** Where the training data came from, so a resumed run can check it is given the same data. */
+export interface DataDescription {
+  root: string;
+  /** e.g. "GoPro train split, blur/". */
+  description: string;
+  pairs: number;
+  /** Hash of the pairs' ids and sizes: changes when the set of images does. */
+  fingerprint: string;
+}
+
+/** Everything besides the weights that a resumed run needs to continue exactly. */
+export interface TrainingState {
+  /** Optimiser steps done; also the index of the next batch of the pipeline. */
+  step: number;
+  /** The run's planned length in steps (a cosine schedule anneals over exactly this). */
+  plannedSteps: number;
+  epoch: number;
+  schedule: Schedule;
+  adam: AdamSettings;
+  /** λ of the loss's FFT term. */
+  lambda: number;
+  config: NetConfig;
+  /** The named variant the config came from, if any. */
+  variant?: string;
+  data: DataDescription;
+  /** The pipeline's settings: with `step` they fix every batch still to come (see TrainingPipeline). */
+  pipeline: { seed: number; batch: number; crop: number; flip: boolean };
+  /** Seed of the initial weights. */
+  initSeed: number;
+  backend: string;
+  /** Training wall time so far, over all resumed runs. */
+  seconds: number;
+  lastLoss?: { total: number; content: number; fft: number };
+}
+
+interface CheckpointFile extends TrainingState {
+  format: 'deblur-lab-checkpoint';
+  version: 1;
+  savedAt: string;
+  optimizer: { iterations: number; slots: number; bytes: number };
+  /** sha256 of every other file in the folder: a checkpoint is valid only if all match. */
+  files: Record<string, string>;
+}
+
+export interface Checkpoint {
+  dir: string;
+  model: tf.LayersModel;
+  adam: AdamState;
+  state: TrainingState;
+}
+
+export const CHECKPOINT = 'checkpoint';
+const PREVIOUS = 'checkpoint.old';
+const META = 'checkpoint.json';
+const OPTIMIZER = 'optimizer.bin';
+
+/**
+ * Writes a checkpoint into `out/checkpoint/` so that killing the process at any moment leaves a
+ * complete checkpoint, old or new: the new one is written and synced in a temporary folder, the old
+ * one is renamed aside, the new one renamed into place, and only then the old one removed.
+ * Readers fall back to the old one when the process died between the two renames.
+ */
+export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: AdamState, state: TrainingState): Promise<string> {
+  fs.mkdirSync(out, { recursive: true });
+  for (const name of fs.readdirSync(out)) {
+    if (name.startsWith(`${CHECKPOINT}.tmp-`)) fs.rmSync(path.join(out, name), { recursive: true, force: true }); // a crashed writer's
+  }
+  const tmp = path.join(out, `${CHECKPOINT}.tmp-${process.pid}`);
+  fs.mkdirSync(tmp);
+  await saveModel(model, tmp);
+  const slots = [...adam.m, ...adam.v];
+  const bytes = slots.reduce((n, a) => n + a.byteLength, 0);
+  const buffer = Buffer.alloc(bytes);
+  let offset = 0;
+  for (const a of slots) {
+    buffer.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+    offset += a.byteLength;
+  }
+  fs.writeFileSync(path.join(tmp, OPTIMIZER), buffer);
+  const files: Record<string, string> = {};
+  for (const name of fs.readdirSync(tmp).sort()) files[name] = sha256(fs.readFileSync(path.join(tmp, name)));
+  const meta: CheckpointFile = {
+    format: 'deblur-lab-checkpoint',
+    version: 1,
+    savedAt: new Date().toISOString(),
+    ...state,
+    optimizer: { iterations: adam.iterations, slots: adam.m.length, bytes },
+    files,
+  };
+  fs.writeFileSync(path.join(tmp, META), JSON.stringify(meta, null, 2) + '\n');
+  for (const name of fs.readdirSync(tmp)) fsyncPath(path.join(tmp, name));
+  fsyncPath(tmp);
+
+  const current = path.join(out, CHECKPOINT);
+  const previous = path.join(out, PREVIOUS);
+  if (fs.existsSync(current)) {
+    fs.rmSync(previous, { recursive: true, force: true });
+    fs.renameSync(current, previous);
+  }
+  fs.renameSync(tmp, current);
+  fsyncPath(out);
+  fs.rmSync(previous, { recursive: true, force: true });
+  return current;
+}
+
+/** The folder of the newest complete checkpoint under `out`, or undefined when there is none. */
+export function findCheckpoint(out: string): string | undefined {
+  for (const name of [CHECKPOINT, PREVIOUS]) {
+    const dir = path.join(out, name);
+    if (fs.existsSync(path.join(dir, META)) && verify(dir) === undefined) return dir;
+  }
+  return undefined;
+}
+
+/** Reads the checkpoint under `out` (see writeCheckpoint); a clear error when none is usable. */
+export async function readCheckpoint(out: string): Promise<Checkpoint> {
+  const dir = findCheckpoint(out);
+  if (!dir) {
+    const damaged = [CHECKPOINT, PREVIOUS].map((n) => path.join(out, n)).filter((d) => fs.existsSync(d));
+    const why = damaged.map((d) => `${d}: ${verify(d) ?? 'unreadable'}`).join('; ');
+    throw new UsageError(`${out}: no complete checkpoint${why ? ` (${why})` : ' (no checkpoint/ folder)'}`);
+  }
+  const meta = readMeta(dir);
+  const model = await loadModel(dir);
+  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
+  const raw = fs.readFileSync(path.join(dir, OPTIMIZER));
+  const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const arrays: Float32Array[] = [];
+  let offset = 0;
+  if (meta.optimizer.slots > 0) {
+    for (const shape of [...shapes, ...shapes]) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      arrays.push(floats.subarray(offset, offset + n));
+      offset += n;
+    }
+  }
+  if (offset !== floats.length) {
+    model.dispose();
+    throw new UsageError(`${dir}: optimizer.bin holds ${floats.length} numbers but the model's moments need ${offset}`);
+  }
+  const { format: _f, version: _v, savedAt: _s, optimizer, files: _files, ...state } = meta;
+  const half = arrays.length / 2;
+  return { dir, model, adam: { iterations: optimizer.iterations, m: arrays.slice(0, half), v: arrays.slice(half) }, state };
+}
+
+/** The training state alone (no weights loaded), e.g. to report on or check a run before resuming it. */
+export function readTrainingState(out: string): TrainingState | undefined {
+  const dir = findCheckpoint(out);
+  if (!dir) return undefined;
+  const { format: _f, version: _v, savedAt: _s, optimizer: _o, files: _files, ...state } = readMeta(dir);
+  return state;
+}
+
+function readMeta(dir: string): CheckpointFile {
+  return JSON.parse(fs.readFileSync(path.join(dir, META), 'utf8')) as CheckpointFile;
+}
+
+/** Why the checkpoint in `dir` is not usable, or undefined when every file is present and intact. */
+function verify(dir: string): string | undefined {
+  let meta: CheckpointFile;
+  try {
+    meta = readMeta(dir);
+  } catch {
+    return `${META} is missing or unreadable`;
+  }
+  if (meta.format !== 'deblur-lab-checkpoint') return `${META} is not a deblur-lab checkpoint`;
+  for (const [name, hash] of Object.entries(meta.files ?? {})) {
+    const file = path.join(dir, name);
+    if (!fs.existsSync(file)) return `${name} is missing`;
+    if (sha256(fs.readFileSync(file)) !== hash) return `${name} does not match its checksum`;
+  }
+  return undefined;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Flushes a file or folder to disk, so a rename never lands before the data it names. */
+function fsyncPath(p: string): void {
+  const fd = fs.openSync(p, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import * as tf from '@tensorflow/tfjs';
+import { assertWasmHeapRoom } from '../backend';
+import type { Dataset } from '../data/dataset';
+import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data/pipeline';
+import { FFT_WEIGHT, deblurLoss } from '../loss';
+import { configOf } from '../model/net';
+import { ADAM_DEFAULTS, ScheduledAdam, type AdamSettings } from './adam';
+import { writeCheckpoint, type Checkpoint, type DataDescription, type TrainingState } from './checkpoint';
+import { learningRate, validateSchedule, type Schedule } from './schedule';
+
+export interface LossValues {
+  total: number;
+  content: number;
+  fft: number;
+}
+
+/** What the trainer reports after every step: for progress bars, logs and live plots. */
+export interface StepReport {
+  /** Steps done, this one included. */
+  step: number;
+  /** The step this run stops at. */
+  until: number;
+  /** Epoch of this step's batch (0-based). */
+  epoch: number;
+  /** The learning rate this step used. */
+  lr: number;
+  loss: LossValues;
+  /** Images per second over this step, waiting for its batch included. */
+  imagesPerSecond: number;
+  stepSeconds: number;
+}
+
+export interface RunOptions {
+  /** Train until this many steps are done in total (a resumed run counts the steps before it); default: the planned steps. */
+  until?: number;
+  /** Where checkpoints go (`<out>/checkpoint/`); none are written without it. */
+  out?: string;
+  /** Write a checkpoint every this many steps (and always at the end); default 100. */
+  checkpointEvery?: number;
+  onStep?: (r: StepReport) => void | Promise<void>;
+  onCheckpoint?: (dir: string, step: number) => void;
+  /** Aborting stops the run after the current step, with a checkpoint. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  step: number;
+  stoppedBy: 'done' | 'signal';
+  checkpoint?: string;
+}
+
+/** The loss (or a gradient) became NaN or infinite; the step was not applied. */
+export class TrainingDiverged extends Error {
+  override readonly name = 'TrainingDiverged';
+  constructor(
+    readonly step: number,
+    readonly loss: LossValues,
+    readonly lastCheckpoint: { dir: string; step: number } | undefined,
+  ) {
+    super(
+      `training diverged at step ${step + 1}: loss ${loss.total} (content ${loss.content}, fft ${loss.fft}); that step was not applied. ` +
+        (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint.dir} (step ${lastCheckpoint.step}), untouched. ` : 'No checkpoint was written. ') +
+        'Try a lower learning rate.',
+    );
+  }
+}
+
+/** How a dataset is recorded in a checkpoint, with a fingerprint of exactly which pairs it holds. */
+export function describeData(ds: Dataset): DataDescription {
+  const hash = createHash('sha256');
+  for (const p of ds.pairs) hash.update(`${p.id} ${p.width}x${p.height}\n`);
+  return { root: ds.root, description: ds.description, pairs: ds.pairs.length, fingerprint: hash.digest('hex').slice(0, 16) };
+}
+
+export interface NewRunOptions {
+  /** How many steps the run is planned for. */
+  steps: number;
+  schedule: Schedule;
+  data: DataDescription;
+  /** Seed the model's initial weights were built with (recorded; the model is built by the caller). */
+  initSeed: number;
+  variant?: string;
+  backend: string;
+  lambda?: number;
+  adam?: AdamSettings;
+}
+
+/**
+ * The training loop of the paper: Adam, a learning-rate schedule by step, the multi-scale L1 + FFT
+ * loss on batches of the data pipeline. Batch i of the pipeline is used at step i, so a run resumed
+ * from a checkpoint at step N continues with exactly the batches a straight run would have seen.
+ */
+export class Trainer {
+  private readonly variables: tf.Variable[];
+  private lastCheckpoint: { dir: string; step: number } | undefined;
+
+  private constructor(
+    readonly model: tf.LayersModel,
+    readonly pipeline: TrainingPipeline,
+    readonly optimizer: ScheduledAdam,
+    readonly state: TrainingState,
+  ) {
+    // LayerVariable.read() is the tf.Variable itself, in model order: the order Adam's moments keep.
+    this.variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  static create(model: tf.LayersModel, pipeline: TrainingPipeline, o: NewRunOptions): Trainer {
+    validateSchedule(o.schedule);
+    if (!Number.isInteger(o.steps) || o.steps < 1) throw new Error(`steps must be a positive integer (got ${o.steps})`);
+    const adam = o.adam ?? ADAM_DEFAULTS;
+    const state: TrainingState = {
+      step: 0,
+      plannedSteps: o.steps,
+      epoch: 0,
+      schedule: o.schedule,
+      adam,
+      lambda: o.lambda ?? FFT_WEIGHT,
+      config: configOf(model),
+      ...(o.variant !== undefined ? { variant: o.variant } : {}),
+      data: o.data,
+      pipeline: { seed: pipeline.seed, batch: pipeline.batch, crop: pipeline.crop, flip: pipeline.flip },
+      initSeed: o.initSeed,
+      backend: o.backend,
+      seconds: 0,
+    };
+    return new Trainer(model, pipeline, new ScheduledAdam(adam), state);
+  }
+
+  /**
+   * Continues a checkpoint. The pipeline must have the checkpoint's settings (seed, batch, crop,
+   * flip) or the batches would differ from a straight run's; the trainer owns the checkpoint's model.
+   */
+  static async resume(ckpt: Checkpoint, pipeline: TrainingPipeline): Promise<Trainer> {
+    const want = ckpt.state.pipeline;
+    const got = { seed: pipeline.seed, batch: pipeline.batch, crop: pipeline.crop, flip: pipeline.flip };
+    if (JSON.stringify(want) !== JSON.stringify(got)) {
+      throw new Error(`resume: pipeline ${JSON.stringify(got)} differs from the checkpoint's ${JSON.stringify(want)}`);
+    }
+    const optimizer = new ScheduledAdam(ckpt.state.adam);
+    await optimizer.importState(ckpt.adam, ckpt.model.trainableWeights.map((w) => w.shape as number[]));
+    const t = new Trainer(ckpt.model, pipeline, optimizer, { ...ckpt.state });
+    t.lastCheckpoint = { dir: ckpt.dir, step: ckpt.state.step };
+    return t;
+  }
+
+  get step(): number {
+    return this.state.step;
+  }
+
+  /**
+   * One optimiser step on `batch`. The loss and gradients are checked before Adam applies them:
+   * a NaN or infinity throws TrainingDiverged with the weights and moments unchanged.
+   */
+  async trainStep(batch: TrainingBatch): Promise<LossValues> {
+    const lr = learningRate(this.state.schedule, this.state.step);
+    this.optimizer.setLearningRate(lr);
+    const r = tf.tidy(() => {
+      let content: tf.Scalar | undefined;
+      let fft: tf.Scalar | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const outputs = this.model.apply(batch.blur, { training: true }) as tf.Tensor4D[];
+        const parts = deblurLoss(outputs, batch.targets, this.state.lambda);
+        content = tf.keep(parts.content); // variableGrads keeps only what its function returns
+        fft = tf.keep(parts.fft);
+        return parts.total;
+      }, this.variables);
+      // One number that is NaN or ±∞ if the loss or any gradient entry is.
+      const health = tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]);
+      return { value, content: content!, fft: fft!, health, grads };
+    });
+    const [total, content, fft, health] = (await Promise.all([r.value, r.content, r.fft, r.health].map((t) => t.data()))).map((d) => d[0]!);
+    const loss = { total: total!, content: content!, fft: fft! };
+    try {
+      if (!Number.isFinite(health)) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);
+      this.optimizer.applyGradients(this.variables.map((v) => ({ name: v.name, tensor: r.grads[v.name]! })).filter((g) => g.tensor));
+    } finally {
+      tf.dispose([r.value, r.content, r.fft, r.health, ...Object.values(r.grads)]);
+    }
+    assertWasmHeapRoom(`training step ${this.state.step + 1}`);
+    this.state.step += 1;
+    this.state.epoch = Math.floor(((this.state.step) * this.pipeline.batch) / this.pipeline.pairs.length);
+    this.state.lastLoss = loss;
+    return loss;
+  }
+
+  /** Trains until `o.until` steps are done, writing checkpoints and reporting every step. */
+  async run(o: RunOptions): Promise<RunResult> {
+    const every = o.checkpointEvery ?? 100;
+    if (!Number.isInteger(every) || every < 1) throw new Error(`checkpointEvery must be a positive integer (got ${every})`);
+    let stoppedBy: RunResult['stoppedBy'] = 'done';
+    const until = o.until ?? this.state.plannedSteps;
+    let savedAt = this.lastCheckpoint?.step ?? -1;
+    if (this.state.step < until && !o.signal?.aborted) {
+      let last = performance.now();
+      for await (const batch of this.pipeline.batches(this.state.step)) {
+        const lr = learningRate(this.state.schedule, this.state.step);
+        const epoch = batch.epoch;
+        let loss: LossValues;
+        try {
+          loss = await this.trainStep(batch);
+        } finally {
+          disposeBatch(batch);
+        }
+        const now = performance.now();
+        const seconds = (now - last) / 1000;
+        last = now;
+        this.state.seconds += seconds;
+        if (o.out && this.state.step % every === 0) {
+          await this.save(o.out);
+          savedAt = this.state.step;
+          o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
+        }
+        await o.onStep?.({ step: this.state.step, until, epoch, lr, loss, imagesPerSecond: this.pipeline.batch / seconds, stepSeconds: seconds });
+        if (o.signal?.aborted) stoppedBy = 'signal';
+        if (this.state.step >= until || stoppedBy === 'signal') break;
+      }
+    } else if (o.signal?.aborted) {
+      stoppedBy = 'signal';
+    }
+    if (o.out && savedAt !== this.state.step) {
+      await this.save(o.out);
+      o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
+    }
+    return { step: this.state.step, stoppedBy, ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint.dir } : {}) };
+  }
+
+  /** Writes a checkpoint of the current step to `<out>/checkpoint/` (atomically). */
+  async save(out: string): Promise<string> {
+    const dir = await writeCheckpoint(out, this.model, await this.optimizer.exportState(), this.state);
+    this.lastCheckpoint = { dir, step: this.state.step };
+    return dir;
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
