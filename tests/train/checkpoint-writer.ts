@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   });
   for (let k = 1; ; k++) {
     model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, k)));
-    const sizes = model.trainableWeights.map((w) => w.shape.reduce((a, b) => a * b, 1));
+    const sizes = model.trainableWeights.map((w) => (w.shape as number[]).reduce((a, b) => a * b, 1));
     const moments = sizes.map((n) => new Float32Array(n).fill(k));
     await writeCheckpoint(out, model, { iterations: k, m: moments, v: moments }, state(k));
     if (k === 1) process.stdout.write('ready\n');
