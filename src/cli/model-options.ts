@@ -61,5 +61,5 @@ export function requireVariant(config: NetConfig, variant: string | undefined, w
   if (variant === undefined) return;
   if (!isVariantName(variant)) throw new UsageError(`unknown variant '${variant}' (choose ${Object.keys(VARIANTS).join(', ')})`);
   const diff = configDifference(config, VARIANTS[variant]);
-  if (diff) throw new UsageError(`--weights ${weightsDir} hold a different network from variant ${variant} (${diff})`);
+  if (diff) throw new UsageError(`--weights ${weightsDir} hold a different network from variant ${variant} (weights vs variant: ${diff})`);
 }

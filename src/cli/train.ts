@@ -77,8 +77,8 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     }
     if (o.variant !== undefined || o.config !== undefined) {
       const asked = chooseConfig(o);
-      const diff = configDifference(asked.config, previous.config);
-      if (diff) throw new UsageError(`--resume: the checkpoint is a different network from the one asked for (${diff})`);
+      const diff = configDifference(previous.config, asked.config);
+      if (diff) throw new UsageError(`--resume: the checkpoint is a different network from the one asked for (checkpoint vs asked: ${diff})`);
     }
     const p = previous.pipeline;
     for (const [name, value, stored] of [['batch', o.batch, p.batch], ['crop', o.crop, p.crop], ['seed', o.seed, p.seed], ['flip', o.flip, p.flip]] as const) {

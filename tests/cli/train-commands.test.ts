@@ -1,0 +1,155 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { LossLog } from '../../src/train/loss-log';
+import { readTrainingState } from '../../src/train/checkpoint';
+import { fixtureImage } from '../data/fixtures';
+
+const root = path.join(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'deblur-lab.js');
+const env = { ...process.env, DEBLUR_BACKEND: 'wasm' };
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'train-cli-'));
+const data = path.join(tmp, 'data'); // blur/ + sharp/ pairs
+const config = path.join(tmp, 'tiny.json');
+const run = path.join(tmp, 'run');
+const common = ['--config', config, '--batch', '2', '--crop', '16', '--schedule', 'constant', '--lr', '1e-3'];
+
+test.before(async () => {
+  for (let i = 0; i < 4; i++) {
+    await fixtureImage(path.join(data, 'blur', `${i}.png`), 30, 22, 500 + i);
+    await fixtureImage(path.join(data, 'sharp', `${i}.png`), 30, 22, 600 + i);
+  }
+  fs.writeFileSync(config, JSON.stringify({ variant: 'lite', channels: 8, blocks: 1 }));
+});
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function digest(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
+  }
+  return h.digest('hex');
+}
+
+/** A user mistake: non-zero exit, one line on stderr after the backend report, no stack trace. */
+function refused(r: { code: number | null; err: string }, re: RegExp, what: string): void {
+  assert.ok(r.code !== 0 && r.code !== null, `${what}: exit ${r.code}`);
+  const lines = r.err.trim().split('\n').filter((l) => !l.startsWith('deblur-lab: backend') && !l.startsWith('warning:'));
+  assert.is(lines.length, 1, `${what}: expected one line, got\n${r.err}`);
+  assert.match(lines[0]!, re, what);
+}
+
+test('train writes a checkpoint and a loss log; --resume continues it; a second run into it is refused', () => {
+  const first = cli('train', '--data', data, '--out', run, '--steps', '2', '--checkpoint-every', '1', ...common);
+  assert.is(first.code, 0, first.err);
+  assert.match(first.out, /done: steps 0 → 2 of 2/);
+  assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2]);
+  assert.is(readTrainingState(run)!.step, 2);
+
+  const more = cli('train', '--out', run, '--resume', '--steps', '4');
+  assert.is(more.code, 0, more.err);
+  assert.match(more.out, /resuming .* at step 2/);
+  assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4]);
+  assert.is(readTrainingState(run)!.step, 4);
+
+  const before = digest(run);
+  refused(cli('train', '--data', data, '--out', run, '--steps', '2', ...common), /already holds a checkpoint: pass --resume/, 'train into a used --out');
+  refused(cli('train', '--out', run, '--resume', '--variant', 'full'), /different network .*\(checkpoint vs asked: channels 8 vs 32, blocks 1 vs 8/, 'resume as another variant');
+  refused(cli('train', '--out', run, '--resume', '--batch', '3'), /--batch 3 differs from the checkpoint's 2/, 'resume with another batch');
+  assert.is(digest(run), before, 'a refused command changed the run folder');
+});
+
+test('train: bad data, sizes and options each give one clear line', () => {
+  const empty = path.join(tmp, 'empty');
+  fs.mkdirSync(empty);
+  const corrupt = path.join(tmp, 'corrupt');
+  fs.mkdirSync(path.join(corrupt, 'blur'), { recursive: true });
+  fs.mkdirSync(path.join(corrupt, 'sharp'), { recursive: true });
+  fs.writeFileSync(path.join(corrupt, 'blur', 'a.png'), 'not a png');
+  fs.writeFileSync(path.join(corrupt, 'sharp', 'a.png'), 'not a png');
+  const out = path.join(tmp, 'never');
+  refused(cli('train', '--data', path.join(tmp, 'missing'), '--out', out, '--steps', '1', ...common), /missing.*(no such|does not exist)/i, 'missing folder');
+  refused(cli('train', '--data', empty, '--out', out, '--steps', '1', ...common), /cannot tell the dataset layout/, 'empty folder');
+  refused(cli('train', '--data', corrupt, '--out', out, '--steps', '1', ...common), /no usable image pairs/, 'corrupt images');
+  refused(cli('train', '--data', data, '--layout', 'gopro', '--out', out, '--steps', '1', ...common), /train: no such folder \(GoPro train split: expected/, 'wrong layout');
+  refused(cli('train', '--data', data, '--out', out, '--steps', '1', ...common, '--crop', '64'), /smaller than the 64×64 crop.*at most 20/, 'crop too large');
+  refused(cli('train', '--data', data, '--out', out, ...common), /--steps N or --epochs E/, 'no run length');
+  refused(cli('train', '--out', out, '--resume'), /holds no checkpoint to resume/, 'nothing to resume');
+  assert.not.ok(fs.existsSync(path.join(out, 'checkpoint')), 'a refused run wrote a checkpoint');
+});
+
+test('Ctrl-C stops training after the current step with a checkpoint of it', async () => {
+  const out = path.join(tmp, 'interrupted');
+  const child = spawn(process.execPath, [bin, 'train', '--data', data, '--out', out, '--steps', '1000', ...common], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const log = path.join(out, 'log.csv');
+  while (!(fs.existsSync(log) && LossLog.read(log).length >= 2)) await new Promise((r) => setTimeout(r, 100));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  assert.is(code, 130);
+  assert.match(stdout, /stopped: steps 0 → \d+ of 1000/);
+  const state = readTrainingState(out)!;
+  assert.ok(state.step >= 2 && state.step < 1000, `checkpoint at step ${state.step}`);
+  assert.is(LossLog.read(log).length, state.step, 'the log and the checkpoint agree');
+});
+
+test('eval --json and deblur use the trained weights; their mistakes are refused without damage', async () => {
+  const r = cli('eval', '--data', data, '--weights', run, '--json', '--scales');
+  assert.is(r.code, 0, r.err);
+  const report = JSON.parse(r.out) as { n: number; psnr: { input: number; output: number }; ssim: { input: number; output: number }; scales: Record<string, unknown> };
+  assert.is(report.n, 4);
+  for (const k of ['input', 'output'] as const) {
+    assert.type(report.psnr[k], 'number');
+    assert.type(report.ssim[k], 'number');
+  }
+  assert.ok(report.scales['S3'] && report.scales['S2'] && report.scales['S1']);
+  const table = cli('eval', '--data', data, '--weights', path.join(run, 'checkpoint'));
+  assert.is(table.code, 0, table.err);
+  assert.match(table.out, /mean of 4/);
+
+  const outDir = path.join(tmp, 'deblurred');
+  const folder = cli('deblur', path.join(data, 'blur'), outDir, '--weights', run);
+  assert.is(folder.code, 0, folder.err);
+  assert.equal(fs.readdirSync(outDir).sort(), ['0.png', '1.png', '2.png', '3.png']);
+  const meta = await sharp(path.join(outDir, '0.png')).metadata();
+  assert.equal([meta.width, meta.height], [30, 22]);
+  const single = path.join(tmp, 'one.png');
+  assert.is(cli('deblur', path.join(data, 'blur', '1.png'), single, '--weights', run, '--tile', '16', '--overlap', '4').code, 0);
+  assert.equal(fs.readFileSync(single).subarray(1, 4).toString(), 'PNG');
+
+  const kept = digest(outDir);
+  refused(cli('deblur', path.join(data, 'blur'), outDir, '--weights', run), /already exist: pass --force/, 'deblur over outputs');
+  assert.is(digest(outDir), kept, 'deblur overwrote outputs');
+  const corrupt = path.join(tmp, 'bad.png');
+  fs.writeFileSync(corrupt, Buffer.from('\x89PNG\r\n\x1a\nbroken'));
+  refused(cli('deblur', corrupt, path.join(tmp, 'x.png'), '--weights', run), /bad\.png: /, 'deblur a corrupt image');
+  refused(cli('deblur', path.join(tmp, 'nope.png'), path.join(tmp, 'x.png'), '--weights', run), /nope\.png: no such file/, 'deblur a missing image');
+  refused(cli('deblur', path.join(data, 'blur', '1.png'), path.join(tmp, 'x.jpg'), '--weights', run), /must end in \.png/, 'deblur to jpg');
+  refused(cli('eval', '--data', data, '--weights', run, '--variant', 'lite'), /different network from variant lite \(weights vs variant: channels 8 vs 16, blocks 1 vs 2\)/, 'weights for another variant');
+  refused(cli('eval', '--data', data, '--weights', path.join(tmp, 'no-weights')), /no such folder/, 'missing weights');
+  refused(cli('eval', '--data', data, '--weights', data), /no model\.json here/, 'a folder without weights');
+  refused(cli('eval', '--data', path.join(tmp, 'missing'), '--weights', run), /missing/, 'eval a missing folder');
+  refused(cli('eval', '--data', data, '--layout', 'realblur', '--weights', run), /no RealBlur_J_test_list\.txt or RealBlur_R_test_list\.txt/, 'eval with a wrong layout');
+  refused(cli('eval', '--data', data, '--weights', run, '--tile', '30'), /multiple of 4/, 'a bad tile');
+  // Damaged weights: a truncated shard.
+  const damaged = path.join(tmp, 'damaged');
+  fs.cpSync(path.join(run, 'checkpoint'), damaged, { recursive: true });
+  fs.rmSync(path.join(damaged, 'checkpoint.json'));
+  const shard = path.join(damaged, 'group1-shard1of1.bin');
+  fs.writeFileSync(shard, fs.readFileSync(shard).subarray(0, 100));
+  refused(cli('eval', '--data', data, '--weights', damaged), /cannot load the model/, 'truncated weights');
+});
+
+test.run();
