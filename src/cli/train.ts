@@ -11,6 +11,7 @@ import { VARIANT_NAMES } from '../model/config';
 import { buildNet } from '../model/net';
 import { CHECKPOINT, readCheckpoint, readTrainingState } from '../train/checkpoint';
 import { LossLog } from '../train/loss-log';
+import { assertTrainingFits } from '../train/memory';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
 import { describeData, Trainer, TrainingDiverged } from '../train/trainer';
 import { configDifference, chooseConfig } from './model-options';
@@ -115,10 +116,18 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     if (schedule.kind === 'cosine' && o.lrFinal > o.lr) throw new UsageError(`--lr-final ${o.lrFinal} exceeds --lr ${o.lr}`);
     const model = buildNet(config, { seed: o.seed, ...(variant ? { name: `deblur_${variant}` } : {}) });
     trainer = Trainer.create(model, pipeline, { steps: asked, schedule, data, initSeed: o.seed, backend, ...(variant ? { variant } : {}) });
-    fs.mkdirSync(o.out, { recursive: true });
   }
 
   const s = trainer.state;
+  if (backend === 'wasm') {
+    try {
+      await assertTrainingFits(trainer.model, s.pipeline.batch, s.pipeline.crop, s.variant ?? 'this network');
+    } catch (e) {
+      trainer.dispose();
+      throw e;
+    }
+  }
+  fs.mkdirSync(o.out, { recursive: true });
   const start = trainer.step;
   console.log(
     `${previous ? `resuming ${o.out} at step ${start}` : `training into ${o.out}`}: ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}, ${s.config.block}/${s.config.skip}), ` +
