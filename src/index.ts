@@ -1,9 +1,9 @@
 /** deblur-lab's public API, for notebooks and other programs. */
-export { selectBackend, parseBackendName, BACKENDS, type BackendName, type BackendReport } from './backend';
+export { selectBackend, parseBackendName, BACKENDS, wasmHeapBytes, WASM_HEAP_MAX, type BackendName, type BackendReport } from './backend';
 export { UsageError } from './errors';
 export { VARIANTS, VARIANT_NAMES, variantConfig, validateConfig, type NetConfig, type VariantName, type BlockType, type SkipFusion } from './model/config';
 export { buildNet, configOf, type BuildOptions } from './model/net';
-export { restore, SIZE_MULTIPLE, type Restored } from './model/run';
+export { restore, padToMultiple, SIZE_MULTIPLE, type Restored } from './model/run';
 export { Probe, disposeProbes, type ProbeResult, type MsrmSite } from './model/probes';
 export { saveModel, loadModel } from './model/io';
 export { summarize, layerMacs, type NetSummary, type ModuleCost } from './model/summary';
@@ -30,3 +30,12 @@ export { writeSynthDataset, SYNTH_MANIFEST, type SynthOptions, type SynthRecord,
 export { psnr, ssim, mse, scores, SSIM_SIGMA, type Scores } from './metrics';
 export { Rng, type RngState } from './random';
 export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';
+export { Trainer, TrainingDiverged, describeData, type StepReport, type RunOptions, type RunResult, type LossValues, type NewRunOptions } from './train/trainer';
+export { ScheduledAdam, ADAM_DEFAULTS, type AdamSettings, type AdamState } from './train/adam';
+export { writeCheckpoint, readCheckpoint, findCheckpoint, readTrainingState, type Checkpoint, type TrainingState, type DataDescription } from './train/checkpoint';
+export { LossLog } from './train/loss-log';
+export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } from './train/memory';
+export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
+export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
+export { loadWeights, type LoadedWeights } from './infer/weights';
+export { evaluate, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName } from './eval/evaluate';

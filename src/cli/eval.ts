@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { describeProblems } from '../data/dataset';
 import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
@@ -17,6 +18,7 @@ interface EvalCliOptions extends InferenceCliOptions {
   json?: boolean;
   scales?: boolean;
   limit?: number;
+  save?: string;
 }
 
 const dB = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
@@ -44,13 +46,14 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
   if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
   if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
   const tiling = tilingOf(o);
+  if (o.save && fs.existsSync(o.save) && fs.readdirSync(o.save).length > 0) throw new UsageError(`--save ${o.save} exists and is not empty: choose a new folder (nothing was written)`);
   const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
   if (ds.problems.length) process.stderr.write(`warning: ${describeProblems(ds.problems, 3)}; scoring the ${ds.pairs.length} good pairs\n`);
   const pairs = o.limit !== undefined ? ds.pairs.slice(0, o.limit) : ds.pairs;
   const { model, dir } = await prepareInference(o);
   try {
     const bar = progress('eval', pairs.length);
-    const report = await evaluate(model, pairs, { scales: o.scales ?? false, tiling, onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
+    const report = await evaluate(model, pairs, { scales: o.scales ?? false, tiling, ...(o.save ? { saveTo: o.save } : {}), onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
     bar.stop();
     const json = { dataset: { root: ds.root, description: ds.description }, weights: dir, ...report };
     if (o.json) console.log(JSON.stringify(json, null, 2));
@@ -70,6 +73,7 @@ export function registerEval(program: Command): void {
     .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
     .option('--scales', 'also score the ½ and ¼ outputs S2, S3')
     .option('--limit <n>', 'only the first n pairs', positiveInt)
+    .option('--save <dir>', 'also write each restored image there as a PNG')
     .option('--json', 'print the report as JSON: {n, psnr: {input, output}, ssim: {input, output}, gain, images, ...}');
   addInferenceOptions(cmd).action(evalCommand);
 }

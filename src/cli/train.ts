@@ -137,8 +137,15 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   const bar = progress('train', s.plannedSteps);
   bar.update(start);
   const abort = new AbortController();
+  let firstSigint = 0;
   const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(130); // a second Ctrl-C: the last checkpoint is intact either way
+    // Under `npm run`, one Ctrl-C arrives twice (from the terminal and forwarded by npm): only a
+    // second press a moment later quits at once. The last checkpoint is intact either way.
+    if (abort.signal.aborted) {
+      if (performance.now() - firstSigint > 1000) process.exit(130);
+      return;
+    }
+    firstSigint = performance.now();
     abort.abort();
     process.stderr.write('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
   };

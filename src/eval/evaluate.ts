@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImagePair } from '../data/dataset';
-import { readRaster } from '../data/image';
+import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
 import { padToMultiple } from '../model/run';
@@ -48,6 +50,8 @@ export interface EvalOptions {
   /** Also score S2 and S3 (default false). */
   scales?: boolean;
   tiling?: Tiling;
+  /** Also write each restored image (the scored 8-bit S1) as a PNG into this folder, named after its pair id. */
+  saveTo?: string;
   onImage?: (done: number, total: number, r: ImageReport) => void;
 }
 
@@ -60,6 +64,7 @@ export const EVAL_CONVENTION =
  */
 export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
   const began = performance.now();
+  if (o.saveTo) fs.mkdirSync(o.saveTo, { recursive: true });
   const images: ImageReport[] = [];
   for (const pair of pairs) {
     const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
@@ -68,6 +73,7 @@ export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[
     const r = await deblurImage(model, input, o.tiling ?? 'auto');
     const s1 = quantize8(await tensorToRaster(r.s1));
     const seconds = (performance.now() - t0) / 1000;
+    if (o.saveTo) await writePng(path.join(o.saveTo, outputName(pair.id)), s1);
     const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...score(blur, s1, sharp) };
     if (o.scales) {
       const target = rasterToTensor(sharp);
@@ -95,6 +101,11 @@ export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[
     seconds: (performance.now() - began) / 1000,
     convention: EVAL_CONVENTION,
   };
+}
+
+/** `GOPR0384_11_00/000001.png` → `GOPR0384_11_00_000001.png`: one flat folder of outputs. */
+export function outputName(id: string): string {
+  return id.replace(/\.[^./]+$/, '').replace(/[\\/]+/g, '_') + '.png';
 }
 
 function score(blur: Raster, output: Raster, sharp: Raster): Scores {
