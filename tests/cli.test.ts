@@ -41,7 +41,7 @@ test('user mistakes: one line on stderr, non-zero exit, no stack trace', () => {
     ['summary', '--size', '37x50'],
     ['summary', '--channels', 'ten'],
     ['summary', '--variant', 'full', '--channels', '6'],
-    ['demo', '--image', 'no/such/file.png', '--variant', 'lite'],
+    ['demo', '--real', 'no/such/file.png', '--weights', 'no/such/weights'],
     ['demo', '--backend', 'cuda'],
     ['nonsense'],
   ]) {
@@ -50,31 +50,43 @@ test('user mistakes: one line on stderr, non-zero exit, no stack trace', () => {
     assert.not.match(r.err, /\n\s+at /, `${args.join(' ')}: stack trace\n${r.err}`);
     assert.ok(r.err.trim().length > 0, `${args.join(' ')}: said nothing`);
   }
-  assert.match(cli('demo', '--image', 'no/such/file.png', '--variant', 'lite').err, /no\/such\/file\.png: no such file/);
+  assert.match(cli('demo', '--weights', 'no/such/weights').err, /--weights no\/such\/weights: no such folder/);
   assert.match(cli('summary', '--variant', 'full', '--channels', '6').err, /msrm needs channels divisible by 4/);
 });
 
-test('demo runs one forward pass and writes the three scales at the right sizes', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-demo-'));
+/** A seeded, untrained lite network saved as a weights folder: these tests need no shipped checkpoint. */
+async function seededWeights(dir: string): Promise<string> {
+  const { buildNet, variantConfig, saveModel, selectBackend } = await import('../src');
+  await selectBackend({ backend: 'cpu', log: () => undefined });
+  const model = buildNet(variantConfig('lite'), { seed: 1 });
+  const out = path.join(dir, 'weights');
+  await saveModel(model, out);
+  model.dispose();
+  return out;
+}
+
+test('deblur keeps an odd-sized RGBA image\'s size; --scales writes S2 and S3 at ½ and ¼', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-odd-'));
   const image = path.join(dir, 'odd.png');
   // 30×22: not a multiple of 4, RGBA, to exercise padding and alpha handling
   await sharp({ create: { width: 30, height: 22, channels: 4, background: { r: 200, g: 100, b: 50, alpha: 0.5 } } }).png().toFile(image);
-  const r = cli('demo', '--variant', 'lite', '--image', image, '--out', dir);
+  const r = cli('deblur', image, path.join(dir, 'out.png'), '--weights', await seededWeights(dir), '--scales');
   assert.is(r.code, 0, r.err);
   assert.match(r.err, /backend wasm on /);
-  assert.match(r.out, /30×22 \(alpha dropped\)/);
-  for (const [name, w, h] of [['S1', 30, 22], ['S2', 15, 11], ['S3', 8, 6]] as const) {
-    const m = await sharp(path.join(dir, `odd_${name}.png`)).metadata();
+  assert.match(r.out, /peak memory: \d+ MiB RSS, wasm heap \d+ MiB of 4096/);
+  for (const [name, w, h] of [['out', 30, 22], ['out_S2', 15, 11], ['out_S3', 8, 6]] as const) {
+    const m = await sharp(path.join(dir, `${name}.png`)).metadata();
     assert.equal([m.width, m.height, m.channels], [w, h, 3], name);
   }
   fs.rmSync(dir, { recursive: true });
 });
 
-test('demo --backend webgpu: the software adapter gives wasm\'s result, or a clear refusal', async () => {
+test('deblur --backend webgpu: the software adapter gives wasm\'s result, or a clear refusal', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deblur-webgpu-'));
   const image = path.join(dir, 'in.png');
   await sharp(path.join(root, 'data/images/astronaut.png')).extract({ left: 160, top: 100, width: 64, height: 48 }).png().toFile(image);
-  const gpu = cli('demo', '--variant', 'lite', '--image', image, '--out', path.join(dir, 'gpu'), '--backend', 'webgpu');
+  const weights = await seededWeights(dir);
+  const gpu = cli('deblur', image, path.join(dir, 'gpu.png'), '--weights', weights, '--backend', 'webgpu');
   if (gpu.code !== 0) {
     // No adapter of any kind on this machine (no Vulkan driver, no EGL): that must be said plainly.
     assert.match(gpu.err, /deblur-lab: backend webgpu is not available here: /);
@@ -82,10 +94,10 @@ test('demo --backend webgpu: the software adapter gives wasm\'s result, or a cle
     return;
   }
   assert.match(gpu.err, /backend webgpu on /);
-  const cpuSide = cli('demo', '--variant', 'lite', '--image', image, '--out', path.join(dir, 'wasm'), '--backend', 'wasm');
+  const cpuSide = cli('deblur', image, path.join(dir, 'wasm.png'), '--weights', weights, '--backend', 'wasm');
   assert.is(cpuSide.code, 0, cpuSide.err);
-  const a = await sharp(path.join(dir, 'gpu', 'in_S1.png')).raw().toBuffer();
-  const b = await sharp(path.join(dir, 'wasm', 'in_S1.png')).raw().toBuffer();
+  const a = await sharp(path.join(dir, 'gpu.png')).raw().toBuffer();
+  const b = await sharp(path.join(dir, 'wasm.png')).raw().toBuffer();
   assert.is(a.length, b.length);
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));

@@ -4,66 +4,73 @@ import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { parseBackendName, selectBackend } from '../backend';
 import { readImage, writePng } from '../data/image';
-import { VARIANT_NAMES, variantConfig } from '../model/config';
-import { buildNet } from '../model/net';
-import { restore } from '../model/run';
+import { openDataset } from '../data/open-dataset';
+import { deblurImage } from '../infer/deblur';
+import { loadWeights } from '../infer/weights';
+import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
-import { describeSummary } from './summary';
-import { nonNegativeInt } from './options';
+import { readTrainingState } from '../train/checkpoint';
+import { describeEval } from './eval';
+import { progress } from './progress';
+
+/** The network that ships with the project (see its card.md). */
+export const SHIPPED_WEIGHTS = 'weights/lite-sample';
 
 interface DemoOptions {
-  variant: string;
-  image: string;
+  weights: string;
+  data: string;
+  real: string;
   out: string;
   backend?: string;
-  seed: number;
 }
 
 /**
- * The main job for now: pick a backend, summarise the network, and run one forward pass on a
- * sample image, writing the three output scales. No trained checkpoint ships yet, so the weights
- * are a seeded initialisation: this checks the pipeline end to end, not deblurring quality.
+ * The main job: the shipped network deblurs the embedded sample's test split (scored against the
+ * sharp images) and a real camera-shake photo (no ground truth), and writes every result as PNG.
  */
 async function demo(o: DemoOptions): Promise<void> {
-  const cfg = variantConfig(o.variant);
   await selectBackend(o.backend !== undefined ? { backend: parseBackendName(o.backend, '--backend') } : {});
-  console.log(describeSummary(o.variant, summarize(cfg)));
+  const { model, config, dir } = await loadWeights(o.weights);
+  try {
+    const trained = readTrainingStateNear(o.weights);
+    const params = summarize(config).params.toLocaleString('en-US');
+    console.log(
+      `weights ${dir}: ${config.block} blocks + ${config.skip} skips, C=${config.channels}, N=${config.blocks}, ${params} parameters` +
+        (trained ? `; trained ${trained.step} steps on ${trained.data.root} (${trained.data.description})` : ''),
+    );
+    const ds = await openDataset(o.data, { split: 'test', strict: true });
+    const testOut = path.join(o.out, 'test');
+    const bar = progress('deblurring', ds.pairs.length);
+    const report = await evaluate(model, ds.pairs, { saveTo: testOut, onImage: (done) => bar.update(done) });
+    bar.stop();
+    console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`));
 
-  const img = await readImage(o.image);
-  console.log(`\ninput ${o.image}: ${img.width}×${img.height}${img.conversions.length ? ` (${img.conversions.join(', ')})` : ''}`);
-  const model = buildNet(cfg, { seed: o.seed });
-  console.log(`weights: untrained, seeded (${o.seed}); no checkpoint ships yet, so expect output ≈ input`);
-  const warm = tf.zeros([1, 8, 8, 3]);
-  const w = restore(model, warm); // warm-up, so the timing below is the pass itself
-  tf.dispose([warm, w.s1, w.s2, w.s3]);
-
-  const start = performance.now();
-  const r = restore(model, img.tensor);
-  const change = tf.tidy(() => tf.mean(tf.abs(tf.sub(r.s1, img.tensor))));
-  const meanChange = (await change.data())[0]!;
-  const ms = performance.now() - start;
-  fs.mkdirSync(o.out, { recursive: true });
-  const base = path.basename(o.image).replace(/\.[^.]+$/, '');
-  const written: string[] = [];
-  for (const [name, t] of [['S1', r.s1], ['S2', r.s2], ['S3', r.s3]] as const) {
-    const file = path.join(o.out, `${base}_${name}.png`);
-    await writePng(file, t);
-    written.push(`${file} (${t.shape[2]}×${t.shape[1]})`);
+    const real = await readImage(o.real);
+    const r = await deblurImage(model, real.tensor);
+    const realOut = path.join(o.out, `${path.basename(o.real).replace(/\.[^.]+$/, '')}_deblurred.png`);
+    await writePng(realOut, r.s1);
+    tf.dispose([real.tensor, r.s1, r.s2, r.s3]);
+    console.log(`\nrestored images: ${testOut}/ (${report.n} PNGs); the real camera-shake photo ${o.real} (${real.width}×${real.height}, no sharp version): ${realOut}`);
+  } finally {
+    model.dispose();
   }
-  console.log(`forward pass: ${ms.toFixed(0)} ms; mean |S1 − input| = ${meanChange.toExponential(2)}`);
-  console.log(`wrote ${written.join(', ')}`);
-  tf.dispose([img.tensor, r.s1, r.s2, r.s3, change]);
-  model.dispose();
+}
+
+/** The training record shipped beside the weights (training.json), or a run's checkpoint. */
+function readTrainingStateNear(weights: string): { step: number; data: { root: string; description: string } } | undefined {
+  const shipped = path.join(weights, 'training.json');
+  if (fs.existsSync(shipped)) return JSON.parse(fs.readFileSync(shipped, 'utf8')) as { step: number; data: { root: string; description: string } };
+  return readTrainingState(weights);
 }
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('the main job: backend report, network summary, one forward pass on a sample image')
-    .option('--variant <name>', `one of ${VARIANT_NAMES.join(', ')}`, 'full')
-    .option('--image <file>', 'PNG or JPEG to run on', 'data/sample/real/clock_motion.png')
-    .option('--out <dir>', 'where to write the output scales', 'build/demo')
+    .description('the main job: the shipped network deblurs the sample test set (with the PSNR/SSIM table) and a real photo')
+    .option('--weights <dir>', 'weights folder or training run', SHIPPED_WEIGHTS)
+    .option('--data <dir>', 'dataset whose test split to deblur and score', 'data/sample')
+    .option('--real <file>', 'a real blurred photo without ground truth', 'data/sample/real/clock_motion.png')
+    .option('--out <dir>', 'where the restored images go', 'build/demo')
     .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
-    .option('--seed <n>', 'seed of the initial weights', nonNegativeInt, 1)
     .action(demo);
 }
