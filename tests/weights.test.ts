@@ -1,0 +1,55 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SHIPPED_WEIGHTS } from '../src/cli/demo';
+import { VARIANTS } from '../src/model/config';
+
+/**
+ * The shipped checkpoint: it loads as the variant its card names, its eval on the sample's test
+ * split beats the blurred input, and that eval reproduces the numbers its card and eval.json state.
+ */
+const root = path.join(__dirname, '..');
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBLUR_BACKEND: 'wasm' }, timeout: 600_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+interface Report {
+  n: number;
+  psnr: { input: number; output: number };
+  ssim: { input: number; output: number };
+}
+
+test('eval --json with the shipped weights beats the input on the sample test split, as the card says', () => {
+  const r = cli('eval', '--data', 'data/sample', '--weights', SHIPPED_WEIGHTS, '--variant', 'lite', '--json');
+  assert.is(r.code, 0, r.err);
+  const got = JSON.parse(r.out) as Report;
+  assert.is(got.n, 12);
+  assert.ok(got.psnr.output > got.psnr.input + 0.1, `PSNR ${got.psnr.input} → ${got.psnr.output}`);
+  assert.ok(got.ssim.output > got.ssim.input, `SSIM ${got.ssim.input} → ${got.ssim.output}`);
+  const shipped = JSON.parse(fs.readFileSync(path.join(root, SHIPPED_WEIGHTS, 'eval.json'), 'utf8')) as { reports: Record<string, Report> };
+  const stated = shipped.reports['sample test split']!;
+  // Same backend, same weights, same images: equal up to XNNPACK's float rounding.
+  assert.ok(Math.abs(stated.psnr.output - got.psnr.output) < 0.01 && Math.abs(stated.psnr.input - got.psnr.input) < 1e-9);
+  const card = fs.readFileSync(path.join(root, SHIPPED_WEIGHTS, 'card.md'), 'utf8');
+  assert.ok(card.includes(`| sample test split | 12 | ${stated.psnr.input.toFixed(2)} | ${stated.psnr.output.toFixed(2)} |`), 'the card\'s table is not eval.json\'s');
+  const training = JSON.parse(fs.readFileSync(path.join(root, SHIPPED_WEIGHTS, 'training.json'), 'utf8')) as { config: unknown; step: number };
+  assert.equal(training.config, VARIANTS.lite);
+  assert.ok(card.includes(`| steps | ${training.step} of`));
+});
+
+test('demo (the README\'s main command) deblurs the sample test set and the real photo and prints the table', () => {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
+  const r = cli('demo', '--out', out);
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /weights weights\/lite-sample: msrm blocks \+ dffm skips, C=16, N=2, 251,523 parameters; trained \d+ steps/);
+  assert.match(r.out, /mean of 12\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+  assert.is(fs.readdirSync(path.join(out, 'test')).filter((f) => f.endsWith('.png')).length, 12);
+  assert.ok(fs.existsSync(path.join(out, 'clock_motion_deblurred.png')));
+  fs.rmSync(out, { recursive: true });
+});
+
+test.run();
