@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { startCpu, startWasm } from '../src/backend';
 
@@ -57,4 +60,14 @@ export async function rejectsWithUsage(p: Promise<unknown>, re: RegExp): Promise
   const e = await p.then(() => undefined, (err: unknown) => err);
   if (!(e instanceof UsageError)) throw new Error(`expected a UsageError matching ${re}, got ${e === undefined ? 'success' : String(e)}`);
   if (!re.test(e.message)) throw new Error(`UsageError "${e.message}" does not match ${re}`);
+}
+
+/** sha256 over every file's relative path and bytes under `dir`: equal digests mean nothing changed. */
+export function folderDigest(dir: string): string {
+  const h = createHash('sha256');
+  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const p = path.join(dir, f);
+    if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
+  }
+  return h.digest('hex');
 }

@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { folderDigest } from '../helpers';
 import { readGoPro } from '../../src/data/gopro';
 import { readRaster } from '../../src/data/image';
 import { psnr, ssim } from '../../src/metrics';
@@ -28,14 +28,6 @@ test.before(async () => {
 });
 test.after(() => fs.rmSync(tmp, { recursive: true }));
 
-function digest(dir: string): string {
-  const h = createHash('sha256');
-  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
-  }
-  return h.digest('hex');
-}
 
 test('synth writes a GoPro-layout set that the GoPro reader takes, the same bytes for the same seed', async () => {
   const a = path.join(tmp, 'a');
@@ -58,14 +50,14 @@ test('synth writes a GoPro-layout set that the GoPro reader takes, the same byte
 
   const b = path.join(tmp, 'b');
   assert.is(cli('synth', '--photos', photos, '--out', b, '--crop', '96', '--per-photo', '2', '--seed', '5', '--test-fraction', '0.34').code, 0);
-  assert.is(digest(a), digest(b));
+  assert.is(folderDigest(a), folderDigest(b));
   const c = path.join(tmp, 'c');
   assert.is(cli('synth', '--photos', photos, '--out', c, '--crop', '96', '--per-photo', '2', '--seed', '6', '--test-fraction', '0.34').code, 0);
-  assert.is.not(digest(a), digest(c));
+  assert.is.not(folderDigest(a), folderDigest(c));
 });
 
 test('synth refuses what it cannot do, in one line, and writes nothing', () => {
-  const before = digest(path.join(tmp, 'a'));
+  const before = folderDigest(path.join(tmp, 'a'));
   const cases: Array<[string[], RegExp]> = [
     [['synth', '--photos', photos, '--out', path.join(tmp, 'a')], /exists and is not empty/],
     [['synth', '--photos', path.join(tmp, 'nope'), '--out', path.join(tmp, 'd')], /no such folder/],
@@ -80,7 +72,7 @@ test('synth refuses what it cannot do, in one line, and writes nothing', () => {
     assert.not.match(r.err, /\n\s+at /);
   }
   assert.not.ok(fs.existsSync(path.join(tmp, 'd')) && fs.readdirSync(path.join(tmp, 'd')).length > 0);
-  assert.is(digest(path.join(tmp, 'a')), before);
+  assert.is(folderDigest(path.join(tmp, 'a')), before);
   fs.writeFileSync(path.join(photos, 'broken.png'), 'not a png');
   const r = cli('synth', '--photos', photos, '--out', path.join(tmp, 'e'));
   assert.match(r.err, /broken\.png: not a readable image/);

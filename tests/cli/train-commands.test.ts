@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { folderDigest } from '../helpers';
 import { LossLog } from '../../src/train/loss-log';
 import { readTrainingState } from '../../src/train/checkpoint';
 import { fixtureImage } from '../data/fixtures';
@@ -33,14 +33,6 @@ test.before(async () => {
 });
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function digest(dir: string): string {
-  const h = createHash('sha256');
-  for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
-    const p = path.join(dir, f);
-    if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
-  }
-  return h.digest('hex');
-}
 
 /** A user mistake: non-zero exit, one line on stderr after the backend report, no stack trace. */
 function refused(r: { code: number | null; err: string }, re: RegExp, what: string): void {
@@ -63,11 +55,11 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4]);
   assert.is(readTrainingState(run)!.step, 4);
 
-  const before = digest(run);
+  const before = folderDigest(run);
   refused(cli('train', '--data', data, '--out', run, '--steps', '2', ...common), /already holds a checkpoint: pass --resume/, 'train into a used --out');
   refused(cli('train', '--out', run, '--resume', '--variant', 'full'), /different network .*\(checkpoint vs asked: channels 8 vs 32, blocks 1 vs 8/, 'resume as another variant');
   refused(cli('train', '--out', run, '--resume', '--batch', '3'), /--batch 3 differs from the checkpoint's 2/, 'resume with another batch');
-  assert.is(digest(run), before, 'a refused command changed the run folder');
+  assert.is(folderDigest(run), before, 'a refused command changed the run folder');
 });
 
 test('train: bad data, sizes and options each give one clear line', () => {
@@ -130,9 +122,9 @@ test('eval --json and deblur use the trained weights; their mistakes are refused
   assert.is(cli('deblur', path.join(data, 'blur', '1.png'), single, '--weights', run, '--tile', '16', '--overlap', '4').code, 0);
   assert.equal(fs.readFileSync(single).subarray(1, 4).toString(), 'PNG');
 
-  const kept = digest(outDir);
+  const kept = folderDigest(outDir);
   refused(cli('deblur', path.join(data, 'blur'), outDir, '--weights', run), /already exist: pass --force/, 'deblur over outputs');
-  assert.is(digest(outDir), kept, 'deblur overwrote outputs');
+  assert.is(folderDigest(outDir), kept, 'deblur overwrote outputs');
   const corrupt = path.join(tmp, 'bad.png');
   fs.writeFileSync(corrupt, Buffer.from('\x89PNG\r\n\x1a\nbroken'));
   refused(cli('deblur', corrupt, path.join(tmp, 'x.png'), '--weights', run), /bad\.png: /, 'deblur a corrupt image');
