@@ -50,6 +50,14 @@ export interface RunResult {
   checkpoint?: string;
 }
 
+/** What run() tracks while it runs. */
+interface RunProgress {
+  savedAt: number;
+  /** True while a step runs; an error outside a step comes from reading the data. */
+  stepping: boolean;
+  stoppedBy: RunResult['stoppedBy'];
+}
+
 /** The loss (or a gradient) became NaN or infinite; the step was not applied. */
 export class TrainingDiverged extends Error {
   override readonly name = 'TrainingDiverged';
@@ -188,41 +196,50 @@ export class Trainer {
   async run(o: RunOptions): Promise<RunResult> {
     const every = o.checkpointEvery ?? 100;
     if (!Number.isInteger(every) || every < 1) throw new Error(`checkpointEvery must be a positive integer (got ${every})`);
-    let stoppedBy: RunResult['stoppedBy'] = 'done';
     const until = o.until ?? this.state.plannedSteps;
-    let savedAt = this.lastCheckpoint?.step ?? -1;
-    if (this.state.step < until && !o.signal?.aborted) {
-      let last = performance.now();
-      for await (const batch of this.pipeline.batches(this.state.step)) {
-        const lr = learningRate(this.state.schedule, this.state.step);
-        const epoch = batch.epoch;
-        let loss: LossValues;
-        try {
-          loss = await this.trainStep(batch);
-        } finally {
-          disposeBatch(batch);
-        }
-        const now = performance.now();
-        const seconds = (now - last) / 1000;
-        last = now;
-        this.state.seconds += seconds;
-        if (o.out && this.state.step % every === 0) {
-          await this.save(o.out);
-          savedAt = this.state.step;
-          o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
-        }
-        await o.onStep?.({ step: this.state.step, until, epoch, lr, loss, imagesPerSecond: this.pipeline.batch / seconds, stepSeconds: seconds });
-        if (o.signal?.aborted) stoppedBy = 'signal';
-        if (this.state.step >= until || stoppedBy === 'signal') break;
+    const run: RunProgress = { savedAt: this.lastCheckpoint?.step ?? -1, stepping: false, stoppedBy: o.signal?.aborted ? 'signal' : 'done' };
+    try {
+      if (this.state.step < until && run.stoppedBy === 'done') await this.steps(o, until, every, run);
+    } catch (e) {
+      // An unreadable image mid-run (an error while no step was running): the weights are sound,
+      // so keep the steps trained so far, then report it.
+      if (!run.stepping && o.out && run.savedAt !== this.state.step && this.state.step > 0) {
+        await this.checkpoint(o, run);
+        if (e instanceof Error) e.message += ` (training stopped at step ${this.state.step}; a checkpoint of it was written first)`;
       }
-    } else if (o.signal?.aborted) {
-      stoppedBy = 'signal';
+      throw e;
     }
-    if (o.out && savedAt !== this.state.step) {
-      await this.save(o.out);
-      o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
+    if (o.out && run.savedAt !== this.state.step) await this.checkpoint(o, run);
+    return { step: this.state.step, stoppedBy: run.stoppedBy, ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint.dir } : {}) };
+  }
+
+  private async steps(o: RunOptions, until: number, every: number, run: RunProgress): Promise<void> {
+    let last = performance.now();
+    for await (const batch of this.pipeline.batches(this.state.step)) {
+      run.stepping = true;
+      const lr = learningRate(this.state.schedule, this.state.step);
+      let loss: LossValues;
+      try {
+        loss = await this.trainStep(batch);
+      } finally {
+        disposeBatch(batch);
+      }
+      const now = performance.now();
+      const seconds = (now - last) / 1000;
+      last = now;
+      this.state.seconds += seconds;
+      if (o.out && this.state.step % every === 0) await this.checkpoint(o, run);
+      await o.onStep?.({ step: this.state.step, until, epoch: batch.epoch, lr, loss, imagesPerSecond: this.pipeline.batch / seconds, stepSeconds: seconds });
+      run.stepping = false;
+      if (o.signal?.aborted) run.stoppedBy = 'signal';
+      if (this.state.step >= until || run.stoppedBy === 'signal') break;
     }
-    return { step: this.state.step, stoppedBy, ...(this.lastCheckpoint ? { checkpoint: this.lastCheckpoint.dir } : {}) };
+  }
+
+  private async checkpoint(o: RunOptions, run: RunProgress): Promise<void> {
+    await this.save(o.out!);
+    run.savedAt = this.state.step;
+    o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
   }
 
   /** Writes a checkpoint of the current step to `<out>/checkpoint/` (atomically). */

@@ -15,6 +15,7 @@ import { describeData, Trainer, TrainingDiverged, type StepReport } from '../../
 import type { Schedule } from '../../src/train/schedule';
 import { fixtureImage } from '../data/fixtures';
 import { startBackendForTest } from '../helpers';
+import { UsageError } from '../../src/errors';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-'));
 let dataset: Dataset;
@@ -151,6 +152,34 @@ test('a NaN loss stops training with a clear error; the weights and the last che
   assert.equal(saved, lastGood);
   assert.ok(saved.every((w) => w.every(Number.isFinite)));
   ckpt.model.dispose();
+  t.dispose();
+});
+
+test('an image that turns unreadable mid-run stops training with its name, after a checkpoint of the steps done', async () => {
+  await startBackendForTest('cpu');
+  const dir = path.join(tmp, 'fragile');
+  fs.cpSync(path.join(tmp, 'data'), dir, { recursive: true });
+  const fragile = await readPairsFolder(dir);
+  const out = path.join(tmp, 'fragile-run');
+  const t = Trainer.create(buildNet(tiny, { seed: 11 }), new TrainingPipeline(fragile.pairs, settings), {
+    steps: 50, schedule: { kind: 'constant', initial: 1e-4 }, data: describeData(fragile), initSeed: 11, backend: tf.getBackend(),
+  });
+  let error: unknown;
+  try {
+    await t.run({
+      out,
+      checkpointEvery: 100,
+      onStep: (r) => {
+        if (r.step === 2) for (const p of fragile.pairs) fs.writeFileSync(p.blur, 'gone'); // every image, so the next batch fails
+      },
+    });
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, UsageError);
+  assert.match((error as Error).message, /blur\/\d\.png: .*training stopped at step \d+; a checkpoint of it was written first/);
+  const state = readTrainingState(out)!;
+  assert.ok(state.step >= 2 && state.step === t.step, `checkpoint at ${state.step}, trainer at ${t.step}`);
   t.dispose();
 });
 
