@@ -53,6 +53,20 @@ function given(cmd: Command, name: string): boolean {
   return cmd.getOptionValueSource(name) === 'cli';
 }
 
+/** The --schedule the user asked for, over a run of `steps`. */
+function scheduleFrom(o: TrainCliOptions, steps: number): Schedule {
+  switch (o.schedule) {
+    case 'cosine':
+      return { kind: 'cosine', initial: o.lr, final: o.lrFinal, total: steps };
+    case 'step':
+      return { kind: 'step', initial: o.lr, every: o.lrEvery ?? Math.max(1, Math.round(steps / 6)), factor: 0.5 };
+    case 'constant':
+      return { kind: 'constant', initial: o.lr };
+    default:
+      throw new UsageError(`--schedule must be one of ${SCHEDULE_KINDS.join(', ')} (got ${o.schedule})`);
+  }
+}
+
 async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   if (o.steps !== undefined && o.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
@@ -67,9 +81,12 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   }
   const dataDir = o.data ?? previous?.data.root;
   if (!dataDir) throw new UsageError('--data is required: a dataset folder (GoPro, RealBlur or blur/ + sharp/ layout)');
-  const dataset = await openDataset(dataDir, { split: 'train', blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
+  // A resumed run reopens its data exactly as it was first opened.
+  const layout = previous?.data.layout ?? (o.layout ? parseLayout(o.layout) : undefined);
+  const blur = previous?.data.blur ?? (o.blur as GoProBlur);
+  const dataset = await openDataset(dataDir, { split: 'train', blur, ...(layout ? { layout } : {}) });
   if (dataset.problems.length) process.stderr.write(`warning: ${describeProblems(dataset.problems, 3)}; training on the ${dataset.pairs.length} good pairs\n`);
-  const data = describeData(dataset);
+  const data = describeData(dataset, blur);
 
   if (previous) {
     // Every setting that shapes the run must match the checkpoint, or the run would not continue it.
@@ -80,6 +97,11 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
       const asked = chooseConfig(o);
       const diff = configDifference(previous.config, asked.config);
       if (diff) throw new UsageError(`--resume: the checkpoint is a different network from the one asked for (checkpoint vs asked: ${diff})`);
+    }
+    const fixed = ['schedule', 'lr', 'lrFinal', 'lrEvery', 'layout', 'blur'].filter((n) => given(cmd, n));
+    if (fixed.length) {
+      const flag = (n: string): string => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new UsageError(`--resume continues the checkpoint's own schedule and data: drop ${fixed.map(flag).join(', ')}`);
     }
     const p = previous.pipeline;
     for (const [name, value, stored] of [['batch', o.batch, p.batch], ['crop', o.crop, p.crop], ['seed', o.seed, p.seed], ['flip', o.flip, p.flip]] as const) {
@@ -107,12 +129,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   } else {
     if (asked === undefined) throw new UsageError('give the run length: --steps N or --epochs E');
     const { config, variant } = chooseConfig(o);
-    const schedule: Schedule =
-      o.schedule === 'cosine' ? { kind: 'cosine', initial: o.lr, final: o.lrFinal, total: asked }
-      : o.schedule === 'step' ? { kind: 'step', initial: o.lr, every: o.lrEvery ?? Math.max(1, Math.round(asked / 6)), factor: 0.5 }
-      : o.schedule === 'constant' ? { kind: 'constant', initial: o.lr }
-      : undefined!;
-    if (schedule === undefined) throw new UsageError(`--schedule must be one of ${SCHEDULE_KINDS.join(', ')} (got ${o.schedule})`);
+    const schedule = scheduleFrom(o, asked);
     if (schedule.kind === 'cosine' && o.lrFinal > o.lr) throw new UsageError(`--lr-final ${o.lrFinal} exceeds --lr ${o.lr}`);
     const model = buildNet(config, { seed: o.seed, ...(variant ? { name: `deblur_${variant}` } : {}) });
     trainer = Trainer.create(model, pipeline, { steps: asked, schedule, data, initSeed: o.seed, backend, ...(variant ? { variant } : {}) });

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
+import type { Layout } from '../data/dataset';
+import type { GoProBlur } from '../data/gopro';
 import type { NetConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/io';
 import type { AdamSettings, AdamState } from './adam';
@@ -11,10 +13,13 @@ import type { Schedule } from './schedule';
 /** Where the training data came from, so a resumed run can check it is given the same data. */
 export interface DataDescription {
   root: string;
+  layout: Layout;
+  /** GoPro's blurred-image folder (blur or blur_gamma), for the readers that have a choice. */
+  blur?: GoProBlur;
   /** e.g. "GoPro train split, blur/". */
   description: string;
   pairs: number;
-  /** Hash of the pairs' ids and sizes: changes when the set of images does. */
+  /** Hash of the pairs' ids, blurred-image paths and sizes: changes when the set of images does. */
   fingerprint: string;
 }
 

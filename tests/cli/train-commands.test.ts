@@ -59,6 +59,7 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   refused(cli('train', '--data', data, '--out', run, '--steps', '2', ...common), /already holds a checkpoint: pass --resume/, 'train into a used --out');
   refused(cli('train', '--out', run, '--resume', '--variant', 'full'), /different network .*\(checkpoint vs asked: channels 8 vs 32, blocks 1 vs 8/, 'resume as another variant');
   refused(cli('train', '--out', run, '--resume', '--batch', '3'), /--batch 3 differs from the checkpoint's 2/, 'resume with another batch');
+  refused(cli('train', '--out', run, '--resume', '--lr', '1'), /continues the checkpoint's own schedule and data: drop --lr/, 'resume with another learning rate');
   assert.is(folderDigest(run), before, 'a refused command changed the run folder');
 });
 

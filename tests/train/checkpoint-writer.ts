@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     adam: { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
     lambda: 0.1,
     config: variantConfig('lite', { channels: 8, blocks: 1 }),
-    data: { root: 'none', description: 'none', pairs: 1, fingerprint: '0' },
+    data: { root: 'none', layout: 'pairs', description: 'none', pairs: 1, fingerprint: '0' },
     pipeline: { seed: 0, batch: 1, crop: 16, flip: true },
     initSeed: 1,
     backend: 'cpu',
@@ -36,4 +36,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (require.main === module) void main();
