@@ -76,6 +76,7 @@ its blurred input on held-out photos; it is not a reproduction of the paper's Go
 | variant | \`${state.variant ?? 'custom'}\`: ${config.block} blocks, ${config.skip} skips, C = ${config.channels}, N = ${config.blocks} |
 | parameters | ${summary.params.toLocaleString('en-US')} (${(summary.macs / 1e9).toFixed(2)} G multiply-adds per 256² image) |
 | data | \`${state.data.root}\`, ${state.data.description}: ${state.data.pairs} pairs (fingerprint ${state.data.fingerprint}) |
+| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |
 | steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
 | optimiser | Adam (β ${state.adam.beta1}, ${state.adam.beta2}; ε ${state.adam.epsilon}), ${describeSchedule(state.schedule)} |
 | loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
