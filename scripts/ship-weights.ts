@@ -31,6 +31,12 @@ function trainCommand(s: TrainingState, run: string): string {
   return `npm run cli -- train --data ${s.data.root} --variant ${s.variant ?? '?'} --out ${run} --steps ${s.plannedSteps} --batch ${p.batch} --crop ${p.crop} ${lr} --seed ${p.seed}${p.flip ? '' : ' --no-flip'}`;
 }
 
+/** The card's row on where the training images come from and under which licences. */
+function trainingImages(s: TrainingState): string {
+  if (path.resolve(s.data.root) !== path.resolve('data/sample')) return `| training images | see the licences of ${s.data.root} |\n`;
+  return '| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |\n';
+}
+
 function row(name: string, r: EvalReport): string {
   const f = (x: number | null, d: number): string => (x === null ? '–' : x.toFixed(d));
   return `| ${name} | ${r.n} | ${f(r.psnr.input, 2)} | ${f(r.psnr.output, 2)} | ${r.gain.psnr >= 0 ? '+' : ''}${r.gain.psnr.toFixed(2)} | ${f(r.ssim.input, 4)} | ${f(r.ssim.output, 4)} |`;
@@ -76,8 +82,7 @@ its blurred input on held-out photos; it is not a reproduction of the paper's Go
 | variant | \`${state.variant ?? 'custom'}\`: ${config.block} blocks, ${config.skip} skips, C = ${config.channels}, N = ${config.blocks} |
 | parameters | ${summary.params.toLocaleString('en-US')} (${(summary.macs / 1e9).toFixed(2)} G multiply-adds per 256² image) |
 | data | \`${state.data.root}\`, ${state.data.description}: ${state.data.pairs} pairs (fingerprint ${state.data.fingerprint}) |
-| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |
-| steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
+${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
 | optimiser | Adam (β ${state.adam.beta1}, ${state.adam.beta2}; ε ${state.adam.epsilon}), ${describeSchedule(state.schedule)} |
 | loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
 | seed | ${state.initSeed} (weights) and ${state.pipeline.seed} (crops, flips, order) |
