@@ -9,7 +9,7 @@ import { DEFAULT_CROP, TrainingPipeline } from '../data/pipeline';
 import { UsageError } from '../errors';
 import { VARIANT_NAMES } from '../model/config';
 import { buildNet } from '../model/net';
-import { CHECKPOINT, readCheckpoint, readTrainingState } from '../train/checkpoint';
+import { CHECKPOINT, readCheckpoint, readTrainingState, type DataDescription, type TrainingState } from '../train/checkpoint';
 import { LossLog } from '../train/loss-log';
 import { assertTrainingFits } from '../train/memory';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
@@ -67,6 +67,27 @@ function scheduleFrom(o: TrainCliOptions, steps: number): Schedule {
   }
 }
 
+/** Every setting that shapes a run must match the checkpoint's, or --resume would not continue it. */
+function assertContinues(previous: TrainingState, o: TrainCliOptions, cmd: Command, data: DataDescription, dataDir: string): void {
+  if (data.fingerprint !== previous.data.fingerprint) {
+    throw new UsageError(`--resume: ${dataDir} (${data.pairs} pairs) is not the data the checkpoint was trained on (${previous.data.root}, ${previous.data.pairs} pairs)`);
+  }
+  if (o.variant !== undefined || o.config !== undefined) {
+    const asked = chooseConfig(o);
+    const diff = configDifference(previous.config, asked.config);
+    if (diff) throw new UsageError(`--resume: the checkpoint is a different network from the one asked for (checkpoint vs asked: ${diff})`);
+  }
+  const fixed = ['schedule', 'lr', 'lrFinal', 'lrEvery', 'layout', 'blur'].filter((n) => given(cmd, n));
+  if (fixed.length) {
+    const flag = (n: string): string => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`--resume continues the checkpoint's own schedule and data: drop ${fixed.map(flag).join(', ')}`);
+  }
+  const p = previous.pipeline;
+  for (const [name, value, stored] of [['batch', o.batch, p.batch], ['crop', o.crop, p.crop], ['seed', o.seed, p.seed], ['flip', o.flip, p.flip]] as const) {
+    if (given(cmd, name) && value !== stored) throw new UsageError(`--resume: --${name} ${String(value)} differs from the checkpoint's ${String(stored)}`);
+  }
+}
+
 async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   if (o.steps !== undefined && o.epochs !== undefined) throw new UsageError('give --steps or --epochs, not both');
   if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
@@ -88,26 +109,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   if (dataset.problems.length) process.stderr.write(`warning: ${describeProblems(dataset.problems, 3)}; training on the ${dataset.pairs.length} good pairs\n`);
   const data = describeData(dataset, blur);
 
-  if (previous) {
-    // Every setting that shapes the run must match the checkpoint, or the run would not continue it.
-    if (data.fingerprint !== previous.data.fingerprint) {
-      throw new UsageError(`--resume: ${dataDir} (${data.pairs} pairs) is not the data the checkpoint was trained on (${previous.data.root}, ${previous.data.pairs} pairs)`);
-    }
-    if (o.variant !== undefined || o.config !== undefined) {
-      const asked = chooseConfig(o);
-      const diff = configDifference(previous.config, asked.config);
-      if (diff) throw new UsageError(`--resume: the checkpoint is a different network from the one asked for (checkpoint vs asked: ${diff})`);
-    }
-    const fixed = ['schedule', 'lr', 'lrFinal', 'lrEvery', 'layout', 'blur'].filter((n) => given(cmd, n));
-    if (fixed.length) {
-      const flag = (n: string): string => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new UsageError(`--resume continues the checkpoint's own schedule and data: drop ${fixed.map(flag).join(', ')}`);
-    }
-    const p = previous.pipeline;
-    for (const [name, value, stored] of [['batch', o.batch, p.batch], ['crop', o.crop, p.crop], ['seed', o.seed, p.seed], ['flip', o.flip, p.flip]] as const) {
-      if (given(cmd, name) && value !== stored) throw new UsageError(`--resume: --${name} ${String(value)} differs from the checkpoint's ${String(stored)}`);
-    }
-  }
+  if (previous) assertContinues(previous, o, cmd, data, dataDir);
 
   const { backend } = await selectBackend(o.backend !== undefined ? { backend: parseBackendName(o.backend, '--backend') } : {});
   const settings = previous?.pipeline ?? { seed: o.seed, batch: o.batch, crop: o.crop, flip: o.flip };
