@@ -37,13 +37,20 @@ function trainingImages(s: TrainingState): string {
   return '| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |\n';
 }
 
+const improved = (r: EvalReport): number => r.images.filter((i) => i.psnr.output > i.psnr.input).length;
+
 function row(name: string, r: EvalReport): string {
   const f = (x: number | null, d: number): string => (x === null ? '–' : x.toFixed(d));
   return `| ${name} | ${r.n} | ${f(r.psnr.input, 2)} | ${f(r.psnr.output, 2)} | ${r.gain.psnr >= 0 ? '+' : ''}${r.gain.psnr.toFixed(2)} | ${f(r.ssim.input, 4)} | ${f(r.ssim.output, 4)} |`;
 }
 
 async function main(): Promise<void> {
-  const o = new Command('ship-weights').requiredOption('--run <dir>', 'training run folder').requiredOption('--name <name>', 'folder name under weights/').parse(process.argv).opts<{ run: string; name: string }>();
+  const o = new Command('ship-weights')
+    .requiredOption('--run <dir>', 'training run folder')
+    .requiredOption('--name <name>', 'folder name under weights/')
+    .option('--note <text>', 'a paragraph for the card\'s Notes section (how the run went)')
+    .parse(process.argv)
+    .opts<{ run: string; name: string; note?: string }>();
   const ckpt = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
   if (!ckpt || !state) throw new Error(`${o.run}: no complete checkpoint`);
@@ -87,11 +94,11 @@ ${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned
 | loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
 | seed | ${state.initSeed} (weights) and ${state.pipeline.seed} (crops, flips, order) |
 | wall time | ${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\` (one CPU core, XNNPACK) |
-| mean loss | ${meanLoss(log.slice(0, window))} over the first ${window} steps → ${meanLoss(log.slice(-window))} over the last ${window} |
+| mean training loss | ${meanLoss(log.slice(0, window))} over the first ${window} steps → ${meanLoss(log.slice(-window))} over the last ${window} (noisy: a batch's loss depends mostly on which crops it holds; \`log.csv\` has every step) |
 
 ## Scores
 
-Whole 256² images, ${main.convention}. Evaluated on backend \`${backend}\` (${device}).
+Scored on ${main.convention}. Evaluated on backend \`${backend}\` (${device}).
 
 | set | images | PSNR in | PSNR out | gain (dB) | SSIM in | SSIM out |
 |---|---|---|---|---|---|---|
@@ -103,7 +110,7 @@ Per output scale on the ${SETS[0].name} (S3 ¼, S2 ½, S1 full size):
 |---|---|---|---|---|---|---|
 ${(['S3', 'S2', 'S1'] as const).map((k) => row(k, { ...main, ...main.scales![k], gain: { psnr: main.scales![k].psnr.output - main.scales![k].psnr.input, ssim: null } })).join('\n')}
 
-Per image: \`eval.json\`. The test photos never appear in the training split (the sample is split
+The output beats the input on ${improved(main)} of ${main.n} test images (per image: \`eval.json\`). The test photos never appear in the training split (the sample is split
 by photo), so these are held-out numbers — but the sample is small (${state.data.pairs} training crops of 11 photos).
 
 ## Reproduce
@@ -116,7 +123,7 @@ npm run cli -- eval --data data/sample --weights ${out}
 
 Training on the same backend with the same seed repeats the same batches; the weights agree to float
 rounding (XNNPACK's summation order), not bit for bit across machines.
-`;
+${o.note ? `\n## Notes\n\n${o.note}\n` : ''}`;
   fs.writeFileSync(path.join(tmp, 'card.md'), card);
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(tmp, out);
