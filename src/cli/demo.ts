@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
-import { parseBackendName, selectBackend } from '../backend';
 import { readImage, writePng } from '../data/image';
 import { openDataset } from '../data/open-dataset';
 import { deblurImage } from '../infer/deblur';
@@ -11,6 +10,7 @@ import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
 import { readTrainingState } from '../train/checkpoint';
 import { describeEval } from './eval';
+import { startBackendOption } from './options';
 import { progress } from './progress';
 
 /** The network that ships with the project (see its card.md). */
@@ -29,7 +29,7 @@ interface DemoOptions {
  * sharp images) and a real camera-shake photo (no ground truth), and writes every result as PNG.
  */
 async function demo(o: DemoOptions): Promise<void> {
-  await selectBackend(o.backend !== undefined ? { backend: parseBackendName(o.backend, '--backend') } : {});
+  await startBackendOption(o.backend);
   const { model, config, dir } = await loadWeights(o.weights);
   try {
     const trained = readTrainingStateNear(o.weights);

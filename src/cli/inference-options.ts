@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { parseBackendName, selectBackend } from '../backend';
 import { DEFAULT_TILING, validateTiling } from '../infer/tile';
 import type { Tiling } from '../infer/deblur';
 import { loadWeights, type LoadedWeights } from '../infer/weights';
 import { VARIANT_NAMES } from '../model/config';
 import { requireVariant } from './model-options';
-import { nonNegativeInt, positiveInt } from './options';
+import { nonNegativeInt, positiveInt, startBackendOption } from './options';
 
 export interface InferenceCliOptions {
   weights: string;
@@ -37,7 +36,7 @@ export function tilingOf(o: InferenceCliOptions): Tiling {
 
 /** Starts the backend and loads (and checks) the weights. */
 export async function prepareInference(o: InferenceCliOptions): Promise<LoadedWeights> {
-  await selectBackend(o.backend !== undefined ? { backend: parseBackendName(o.backend, '--backend') } : {});
+  await startBackendOption(o.backend);
   const w = await loadWeights(o.weights);
   try {
     requireVariant(w.config, o.variant, o.weights);

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../errors';
-import { VARIANTS, isVariantName, validateConfig, type NetConfig, type VariantName } from '../model/config';
+import { VARIANTS, isVariantName, validateConfig, variantConfig, type NetConfig, type VariantName } from '../model/config';
 
 /**
  * The network a command should build: a named variant, or a JSON config file. The file holds a
@@ -11,8 +11,7 @@ export function chooseConfig(o: { variant?: string; config?: string }): { config
   if (o.variant !== undefined && o.config !== undefined) throw new UsageError('give --variant or --config, not both');
   if (o.config === undefined) {
     const name = o.variant ?? 'full';
-    if (!isVariantName(name)) throw new UsageError(`unknown variant '${name}' (choose ${Object.keys(VARIANTS).join(', ')})`);
-    return { config: VARIANTS[name], variant: name };
+    return { config: variantConfig(name), variant: name as VariantName }; // variantConfig refuses unknown names
   }
   let json: unknown;
   try {
@@ -59,7 +58,6 @@ export function configDifference(a: NetConfig, b: NetConfig): string {
 /** `--variant V` given with `--weights`: the weights must be that variant's network. */
 export function requireVariant(config: NetConfig, variant: string | undefined, weightsDir: string): void {
   if (variant === undefined) return;
-  if (!isVariantName(variant)) throw new UsageError(`unknown variant '${variant}' (choose ${Object.keys(VARIANTS).join(', ')})`);
-  const diff = configDifference(config, VARIANTS[variant]);
+  const diff = configDifference(config, variantConfig(variant));
   if (diff) throw new UsageError(`--weights ${weightsDir} hold a different network from variant ${variant} (weights vs variant: ${diff})`);
 }

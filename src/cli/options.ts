@@ -1,3 +1,4 @@
+import { parseBackendName, selectBackend, type BackendReport } from '../backend';
 import { InvalidArgumentError } from 'commander';
 
 /** commander argument parsers: a bad value becomes commander's one-line error, not a stack trace. */
@@ -23,4 +24,9 @@ export function imageSize(value: string): { height: number; width: number } {
     throw new InvalidArgumentError('height and width must be multiples of 4, at least 4 (the network halves the size twice).');
   }
   return { height, width };
+}
+
+/** Starts the backend a command's --backend option names (or $DEBLUR_BACKEND, or the best available). */
+export function startBackendOption(value: string | undefined): Promise<BackendReport> {
+  return selectBackend(value !== undefined ? { backend: parseBackendName(value, '--backend') } : {});
 }

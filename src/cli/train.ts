@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseBackendName, selectBackend } from '../backend';
 import { describeProblems } from '../data/dataset';
 import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
 import { openDataset, parseLayout } from '../data/open-dataset';
@@ -15,7 +14,7 @@ import { assertTrainingFits } from '../train/memory';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
 import { describeData, Trainer, TrainingDiverged } from '../train/trainer';
 import { configDifference, chooseConfig } from './model-options';
-import { nonNegativeInt, positiveInt } from './options';
+import { nonNegativeInt, positiveInt, startBackendOption } from './options';
 import { progress } from './progress';
 
 interface TrainCliOptions {
@@ -111,7 +110,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
 
   if (previous) assertContinues(previous, o, cmd, data, dataDir);
 
-  const { backend } = await selectBackend(o.backend !== undefined ? { backend: parseBackendName(o.backend, '--backend') } : {});
+  const { backend } = await startBackendOption(o.backend);
   const settings = previous?.pipeline ?? { seed: o.seed, batch: o.batch, crop: o.crop, flip: o.flip };
   const pipeline = new TrainingPipeline(dataset.pairs, settings);
   const asked = o.steps ?? (o.epochs !== undefined ? o.epochs * pipeline.batchesPerEpoch : undefined);

@@ -153,16 +153,20 @@ export async function readCheckpoint(out: string): Promise<Checkpoint> {
     model.dispose();
     throw new UsageError(`${dir}: optimizer.bin holds ${floats.length} numbers but the model's moments need ${offset}`);
   }
-  const { format: _f, version: _v, savedAt: _s, optimizer, files: _files, ...state } = meta;
   const half = arrays.length / 2;
-  return { dir, model, adam: { iterations: optimizer.iterations, m: arrays.slice(0, half), v: arrays.slice(half) }, state };
+  return { dir, model, adam: { iterations: meta.optimizer.iterations, m: arrays.slice(0, half), v: arrays.slice(half) }, state: stateOf(meta) };
 }
 
 /** The training state alone (no weights loaded), e.g. to report on or check a run before resuming it. */
 export function readTrainingState(out: string): TrainingState | undefined {
   const dir = findCheckpoint(out);
   if (!dir) return undefined;
-  const { format: _f, version: _v, savedAt: _s, optimizer: _o, files: _files, ...state } = readMeta(dir);
+  return stateOf(readMeta(dir));
+}
+
+/** checkpoint.json without the fields about the files themselves. */
+function stateOf(meta: CheckpointFile): TrainingState {
+  const { format: _f, version: _v, savedAt: _s, optimizer: _o, files: _files, ...state } = meta;
   return state;
 }
 
