@@ -208,8 +208,8 @@ export function wasmHeapBytes(): number | undefined {
 }
 
 /**
- * Throws when the wasm heap has grown to its ceiling: XNNPACK then fails allocations *silently*
- * (results still come back, wrong), so past this point no number can be trusted.
+ * Throws when the wasm heap has grown to its ceiling: allocations then fail, silently in XNNPACK
+ * (the toolchain notes saw wrong results come back) or with a crash, so no number can be trusted.
  */
 export function assertWasmHeapRoom(what: string): void {
   const bytes = wasmHeapBytes();

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { restore, type Restored } from '../model/run';
-import { DEFAULT_TILING, restoreTiled, validateTiling, type TileOptions, type TileProgress } from './tile';
+import { DEFAULT_TILING, restoreTiled, type TileOptions, type TileProgress } from './tile';
 
 /** 'auto': whole image up to AUTO_TILE_PIXELS, tiles above; 'none': always whole; or explicit tiles. */
 export type Tiling = 'auto' | 'none' | TileOptions;
 
-/** Above this many pixels 'auto' tiles (512 × 768: the `full` network stays near 1.5 GiB of wasm heap). */
+/** Above this many pixels (one and a half default tiles) 'auto' tiles; smaller images run whole. */
 export const AUTO_TILE_PIXELS = 512 * 768;
 
 export interface Deblurred extends Restored {
@@ -22,7 +22,6 @@ export async function deblurImage(model: tf.LayersModel, image: tf.Tensor4D, til
     onTile?.(1, 1);
     return { ...r, tiles: 1 };
   }
-  validateTiling(tiles);
   let count = 1;
   const r = await restoreTiled(model, image, tiles, (done, total) => {
     count = total;
