@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels';
+import { registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels/index';
 import { UsageError } from './errors';
 
 /** The tfjs backends this lab knows, best first. */

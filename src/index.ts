@@ -6,7 +6,7 @@ export { buildNet, configOf, type BuildOptions } from './model/net';
 export { restore, padToMultiple, SIZE_MULTIPLE, type Restored } from './model/run';
 export { Probe, disposeProbes, type ProbeResult, type MsrmSite } from './model/probes';
 export { saveModel, loadModel } from './model/io';
-export { summarize, layerMacs, type NetSummary, type ModuleCost } from './model/summary';
+export { summarize, layerMacs, splitModuleName, costByKindAndLevel, MODULE_KINDS, type NetSummary, type ModuleCost } from './model/summary';
 export { msrmParams } from './model/msrm';
 export { deblurLoss, FFT_WEIGHT, type LossParts } from './loss';
 export { dft2d, spectrumHW, clearDftCache, type Spectrum } from './dft';
@@ -38,4 +38,4 @@ export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } fr
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
 export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, type LoadedWeights } from './infer/weights';
-export { evaluate, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName } from './eval/evaluate';
+export { evaluate, restorePair, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';

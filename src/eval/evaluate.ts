@@ -67,27 +67,8 @@ export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[
   if (o.saveTo) fs.mkdirSync(o.saveTo, { recursive: true });
   const images: ImageReport[] = [];
   for (const pair of pairs) {
-    const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
-    const input = rasterToTensor(blur);
-    const t0 = performance.now();
-    const r = await deblurImage(model, input, o.tiling ?? 'auto');
-    const s1 = quantize8(await tensorToRaster(r.s1));
-    const seconds = (performance.now() - t0) / 1000;
-    if (o.saveTo) await writePng(path.join(o.saveTo, outputName(pair.id)), s1);
-    const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...score(blur, s1, sharp) };
-    if (o.scales) {
-      const target = rasterToTensor(sharp);
-      const [b3, b2] = pyramidAnySize(input);
-      const [r3, r2] = pyramidAnySize(target);
-      const outs = { S3: r.s3, S2: r.s2 };
-      const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
-      for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
-        scales[name] = score(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
-      }
-      report.scales = scales;
-      tf.dispose([target, b3, b2, r3, r2]);
-    }
-    tf.dispose([input, r.s1, r.s2, r.s3]);
+    const { report, restored } = await restorePair(model, pair, o);
+    if (o.saveTo) await writePng(path.join(o.saveTo, outputName(pair.id)), restored);
     images.push(report);
     o.onImage?.(images.length, pairs.length, report);
   }
@@ -101,6 +82,40 @@ export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[
     seconds: (performance.now() - began) / 1000,
     convention: EVAL_CONVENTION,
   };
+}
+
+/** One pair deblurred and scored, with the images kept for display (rasters: no tensors to dispose). */
+export interface RestoredPair {
+  report: ImageReport;
+  blur: Raster;
+  sharp: Raster;
+  /** S1 clipped and rounded to 8 bits: the image that is scored and that `deblur` writes. */
+  restored: Raster;
+}
+
+/** Deblurs and scores one pair exactly as `evaluate` does for each of its images. */
+export async function restorePair(model: tf.LayersModel, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling'> = {}): Promise<RestoredPair> {
+  const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
+  const input = rasterToTensor(blur);
+  const t0 = performance.now();
+  const r = await deblurImage(model, input, o.tiling ?? 'auto');
+  const s1 = quantize8(await tensorToRaster(r.s1));
+  const seconds = (performance.now() - t0) / 1000;
+  const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...score(blur, s1, sharp) };
+  if (o.scales) {
+    const target = rasterToTensor(sharp);
+    const [b3, b2] = pyramidAnySize(input);
+    const [r3, r2] = pyramidAnySize(target);
+    const outs = { S3: r.s3, S2: r.s2 };
+    const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
+    for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
+      scales[name] = score(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
+    }
+    report.scales = scales;
+    tf.dispose([target, b3, b2, r3, r2]);
+  }
+  tf.dispose([input, r.s1, r.s2, r.s3]);
+  return { report, blur, sharp, restored: s1 };
 }
 
 /** `GOPR0384_11_00/000001.png` → `GOPR0384_11_00_000001.png`: one flat folder of outputs. */

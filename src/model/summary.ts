@@ -75,3 +75,25 @@ export function summarize(cfg: NetConfig, height = 256, width = 256): NetSummary
     model.dispose();
   }
 }
+
+/** What each module-name prefix is, for tables and charts. */
+export const MODULE_KINDS: Readonly<Record<string, string>> = {
+  em: 'encoder blocks (+ head conv)',
+  dm: 'decoder blocks (+ up/out convs)',
+  scm: 'SCM (shallow conv of the ½, ¼ input)',
+  fam: 'FAM (fuses SCM into the encoder)',
+  dffm: 'DFFM skip fusion',
+  aff: 'AFF skip fusion (MIMO-UNet)',
+};
+
+/** `em2` → { kind: 'em', level: 2 }: module names are a kind and a level (1 = full resolution). */
+export function splitModuleName(module: string): { kind: string; level: number } {
+  const m = /^([a-z]+)(\d)$/.exec(module);
+  if (!m) throw new Error(`splitModuleName: "${module}" is not <kind><level>`);
+  return { kind: m[1]!, level: Number(m[2]) };
+}
+
+/** Params and MACs summed per module kind and per level (1 = full, 2 = ½, 3 = ¼ resolution). */
+export function costByKindAndLevel(s: NetSummary): { kind: string; level: number; params: number; macs: number }[] {
+  return s.modules.map((m) => ({ ...splitModuleName(m.module), params: m.params, macs: m.macs }));
+}

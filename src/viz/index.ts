@@ -1,0 +1,9 @@
+/** Visualisation for notebooks: functions take tensors and return display bundles; `show` draws them. */
+export { show, LiveDisplay, htmlPage, html, markdown, png, escapeHtml, plotlyScript, type Bundle } from './display';
+export { imageGrid, zoomInsets, detailRegion, errorMap, errorValues, scalarImage, drawBox, enlarge, dataUrl, asRaster, type ImageLike, type Panel, type Region, type GridOptions, type InsetOptions } from './images';
+export { colorize, colorAt, COLORMAPS, type ColormapName, type ColorizeOptions } from './colormap';
+export { plotlyFigure, movingAverage, lineChart, barChart, heatmap, histogram, type ChartOptions, type Series, type BarGroup, type HeatmapOptions } from './plots';
+export { table, type Cell, type TableOptions } from './table';
+export { powerSpectrum, logPowerSpectrum, fftShift, radialPower, powerRatio, type RadialProfile } from './spectra';
+export { effectiveReceptiveField, massRadius, supportBox, layerView, type ReceptiveField } from './erf';
+export { dffmShares, dffmShareBars, dffmChannelHeatmap, dffmSharesAgainst, SCALE_LABELS, type DffmShares } from './attention';
