@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs what deblur-lab needs, and nothing when it is already there (safe to run twice).
 # npm packages: `npm ci` from the committed lockfile, re-run only when the lockfile changed.
-# `setup.sh --tests` also installs the Debian packages the tests compare against (python3-skimage).
+# Debian packages, installed only when missing (scripts/apt-ensure.sh):
+#   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
+#   --lab        the classic Notebook server too (npm run lab)
+#   --tests      all of the above, plus what tests compare against (python3-skimage) and the
+#                browser the notebook check opens (chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +24,11 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
-if [ "${1:-}" = "--tests" ]; then
-  bash scripts/apt-ensure.sh python3-skimage
-fi
+notebooks=(jupyter-nbconvert python3-nbclient python3-jupyter-client python3-nbformat)
+case "${1:-}" in
+  --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
+  --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage chromium ;;
+  "") ;;
+  *) echo "setup.sh: unknown option $1 (--notebooks, --lab or --tests)" >&2; exit 2 ;;
+esac

@@ -1,0 +1,50 @@
+/**
+ * npm run lab [-- --port N]
+ *
+ * Starts Jupyter's classic Notebook server (Debian's notebook 6) on 127.0.0.1 with the project's
+ * tslab kernel as the default, serving notebooks/, and prints the URL to open. Jupyter's state
+ * stays under build/jupyter (see scripts/jupyter/env.ts). Ctrl-C stops it.
+ */
+import { spawn } from 'child_process';
+import { randomBytes } from 'crypto';
+import { Command } from 'commander';
+import * as path from 'path';
+import { UsageError } from '../src/errors';
+import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command('lab')
+    .description('start the Jupyter Notebook server with the tslab kernel on 127.0.0.1')
+    .option('--port <n>', 'port to listen on (the next free one if taken)', '8888')
+    .parse(argv);
+  const port = Number(program.opts().port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number, got ${program.opts().port}`);
+  requireJupyter(['notebook'], '--lab');
+  const token = randomBytes(16).toString('hex');
+  const child = spawn(
+    PYTHON,
+    ['-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, '--MappingKernelManager.default_kernel_name=tslab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`],
+    { env: jupyterEnv(), cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
+  );
+  let announced = false;
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    process.stderr.write(text);
+    // Jupyter picks another port when the asked one is taken: announce the one it really uses.
+    const m = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(text);
+    if (m && !announced) {
+      announced = true;
+      console.log(`\ndeblur-lab notebooks: http://127.0.0.1:${m[1]}/tree?token=${token}\n(kernel: TypeScript (deblur-lab), running in ${ROOT}; Ctrl-C to stop)\n`);
+    }
+  });
+  const stop = () => child.kill('SIGINT');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+}
+
+main(process.argv).catch((e: unknown) => {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`lab: ${e.message}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,126 @@
+/**
+ * The notebooks, run for real: Debian's Jupyter executes each one with the project's tslab
+ * kernel (scripts/run-notebooks.ts, the `npm run notebooks` command), then headless Chromium
+ * opens every exported HTML page and checks that each Plotly chart drew and each image loaded.
+ * A screenshot of every page is kept in build/notebooks/screenshots/ as a test artefact.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const ROOT = path.resolve(__dirname, '..');
+const OUT = path.join(ROOT, 'build', 'notebooks');
+const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
+
+function runner(args: string[]) {
+  return spawnSync(process.execPath, ['-r', 'ts-node/register', 'scripts/run-notebooks.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+}
+
+function writeNotebook(file: string, cells: string[]): void {
+  const nb = {
+    cells: cells.map((source, i) => ({ cell_type: 'code', id: `t${i}`, metadata: {}, execution_count: null, outputs: [], source })),
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript (deblur-lab)', language: 'typescript' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(nb));
+}
+
+test('committed notebooks: numbered 01…, tslab kernel, no outputs, every figure cell preceded by prose', () => {
+  assert.ok(notebooks.length >= 8, `notebooks: ${notebooks.join(', ')}`);
+  for (const name of notebooks) {
+    assert.match(name, /^\d\d-[a-z0-9-]+\.ipynb$/);
+    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'));
+    assert.is(nb.metadata.kernelspec.name, 'tslab', name);
+    for (const cell of nb.cells) {
+      if (cell.cell_type !== 'code') continue;
+      assert.equal(cell.outputs, [], `${name}: committed with outputs`);
+      assert.is(cell.execution_count, null, `${name}: committed with an execution count`);
+    }
+    // "every figure has a sentence saying what to look at": a code cell that shows something
+    // follows a markdown cell with "What to look at", or the cell before it is one that does.
+    const text = nb.cells.map((c: { source: string[] | string }) => (Array.isArray(c.source) ? c.source.join('') : c.source));
+    const looks = text.filter((t: string) => t.includes('What to look at')).length;
+    const shows = text.filter((t: string) => t.includes('viz.show(')).length;
+    assert.ok(shows > 0 && looks > 0, `${name}: ${shows} showing cells, ${looks} "what to look at" notes`);
+  }
+});
+
+test('a failing cell fails the runner, naming the cell, its source and the error text', () => {
+  const dir = path.join(ROOT, 'build', 'test-notebooks');
+  fs.rmSync(dir, { recursive: true, force: true });
+  writeNotebook(path.join(dir, 'throws.ipynb'), ["console.log('first cell ran');", "throw new Error('boom-4242');", "console.log('never');"]);
+  writeNotebook(path.join(dir, 'typo.ipynb'), ["const n: number = 'not a number';"]);
+  const r = runner([path.join(dir, 'throws.ipynb'), path.join(dir, 'typo.ipynb'), '--out', path.join(dir, 'out')]);
+  assert.is(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /throws\.ipynb: FAILED at code cell 2/);
+  assert.match(r.stderr, /throw new Error\('boom-4242'\)/);
+  assert.match(r.stderr, /Error: boom-4242/);
+  assert.match(r.stderr, /typo\.ipynb: FAILED at code cell 1/);
+  assert.match(r.stderr, /not assignable to type 'number'/);
+  assert.match(r.stdout, /0 of 2 notebooks ran/);
+  // The partial run is still exported, so the HTML shows where it stopped.
+  const html = fs.readFileSync(path.join(dir, 'out', 'html', 'throws.html'), 'utf8');
+  assert.ok(html.includes('first cell ran') && !html.includes('>never<'));
+  const bad = runner(['no-such-notebook']);
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /^notebooks: no notebook no-such-notebook/);
+});
+
+test('every notebook runs top to bottom headless and exports HTML (npm run notebooks)', () => {
+  const r = runner(['--out', OUT]);
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-40).join('\n')}`);
+  assert.match(r.stdout, new RegExp(`${notebooks.length} of ${notebooks.length} notebooks ran`));
+  for (const name of notebooks) assert.ok(fs.existsSync(path.join(OUT, 'html', name.replace('.ipynb', '.html'))), name);
+  // The committed notebooks are untouched: outputs go to build/ only.
+  const tour = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', '01-tour.ipynb'), 'utf8'));
+  assert.ok(tour.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
+});
+
+test('in headless Chromium every exported chart draws and every image loads (screenshots kept)', async () => {
+  const browser: Browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    // Offline machine: no background connections; root in CI needs --no-sandbox.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const shots = path.join(OUT, 'screenshots');
+  fs.mkdirSync(shots, { recursive: true });
+  try {
+    let charts = 0;
+    for (const name of notebooks) {
+      const file = path.join(OUT, 'html', name.replace('.ipynb', '.html'));
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      const external: string[] = [];
+      page.on('request', (req) => {
+        if (!/^(file|data):/.test(req.url())) external.push(req.url());
+      });
+      await page.goto(`file://${file}`, { waitUntil: 'load' });
+      // Plotly draws synchronously once its script has run; give layout a moment.
+      await page.waitForFunction(() => Array.from(document.querySelectorAll('.deblur-plot')).every((d) => d.querySelector('svg.main-svg')), undefined, { timeout: 30_000 }).catch(() => undefined);
+      const state = await page.evaluate(() => ({
+        plots: document.querySelectorAll('.deblur-plot').length,
+        drawn: Array.from(document.querySelectorAll('.deblur-plot')).filter((d) => d.querySelector('svg.main-svg .plot')).length,
+        images: document.images.length,
+        loaded: Array.from(document.images).filter((i) => i.complete && i.naturalWidth > 0).length,
+      }));
+      await page.screenshot({ path: path.join(shots, name.replace('.ipynb', '.png')), fullPage: true });
+      await page.close();
+      assert.is(state.drawn, state.plots, `${name}: ${state.drawn} of ${state.plots} charts drawn`);
+      assert.is(state.loaded, state.images, `${name}: ${state.loaded} of ${state.images} images loaded`);
+      assert.equal(errors, [], `${name}: page errors`);
+      assert.equal(external, [], `${name}: requests beyond the page`);
+      charts += state.plots;
+    }
+    assert.ok(charts >= 15, `only ${charts} charts in all notebooks`);
+  } finally {
+    await browser.close();
+  }
+});
+
+test.run();
