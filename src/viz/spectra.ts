@@ -66,7 +66,8 @@ export async function radialPower(image: tf.Tensor): Promise<RadialProfile> {
     const fy = (ky < h - Math.floor(h / 2) ? ky : ky - h) / h;
     for (let kx = 0; kx < w; kx++) {
       const fx = (kx < w - Math.floor(w / 2) ? kx : kx - w) / w;
-      const ring = Math.round(Math.hypot(fy, fx) * n);
+      // fy·h and fx·w are the signed integer indices again (exact: small integers).
+      const ring = ringOf(fy * h, fx * w, h, w, n);
       sum[ring]! += values[ky * w + kx]!;
       count[ring]! += 1;
     }
@@ -79,6 +80,21 @@ export async function radialPower(image: tf.Tensor): Promise<RadialProfile> {
     out.count.push(count[r]!);
   }
   return out;
+}
+
+/**
+ * round(N·|f|) for f = (iy/H, ix/W), halves rounded up. Exact half-way points do occur (e.g.
+ * 7/70 · 45 = 4.5) and floating point lands on either side of them, so those few are decided in
+ * integers: N·|f| ≥ k + ½  ⇔  4N²(iy²W² + ix²H²) ≥ (2k + 1)²H²W².
+ */
+export function ringOf(iy: number, ix: number, h: number, w: number, n: number): number {
+  const x = Math.hypot(iy / h, ix / w) * n;
+  const k = Math.floor(x);
+  if (Math.abs(x - k - 0.5) > 1e-9) return Math.round(x);
+  const big = BigInt;
+  const lhs = big(4) * big(n) ** big(2) * (big(iy) ** big(2) * big(w) ** big(2) + big(ix) ** big(2) * big(h) ** big(2));
+  const rhs = big(2 * k + 1) ** big(2) * big(h) ** big(2) * big(w) ** big(2);
+  return lhs >= rhs ? k + 1 : k;
 }
 
 /**

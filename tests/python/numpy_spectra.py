@@ -16,8 +16,18 @@ x = np.fromfile(spec["file"], dtype="<f4").reshape(h, w, 3).astype(np.float64).m
 power = np.abs(np.fft.fft2(x)) ** 2 / (h * w)
 log_power = np.fft.fftshift(np.log10(power + 1e-10))
 n = min(h, w)
-fy, fx = np.meshgrid(np.fft.fftfreq(h), np.fft.fftfreq(w), indexing="ij")
-ring = np.rint(np.hypot(fy, fx) * n).astype(int)
+# Ring of each coefficient: round(n * |f|), halves up, decided exactly in integers (Python's ints
+# are unbounded): the largest k with (2k - 1)^2 h^2 w^2 <= 4 n^2 (iy^2 w^2 + ix^2 h^2).
+iy = [int(v) for v in np.rint(np.fft.fftfreq(h) * h)]
+ix = [int(v) for v in np.rint(np.fft.fftfreq(w) * w)]
+ring = np.zeros((h, w), dtype=int)
+for a, y in enumerate(iy):
+    for b, x in enumerate(ix):
+        q = 4 * n * n * (y * y * w * w + x * x * h * h)
+        k = int(np.hypot(y / h, x / w) * n) + 2
+        while k > 0 and (2 * k - 1) ** 2 * h * h * w * w > q:
+            k -= 1
+        ring[a, b] = k
 rings = np.bincount(ring.ravel(), weights=power.ravel())
 count = np.bincount(ring.ravel())
 keep = count > 0
