@@ -23,7 +23,12 @@ async function main(argv: string[]): Promise<void> {
   const token = randomBytes(16).toString('hex');
   const child = spawn(
     PYTHON,
-    ['-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`, '--MappingKernelManager.default_kernel_name=tslab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`],
+    [
+      '-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`,
+      '--MappingKernelManager.default_kernel_name=tslab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`,
+      // Jupyter refuses to start as root without it (containers and CI run as root).
+      ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
+    ],
     { env: jupyterEnv(), cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
   );
   let announced = false;
@@ -40,7 +45,8 @@ async function main(argv: string[]): Promise<void> {
   const stop = () => child.kill('SIGINT');
   process.on('SIGINT', stop);
   process.on('SIGTERM', () => child.kill('SIGTERM'));
-  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  if (!announced) process.exitCode = code || 1; // it never came up: the reason is in its output above
 }
 
 main(process.argv).catch((e: unknown) => {

@@ -43,8 +43,11 @@ test('lab serves the notebooks with tslab as the default kernel, and that kernel
     assert.ok(['idle', 'busy', 'starting'].includes(alive.execution_state), `kernel state ${alive.execution_state}`);
     await fetch(`${base}/api/kernels/${kernel.id}`, { method: 'DELETE', ...auth });
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.on('close', r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const closed = new Promise((r) => child.on('close', r));
+      child.kill('SIGTERM');
+      await closed;
+    }
   }
 });
 
