@@ -101,14 +101,16 @@ test('in headless Chromium every exported chart draws and every image loads (scr
         if (!/^(file|data):/.test(req.url())) external.push(req.url());
       });
       await page.goto(`file://${file}`, { waitUntil: 'load' });
-      // Plotly draws synchronously once its script has run; give layout a moment.
-      await page.waitForFunction(() => Array.from(document.querySelectorAll('.deblur-plot')).every((d) => d.querySelector('svg.main-svg')), undefined, { timeout: 30_000 }).catch(() => undefined);
-      const state = await page.evaluate(() => ({
+      // A chart counts as drawn when Plotly put data marks in it (a trace's paths, or a heatmap's
+      // image), not merely its empty axes. Plotly draws once its script has run; allow time.
+      const MARKS = 'svg.main-svg .trace path, svg.main-svg .hm image';
+      await page.waitForFunction((sel) => Array.from(document.querySelectorAll('.deblur-plot')).every((d) => d.querySelector(sel)), MARKS, { timeout: 30_000 }).catch(() => undefined);
+      const state = await page.evaluate((sel) => ({
         plots: document.querySelectorAll('.deblur-plot').length,
-        drawn: Array.from(document.querySelectorAll('.deblur-plot')).filter((d) => d.querySelector('svg.main-svg .plot')).length,
+        drawn: Array.from(document.querySelectorAll('.deblur-plot')).filter((d) => d.querySelector(sel)).length,
         images: document.images.length,
         loaded: Array.from(document.images).filter((i) => i.complete && i.naturalWidth > 0).length,
-      }));
+      }), MARKS);
       await page.screenshot({ path: path.join(shots, name.replace('.ipynb', '.png')), fullPage: true });
       await page.close();
       assert.is(state.drawn, state.plots, `${name}: ${state.drawn} of ${state.plots} charts drawn`);
