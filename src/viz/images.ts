@@ -32,7 +32,7 @@ export async function dataUrl(image: ImageLike): Promise<string> {
 
 function figure(src: string, title: string | undefined, width: number, pixelated: boolean): string {
   const style = `width:${width}px;height:auto;display:block${pixelated ? ';image-rendering:pixelated' : ''}`;
-  const cap = title ? `<figcaption style="font:12px sans-serif;text-align:center;margin-top:2px">${escapeHtml(title)}</figcaption>` : '';
+  const cap = title ? `<figcaption style="font:12px sans-serif;text-align:center;margin-top:2px;overflow-wrap:anywhere">${escapeHtml(title)}</figcaption>` : '';
   // The figure is as wide as its image, so a long title wraps instead of widening the column.
   return `<figure style="margin:0 6px 6px 0;width:${width}px">` + `<img src="${src}" alt="${escapeHtml(title ?? '')}" style="${style}">${cap}</figure>`;
 }
