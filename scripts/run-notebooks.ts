@@ -18,7 +18,6 @@ export interface NotebookResult {
   notebook: string;
   ok: boolean;
   seconds: number;
-  cells: number[];
   html: string;
   executed: string;
   cell?: number | null;
@@ -59,7 +58,7 @@ export function executeNotebook(file: string, out: string, timeout: number): Pro
         parsed = JSON.parse(last);
       } catch {
         // The helper itself failed (bad notebook JSON, no kernel): its stderr says why.
-        parsed = { ok: false, seconds: 0, cells: [], error: `execute.py exited ${code}:\n${stderr.trim().split('\n').slice(-15).join('\n')}` };
+        parsed = { ok: false, seconds: 0, error: `execute.py exited ${code}:\n${stderr.trim().split('\n').slice(-15).join('\n')}` };
       }
       resolve({ notebook: path.relative(ROOT, file), html, executed, ...parsed });
     });

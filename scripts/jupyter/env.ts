@@ -7,7 +7,6 @@ import { UsageError } from '../../src/errors';
 export const ROOT = path.resolve(__dirname, '..', '..');
 /** Debian's Jupyter: the python3 first on PATH may be another one without it. */
 export const PYTHON = '/usr/bin/python3';
-export const JUPYTER = '/usr/bin/jupyter';
 
 /**
  * Environment for Jupyter kept inside the project: the tslab kernel spec from

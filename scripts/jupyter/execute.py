@@ -5,8 +5,8 @@ tslab cell as an empty "<Error>:" because tslab writes the error text to the cel
 stream; here the failing cell, its source and that text are reported. The notebook is written
 (executed as far as it got) and exported even when a cell fails, so the HTML shows where.
 
-Prints one JSON line on stdout: {"ok": bool, "seconds": s, "cells": [...seconds per code cell],
-and on failure "cell" (1-based code-cell number), "source", "error"}.
+Prints one JSON line on stdout: {"ok": bool, "seconds": s}, and on failure also "cell" (1-based
+code-cell number), "source" and "error".
 """
 import argparse
 import json
@@ -48,18 +48,13 @@ def main():
 
     nb = nbformat.read(a.notebook, as_version=4)
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    state = {"index": None, "start": None}
-    seconds = {}
+    state = {"index": None}
 
     def on_start(cell, cell_index):
-        state["index"], state["start"] = cell_index, time.monotonic()
-
-    def on_done(cell, cell_index, **_):
-        seconds[cell_index] = time.monotonic() - state["start"]
+        state["index"] = cell_index
 
     client = NotebookClient(nb, kernel_name=a.kernel, timeout=a.timeout, resources={"metadata": {"path": a.cwd}})
     client.on_cell_start = on_start
-    client.on_cell_executed = on_done
     t0 = time.monotonic()
     result = {"ok": True}
     try:
@@ -74,7 +69,6 @@ def main():
             "error": error_text(cell, exc),
         }
     result["seconds"] = round(time.monotonic() - t0, 2)
-    result["cells"] = [round(seconds.get(i, 0.0), 2) for i in code]
 
     nbformat.write(nb, a.executed)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { heatmap, barChart, lineChart, type ChartOptions } from './plots';
 import type { Bundle } from './display';
+import { spread } from '../data/synth/statistics';
 
 /**
  * DFFM's softmax weights, summarised: for each decoder level, how much of each channel's fused
@@ -41,12 +42,8 @@ export async function dffmShares(d: { module: string; level: number; weights: tf
 /** Grouped bars: for each decoder level, its mean share of E1, E2, E3 (⅓ each = no preference); error bars: s.d. over images. */
 export function dffmShareBars(shares: readonly DffmShares[], o: ChartOptions = {}): Bundle {
   const x = shares.map((s) => `decoder level ${s.level} (${s.module})`);
-  const spread = (s: DffmShares, k: number) => {
-    const m = s.mean[k]!;
-    return Math.sqrt(s.perImage.reduce((acc, r) => acc + (r[k]! - m) ** 2, 0) / Math.max(1, s.perImage.length));
-  };
   return barChart(
-    SCALE_LABELS.map((name, k) => ({ name, x, y: shares.map((s) => s.mean[k]!), error: shares.map((s) => spread(s, k)) })),
+    SCALE_LABELS.map((name, k) => ({ name, x, y: shares.map((s) => s.mean[k]!), error: shares.map((s) => spread(s.perImage.map((r) => r[k]!)).std) })),
     { yTitle: 'softmax share', ...o, layout: { shapes: [{ type: 'line', xref: 'paper', x0: 0, x1: 1, y0: 1 / 3, y1: 1 / 3, line: { dash: 'dot', color: '#888' } }], ...o.layout } },
   );
 }

@@ -2,8 +2,8 @@ import { createRaster, type Raster } from '../data/raster';
 
 /**
  * Perceptually ordered colour maps for scalar maps (error maps, receptive fields), as a few
- * control points interpolated linearly; the stops are matplotlib's viridis and magma sampled at
- * 0, 1/8, …, 1. `gray` is the identity.
+ * control points interpolated linearly: matplotlib's viridis and magma sampled at evenly spaced
+ * points (8 and 9 stops). `gray` is the identity.
  */
 const STOPS = {
   viridis: ['440154', '46327e', '365c8d', '277f8e', '1fa187', '4ac16d', '9fda3a', 'fde725'],

@@ -35,9 +35,8 @@ export function layerView(model: tf.LayersModel, layerName: string): tf.LayersMo
 export async function effectiveReceptiveField(model: tf.LayersModel, layerName: string, images: tf.Tensor4D): Promise<ReceptiveField> {
   const view = layerView(model, layerName);
   const [n, h, w] = images.shape;
-  const probe = tf.tidy(() => view.predict(images.slice([0, 0, 0, 0], [1, h, w, 3])) as tf.Tensor4D);
-  const [, lh, lw] = probe.shape;
-  probe.dispose();
+  // The layer's grid for this input size, from the graph's shape inference (no forward pass).
+  const [, lh, lw] = view.computeOutputShape([1, h, w, 3]) as number[];
   const centre = { y: Math.floor(lh / 2), x: Math.floor(lw / 2) };
   // The centre pixel's mask: ones at (centre) over all channels, so grad = Σ_c ∂out_c/∂input.
   let total = tf.zeros([h, w]) as tf.Tensor2D;
