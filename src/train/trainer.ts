@@ -5,17 +5,14 @@ import { assertWasmHeapRoom } from '../backend';
 import type { Dataset } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data/pipeline';
-import { FFT_WEIGHT, deblurLoss } from '../loss';
+import { FFT_WEIGHT } from '../loss';
 import { configOf } from '../model/net';
 import { ADAM_DEFAULTS, ScheduledAdam, type AdamSettings } from './adam';
 import { writeCheckpoint, type Checkpoint, type DataDescription, type TrainingState } from './checkpoint';
 import { learningRate, validateSchedule, type Schedule } from './schedule';
+import { optimizerStep, type LossValues } from './step';
 
-export interface LossValues {
-  total: number;
-  content: number;
-  fft: number;
-}
+export type { LossValues } from './step';
 
 /** What the trainer reports after every step: for progress bars, logs and live plots. */
 export interface StepReport {
@@ -170,30 +167,16 @@ export class Trainer {
    * a NaN or infinity throws TrainingDiverged with the weights and moments unchanged.
    */
   async trainStep(batch: TrainingBatch): Promise<LossValues> {
-    const lr = learningRate(this.state.schedule, this.state.step);
-    this.optimizer.setLearningRate(lr);
-    const r = tf.tidy(() => {
-      let content: tf.Scalar | undefined;
-      let fft: tf.Scalar | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const outputs = this.model.apply(batch.blur, { training: true }) as tf.Tensor4D[];
-        const parts = deblurLoss(outputs, batch.targets, this.state.lambda);
-        content = tf.keep(parts.content); // variableGrads keeps only what its function returns
-        fft = tf.keep(parts.fft);
-        return parts.total;
-      }, this.variables);
-      // One number that is NaN or ±∞ if the loss or any gradient entry is.
-      const health = tf.addN([value, ...Object.values(grads).map((g) => tf.sum(g))]);
-      return { value, content: content!, fft: fft!, health, grads };
+    this.optimizer.setLearningRate(learningRate(this.state.schedule, this.state.step));
+    const { loss, applied } = await optimizerStep({
+      model: this.model,
+      variables: this.variables,
+      optimizer: this.optimizer,
+      blur: batch.blur,
+      targets: batch.targets,
+      lambda: this.state.lambda,
     });
-    const [total, content, fft, health] = (await Promise.all([r.value, r.content, r.fft, r.health].map((t) => t.data()))).map((d) => d[0]!);
-    const loss = { total: total!, content: content!, fft: fft! };
-    try {
-      if (!Number.isFinite(health)) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);
-      this.optimizer.applyGradients(this.variables.map((v) => ({ name: v.name, tensor: r.grads[v.name]! })).filter((g) => g.tensor));
-    } finally {
-      tf.dispose([r.value, r.content, r.fft, r.health, ...Object.values(r.grads)]);
-    }
+    if (!applied) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);
     assertWasmHeapRoom(`training step ${this.state.step + 1}`);
     this.state.step += 1;
     this.state.epoch = Math.floor(((this.state.step) * this.pipeline.batch) / this.pipeline.pairs.length);
