@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels/index';
+import { installLeanBackprop, registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels/index';
 import { UsageError } from './errors';
 
 /** The tfjs backends this lab knows, best first. */
@@ -53,6 +53,15 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendRe
   return report;
 }
 
+/**
+ * Whether a backend can start here without being forced (a software WebGPU adapter does not count):
+ * undefined when it can, else why not. Starting it leaves it the active backend.
+ */
+export async function backendUnavailable(name: BackendName): Promise<string | undefined> {
+  const got = await start(name, false);
+  return typeof got === 'string' ? got : undefined;
+}
+
 async function firstThatStarts(skipped: string[]): Promise<BackendReport> {
   for (const name of BACKENDS) {
     const got = await start(name, false);
@@ -64,6 +73,7 @@ async function firstThatStarts(skipped: string[]): Promise<BackendReport> {
 
 /** Starts one backend; returns its report, or why it cannot run here. */
 async function start(name: BackendName, explicit: boolean): Promise<Omit<BackendReport, 'skipped'> | string> {
+  installLeanBackprop();
   switch (name) {
     case 'tensorflow':
       return startTensorflow();
@@ -95,6 +105,7 @@ async function startTensorflow(): Promise<Omit<BackendReport, 'skipped'> | strin
 
 /** Starts the cpu backend without its "install tfjs-node" banner: the report above says what runs. */
 export async function startCpu(): Promise<void> {
+  installLeanBackprop();
   registerCpuKernelFixes();
   await tf.setBackend('cpu');
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
@@ -105,6 +116,7 @@ export async function startCpu(): Promise<void> {
 export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | string> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
+  installLeanBackprop();
   if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to initialise';
   const threads = wasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
