@@ -24,6 +24,10 @@ const convCases: Case[] = [
   { x: [1, 7, 6, 3], f: [1, 1, 3, 5], stride: 1, pad: 'same' },
   { x: [1, 9, 9, 2], f: [3, 3, 2, 3], stride: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] }, // PyTorch-style padding
   { x: [1, 6, 5, 2], f: [3, 3, 2, 2], stride: 1, pad: [[0, 0], [2, 0], [0, 3], [0, 0]] },
+  // Narrowing convs take the other product order in the wasm kernel (dY transposed, not x).
+  { x: [2, 6, 7, 8], f: [1, 1, 8, 3], stride: 1, pad: 'same' },
+  { x: [1, 7, 9, 6], f: [3, 3, 6, 2], stride: 1, pad: 'same' },
+  { x: [2, 8, 6, 5], f: [3, 3, 5, 3], stride: 1, pad: 'valid' },
 ];
 
 const depthwiseCases: Case[] = [
