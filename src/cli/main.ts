@@ -7,6 +7,7 @@ import { registerSynth } from './synth';
 import { registerTrain } from './train';
 import { registerEval } from './eval';
 import { registerDeblur } from './deblur';
+import { registerBench } from './bench';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
 export async function main(argv: string[]): Promise<void> {
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   registerTrain(program);
   registerEval(program);
   registerDeblur(program);
+  registerBench(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

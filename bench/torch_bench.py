@@ -1,0 +1,87 @@
+"""Times the PyTorch twin for one benchmark case, as src/bench/case.ts times tfjs.
+
+python3 bench/torch_bench.py --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
+    [--train] [--infer] [--steps 3] [--warmup 1] [--threads 2]
+prints one JSON object: {"torch", "threads", "params", "trainStepMs", "inferMs", "train", "infer",
+"peakRssBytes"}. One case per process, so that the peak RSS belongs to that case alone.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import torch  # noqa: E402
+
+from torch_twin import Net, count_params, deblur_loss, pyramid  # noqa: E402
+
+
+def timing(ms):
+    ms = sorted(ms)
+    return {"median": statistics.median(ms), "min": ms[0], "max": ms[-1], "runs": len(ms)}
+
+
+def time_runs(body, steps, warmup):
+    for _ in range(warmup):
+        body()
+    ms = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        body()
+        ms.append((time.perf_counter() - t0) * 1000)
+    return timing(ms)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--config", required=True)
+    p.add_argument("--batch", type=int, required=True)
+    p.add_argument("--height", type=int, required=True)
+    p.add_argument("--width", type=int, required=True)
+    p.add_argument("--train", action="store_true")
+    p.add_argument("--infer", action="store_true")
+    p.add_argument("--steps", type=int, default=3)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    net = Net(json.loads(a.config))
+    g = torch.Generator().manual_seed(7)
+    sharp = torch.rand(a.batch, 3, a.height, a.width, generator=g)
+    blur = (sharp + 0.05 * torch.randn(sharp.shape, generator=g)).clamp(0, 1)
+    targets = pyramid(sharp)
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "params": count_params(net),
+           "trainStepMs": None, "inferMs": None, "train": None, "infer": None}
+    if a.train:
+        # Adam as the tfjs side runs it (PyTorch defaults: betas 0.9/0.999, eps 1e-8).
+        opt = torch.optim.Adam(net.parameters(), lr=1e-4)
+        net.train()
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            loss = deblur_loss(net(blur), targets)
+            loss.backward()
+            opt.step()
+
+        out["train"] = time_runs(step, a.steps, a.warmup)
+        out["trainStepMs"] = out["train"]["median"]
+    if a.infer:
+        net.eval()
+
+        def infer():
+            with torch.no_grad():
+                net(blur)
+
+        out["infer"] = time_runs(infer, a.steps, a.warmup)
+        out["inferMs"] = out["infer"]["median"]
+    out["peakRssBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+import type { CaseResult } from './case';
+import { caseLabel, type SuiteRow, type TorchResult } from './suite';
+import type { Timing } from './timing';
+
+export interface ReportRow {
+  case: string;
+  part: 'train step' | 'inference';
+  backend: string;
+  tfjs: string;
+  torch: string;
+  /** tfjs time / PyTorch time: below 1 means tfjs is faster. */
+  ratio: string;
+  imagesPerSecond: string;
+  gmacs: string;
+  torchGmacs: string;
+  memory: string;
+  torchMemory: string;
+}
+
+const seconds = (t: Timing): string => `${(t.median / 1000).toFixed(2)} s [${(t.min / 1000).toFixed(2)}–${(t.max / 1000).toFixed(2)}]`;
+const mib = (b: number | null | undefined): string => (b == null ? '–' : `${Math.round(b / 2 ** 20)} MiB`);
+const isError = (x: unknown): x is { error: string } => typeof x === 'object' && x !== null && 'error' in x;
+
+/** The suite as rows: one per case, part (training step, inference) and tfjs backend. */
+export function reportRows(rows: SuiteRow[]): ReportRow[] {
+  const out: ReportRow[] = [];
+  for (const row of rows) {
+    const torch = row.torch && !isError(row.torch) ? row.torch : null;
+    const torchNote = row.torch === null ? 'not run' : isError(row.torch) ? `error: ${row.torch.error}` : '';
+    for (const part of ['train step', 'inference'] as const) {
+      const isTrain = part === 'train step';
+      if (isTrain ? !row.case.train : !row.case.infer) continue;
+      const torchTime: Timing | null = torch ? (isTrain ? torch.train : torch.infer) : null;
+      const macs = (r: { forwardMacs: number }) => (isTrain ? 3 : 1) * r.forwardMacs;
+      for (const [backend, r] of Object.entries(row.tfjs)) {
+        const base = { case: caseLabel(row.case), part, backend };
+        if (isError(r)) {
+          out.push({ ...base, tfjs: `error: ${r.error}`, torch: torchTime ? seconds(torchTime) : torchNote, ratio: '–', imagesPerSecond: '–', gmacs: '–', torchGmacs: '–', memory: '–', torchMemory: mib(torch?.peakRssBytes) });
+          continue;
+        }
+        const t = isTrain ? r.train : r.infer;
+        const skipped = isTrain ? r.trainSkipped : undefined;
+        out.push({
+          ...base,
+          tfjs: t ? seconds(t) : `not run: ${skipped ?? 'unknown'}`,
+          torch: torchTime ? seconds(torchTime) : torchNote,
+          ratio: t && torchTime ? (t.median / torchTime.median).toFixed(2) : '–',
+          imagesPerSecond: t ? ((row.case.batch * 1000) / t.median).toFixed(2) : '–',
+          gmacs: t ? (macs(r) / 1e6 / t.median).toFixed(1) : '–',
+          torchGmacs: torchTime ? (macs(r) / 1e6 / torchTime.median).toFixed(1) : '–',
+          memory: `${mib(r.peakRssBytes)}${r.peakWasmHeapBytes !== null ? ` (heap ${mib(r.peakWasmHeapBytes)})` : ''}`,
+          torchMemory: mib(torch?.peakRssBytes),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max]', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs peak RSS', 'PyTorch peak RSS'];
+
+function cells(r: ReportRow): string[] {
+  return [r.case, r.part, r.backend, r.tfjs, r.torch, r.ratio, r.imagesPerSecond, r.gmacs, r.torchGmacs, r.memory, r.torchMemory];
+}
+
+/** A GitHub-flavoured markdown table of the rows. */
+export function markdownTable(rows: ReportRow[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|');
+  return [`| ${HEADER.join(' | ')} |`, `|${HEADER.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`)].join('\n');
+}
+
+export { HEADER as REPORT_HEADER, cells as reportCells };
+
+/** Which peer ran, for the report's heading. */
+export function torchVersion(rows: SuiteRow[]): string | undefined {
+  const t = rows.map((r) => r.torch).find((x): x is TorchResult => x !== null && !isError(x));
+  return t ? `PyTorch ${t.torch}, ${t.threads} threads` : undefined;
+}
+
+export type { CaseResult };

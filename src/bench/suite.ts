@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { variantConfig, type VariantName } from '../model/config';
+import type { CaseResult } from './case';
+import type { Timing } from './timing';
+
+/** One row of the suite: a case, run on every tfjs backend and on the PyTorch twin. */
+export interface SuiteCase {
+  variant: VariantName;
+  batch: number;
+  height: number;
+  width: number;
+  train: boolean;
+  infer: boolean;
+}
+
+/**
+ * The benchmark's cases for each variant: training and inference at 4 × 128² and 4 × 256², and
+ * inference on one 1280×720 frame. `quick`: tiny sizes that check the whole machinery in seconds.
+ */
+export function standardCases(variants: VariantName[] = ['full', 'lite'], quick = false): SuiteCase[] {
+  const cases: SuiteCase[] = [];
+  for (const variant of variants) {
+    if (quick) {
+      cases.push({ variant, batch: 2, height: 32, width: 32, train: true, infer: true });
+      cases.push({ variant, batch: 1, height: 48, width: 64, train: false, infer: true });
+      continue;
+    }
+    for (const side of [128, 256]) cases.push({ variant, batch: 4, height: side, width: side, train: true, infer: true });
+    cases.push({ variant, batch: 1, height: 720, width: 1280, train: false, infer: true });
+  }
+  return cases;
+}
+
+/** What the PyTorch twin measured for a case (bench/torch_bench.py's JSON). */
+export interface TorchResult {
+  torch: string;
+  threads: number;
+  params: number;
+  trainStepMs: number | null;
+  inferMs: number | null;
+  train: Timing | null;
+  infer: Timing | null;
+  peakRssBytes: number;
+}
+
+export interface SuiteRow {
+  case: SuiteCase;
+  /** One result per tfjs backend, or the error that case hit. */
+  tfjs: Record<string, CaseResult | { error: string }>;
+  torch: TorchResult | { error: string } | null;
+}
+
+export interface RunnerSettings {
+  root: string;
+  python: string;
+  steps: number;
+  warmup: number;
+  threads: number;
+  /** Where each case's progress lines go. */
+  log: (line: string) => void;
+}
+
+/** Runs `cmd` and parses the last line it printed as JSON; stderr streams through `log`. */
+function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string) => void): Promise<T | { error: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      const lines = err.split('\n');
+      err = lines.pop()!;
+      lines.filter((l) => l.startsWith('bench:')).forEach((l) => log(`    ${l}`));
+      // keep the tail for an error message
+      if (err.length > 4000) err = err.slice(-4000);
+    });
+    child.on('error', (e) => resolve({ error: `${cmd}: ${e.message}` }));
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code === 0) {
+        try {
+          resolve(JSON.parse(last) as T);
+          return;
+        } catch {
+          /* fall through */
+        }
+      }
+      resolve({ error: `${path.basename(cmd)} exited ${code}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
+    });
+  });
+}
+
+/** Times one case on one tfjs backend, in a process of its own (so its peak memory is its own). */
+export function runTfjsCase(c: SuiteCase, backend: string, s: RunnerSettings): Promise<CaseResult | { error: string }> {
+  const mode = c.train && c.infer ? 'both' : c.train ? 'train' : 'infer';
+  const args = [
+    path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--variant', c.variant, '--batch', String(c.batch), '--size', `${c.height}x${c.width}`,
+    '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--backend', backend, '--json',
+  ];
+  return runJson<CaseResult>(process.execPath, args, s.root, s.log);
+}
+
+/** Times the PyTorch twin on the same case, with `threads` intra-op threads. */
+export function runTorchCase(c: SuiteCase, s: RunnerSettings): Promise<TorchResult | { error: string }> {
+  const args = [
+    path.join(s.root, 'bench', 'torch_bench.py'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
+    '--height', String(c.height), '--width', String(c.width), '--steps', String(s.steps), '--warmup', String(s.warmup),
+    '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
+  ];
+  return runJson<TorchResult>(s.python, args, s.root, s.log);
+}
+
+export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${c.height === c.width ? `${c.height}²` : `${c.width}×${c.height}`}`;

@@ -1,0 +1,187 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import { BACKENDS, backendUnavailable, parseBackendName, startCpu, type BackendName } from '../backend';
+import { runCase, type BenchCase } from '../bench/case';
+import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
+import { caseLabel, runTfjsCase, runTorchCase, standardCases, type RunnerSettings, type SuiteRow } from '../bench/suite';
+import { UsageError } from '../errors';
+import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
+import { table } from './format';
+import { imageSize, nonNegativeInt, positiveInt, startBackendOption } from './options';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+/** Debian's python3 (the one python3-torch installs into); the first python3 on PATH may be another. */
+const PYTHON = '/usr/bin/python3';
+const DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
+const DOC_START = '<!-- bench:start -->';
+const DOC_END = '<!-- bench:end -->';
+
+interface BenchOptions {
+  variant?: string;
+  batch: number;
+  crop?: number;
+  size?: { height: number; width: number };
+  mode: string;
+  steps: number;
+  warmup: number;
+  backend?: string;
+  json?: boolean;
+  backends?: string;
+  variants?: string;
+  torch: boolean;
+  threads: number;
+  updateDoc?: boolean;
+  quick?: boolean;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command('bench')
+    .description('time training steps and inference: one case (--variant …), or the whole suite against the PyTorch twin')
+    .option('--variant <name>', `one case: ${VARIANT_NAMES.join(', ')} (without it, the suite runs)`)
+    .option('--batch <n>', 'one case: images per batch', positiveInt, 4)
+    .option('--crop <px>', 'one case: square input side, a multiple of 4 (default 128)', positiveInt)
+    .option('--size <HxW>', 'one case: input height x width instead of a square crop', imageSize)
+    .option('--mode <what>', 'one case: train, infer or both', 'both')
+    .option('--steps <k>', 'timed runs per measurement (the median is reported)', positiveInt, 3)
+    .option('--warmup <k>', 'untimed runs before timing', nonNegativeInt, 1)
+    .option('--backend <name>', 'one case: auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
+    .option('--json', 'print JSON (one case: one object; suite: the rows)')
+    .option('--backends <list>', 'suite: tfjs backends, comma-separated (default: every one that starts here, cpu excepted)')
+    .option('--variants <list>', 'suite: variants, comma-separated', 'full,lite')
+    .option('--no-torch', 'suite: skip the PyTorch peer')
+    .option('--threads <n>', 'suite: PyTorch intra-op threads', positiveInt, 2)
+    .option('--update-doc', `suite: write the table into ${path.relative(ROOT, DOC)}`)
+    .option('--quick', 'suite: tiny cases that check the machinery in seconds (numbers mean little)')
+    .action(async (o: BenchOptions) => {
+      if (o.variant !== undefined) await oneCase(o);
+      else await suite(o);
+    });
+}
+
+async function oneCase(o: BenchOptions): Promise<void> {
+  if (!isVariantName(o.variant!)) throw new UsageError(`unknown variant '${o.variant}' (choose ${VARIANT_NAMES.join(', ')})`);
+  if (o.crop !== undefined && o.size !== undefined) throw new UsageError('give --crop or --size, not both');
+  if (o.crop !== undefined && o.crop % 4 !== 0) throw new UsageError(`--crop must be a multiple of 4 (got ${o.crop})`);
+  if (!['train', 'infer', 'both'].includes(o.mode)) throw new UsageError(`--mode must be train, infer or both (got ${o.mode})`);
+  const size = o.size ?? { height: o.crop ?? 128, width: o.crop ?? 128 };
+  const c: BenchCase = {
+    variant: o.variant as VariantName,
+    batch: o.batch,
+    ...size,
+    train: o.mode !== 'infer',
+    infer: o.mode !== 'train',
+    steps: o.steps,
+    warmup: o.warmup,
+  };
+  const report = await startBackendOption(o.backend);
+  const r = await runCase(c, (what, i, ms) => process.stderr.write(`bench: ${what} run ${i + 1}/${c.steps}: ${(ms / 1000).toFixed(2)} s\n`));
+  if (o.json) {
+    console.log(JSON.stringify({ ...r, device: report.device }));
+    return;
+  }
+  const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(2)} s`);
+  console.log(`${caseLabel(c)} on ${r.backend} (${report.device}), ${r.params.toLocaleString('en-US')} params`);
+  console.log(`  training step: ${r.train ? `${s(r.train.median)} median [${s(r.train.min)}–${s(r.train.max)}], ${r.trainImagesPerSecond!.toFixed(2)} img/s, ${r.trainGmacsPerSecond!.toFixed(1)} GMAC/s` : `not run (${r.trainSkipped ?? 'not asked'})`}`);
+  console.log(`  inference:     ${r.infer ? `${s(r.infer.median)} median [${s(r.infer.min)}–${s(r.infer.max)}], ${r.inferImagesPerSecond!.toFixed(2)} img/s, ${r.inferGmacsPerSecond!.toFixed(1)} GMAC/s` : 'not run'}`);
+  console.log(`  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${r.peakWasmHeapBytes !== null ? `, wasm heap ${(r.peakWasmHeapBytes / 2 ** 20).toFixed(0)} MiB` : ''}`);
+}
+
+/** The backends the suite runs: the ones asked for, or every one that starts here on its own (cpu excepted: far too slow). */
+async function suiteBackends(list: string | undefined): Promise<BackendName[]> {
+  if (list !== undefined) {
+    return list.split(',').map((b) => {
+      const name = parseBackendName(b, '--backends');
+      if (name === 'auto') throw new UsageError('--backends takes backend names, not auto');
+      return name;
+    });
+  }
+  const found: BackendName[] = [];
+  for (const name of BACKENDS.filter((b) => b !== 'cpu')) {
+    const why = await backendUnavailable(name);
+    if (why === undefined) found.push(name);
+    else process.stderr.write(`bench: skipping ${name}: ${why}\n`);
+  }
+  return found;
+}
+
+/** Why the PyTorch peer cannot run, or undefined when it can. */
+function torchUnavailable(): string | undefined {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error) return `${PYTHON} not found`;
+  if (probe.status !== 0) return `python3-torch is not installed (install it with: bash scripts/setup.sh --bench)`;
+  return undefined;
+}
+
+async function suite(o: BenchOptions): Promise<void> {
+  const variants = (o.variants ?? 'full,lite').split(',').map((v) => v.trim());
+  for (const v of variants) if (!isVariantName(v)) throw new UsageError(`--variants: unknown variant '${v}' (choose ${VARIANT_NAMES.join(', ')})`);
+  const backends = await suiteBackends(o.backends);
+  await startCpu(); // the parent only builds configs; the cases run in children
+  const noTorch = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
+  if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const settings: RunnerSettings = { root: ROOT, python: PYTHON, steps: o.steps, warmup: o.warmup, threads: o.threads, log };
+  const cases = standardCases(variants as VariantName[], o.quick === true);
+  if (o.quick && o.updateDoc) throw new UsageError('--quick results do not belong in the performance doc: drop --update-doc');
+  const rows: SuiteRow[] = [];
+  const t0 = performance.now();
+  for (const [i, c] of cases.entries()) {
+    const row: SuiteRow = { case: c, tfjs: {}, torch: null };
+    for (const b of backends) {
+      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on tfjs ${b} …`);
+      row.tfjs[b] = await runTfjsCase(c, b, settings);
+    }
+    if (!noTorch) {
+      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on PyTorch …`);
+      row.torch = await runTorchCase(c, settings);
+      const params = Object.values(row.tfjs).flatMap((r) => ('params' in r ? [r.params] : []))[0];
+      if (row.torch && 'params' in row.torch && params !== undefined && row.torch.params !== params) {
+        throw new Error(`the PyTorch twin of ${c.variant} has ${row.torch.params} parameters, the tfjs model ${params}: they are not the same network`);
+      }
+    }
+    rows.push(row);
+  }
+  const minutes = (performance.now() - t0) / 60000;
+  const machine = describeMachine(rows);
+  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after ${o.warmup} warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows))}\n`;
+  const outDir = path.join(ROOT, 'build', 'bench');
+  fs.mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.md`), md);
+  if (o.updateDoc) updateDoc(md);
+  if (o.json) console.log(JSON.stringify({ machine, rows }));
+  else {
+    console.log(machine);
+    console.log(table(REPORT_HEADER, reportRows(rows).map(reportCells)));
+    console.log(`\nwritten: ${path.relative(process.cwd(), path.join(outDir, `${stamp}.md`))}${o.updateDoc ? ` and ${path.relative(process.cwd(), DOC)}` : ''}`);
+  }
+}
+
+/** How this run was started, as a user would type it. */
+function commandLine(): string {
+  const args = process.argv.slice(process.argv.indexOf('bench') + 1);
+  return `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`;
+}
+
+function describeMachine(rows: SuiteRow[]): string {
+  const cpus = os.cpus();
+  const peer = torchVersion(rows) ?? 'PyTorch not run';
+  return [
+    `Machine: ${cpus[0]?.model ?? 'unknown CPU'}, ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.platform()} ${os.release()}.`,
+    `Versions: Node ${process.versions.node}, tfjs ${tf.version.tfjs}, ${peer}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+  ].join('\n');
+}
+
+function updateDoc(md: string): void {
+  const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '';
+  const a = doc.indexOf(DOC_START);
+  const b = doc.indexOf(DOC_END);
+  if (a < 0 || b < a) throw new UsageError(`${path.relative(ROOT, DOC)} has no ${DOC_START} … ${DOC_END} section to replace`);
+  fs.writeFileSync(DOC, `${doc.slice(0, a + DOC_START.length)}\n${md}${doc.slice(b)}`);
+}
