@@ -4,6 +4,7 @@
 # Debian packages, installed only when missing (scripts/apt-ensure.sh):
 #   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
 #   --lab        the classic Notebook server too (npm run lab)
+#   --bench      the benchmark's peer, PyTorch (python3-torch)
 #   --tests      all of the above, plus what tests compare against (python3-skimage) and the
 #                browser the notebook check opens (chromium)
 set -euo pipefail
@@ -28,7 +29,8 @@ notebooks=(jupyter-nbconvert python3-nbclient python3-jupyter-client python3-nbf
 case "${1:-}" in
   --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
   --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage chromium ;;
+  --bench) bash scripts/apt-ensure.sh python3-torch ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage chromium python3-torch ;;
   "") ;;
-  *) echo "setup.sh: unknown option $1 (--notebooks, --lab or --tests)" >&2; exit 2 ;;
+  *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench or --tests)" >&2; exit 2 ;;
 esac

@@ -87,7 +87,9 @@ function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string
           /* fall through */
         }
       }
-      resolve({ error: `${path.basename(cmd)} exited ${code}: ${(err || out).trim().split('\n').slice(-3).join(' | ')}` });
+      const said = (err || out).trim().split('\n').slice(-3).join(' | ');
+      const rerun = [path.basename(cmd), ...args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a))].join(' ');
+      resolve({ error: `exited ${code}${said ? `: ${said}` : ' with no message'} (alone: ${rerun})` });
     });
   });
 }

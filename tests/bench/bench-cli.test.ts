@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const root = path.join(__dirname, '..', '..');
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), 'bench', ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('one case prints the fields others compare against, with real timings and the exact parameter count', () => {
+  const r = cli('--variant', 'lite', '--batch', '2', '--crop', '32', '--steps', '2', '--warmup', '1', '--backend', 'wasm', '--json');
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as Record<string, unknown> & { train: { runs: number; min: number; max: number; median: number } };
+  for (const k of ['variant', 'backend', 'trainStepMs', 'inferMs', 'params']) assert.ok(k in j, `missing ${k}`);
+  assert.is(j['variant'], 'lite');
+  assert.is(j['backend'], 'wasm');
+  assert.is(j['params'], 251523);
+  assert.ok((j['trainStepMs'] as number) > (j['inferMs'] as number), 'a training step costs more than inference');
+  assert.is(j.train.runs, 2);
+  assert.ok(j.train.min <= j.train.median && j.train.median <= j.train.max);
+  assert.ok((j['peakWasmHeapBytes'] as number) > 0 && (j['peakRssBytes'] as number) > 0);
+  assert.match(r.err, /bench: train run 2\/2/);
+});
+
+test('training that would not fit the wasm heap is refused with the size it needs, and inference still runs', () => {
+  const r = cli('--variant', 'full', '--batch', '64', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+  assert.is(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { trainStepMs: number | null; trainSkipped?: string };
+  assert.is(j.trainStepMs, null);
+  assert.match(j.trainSkipped ?? '', /needs about [\d.]+ GiB of wasm heap/);
+});
+
+test('user mistakes: one line, exit 2', () => {
+  for (const args of [
+    ['--variant', 'nope'],
+    ['--variant', 'lite', '--crop', '30'],
+    ['--variant', 'lite', '--mode', 'sometimes'],
+    ['--variant', 'lite', '--crop', '32', '--size', '32x32'],
+    ['--variants', 'lite,nope'],
+    ['--backends', 'auto'],
+    ['--quick', '--update-doc'],
+  ]) {
+    const r = cli(...args);
+    assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}, ${r.err}`);
+    assert.not.match(r.err, /\n\s+at /, `${args.join(' ')}: stack trace`);
+  }
+});
+
+test('the suite (quick cases) runs tfjs and the PyTorch twin side by side, checks their parameters, and writes its report', () => {
+  const before = new Set(fs.existsSync(path.join(root, 'build', 'bench')) ? fs.readdirSync(path.join(root, 'build', 'bench')) : []);
+  const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup', '0', '--json');
+  assert.is(r.code, 0, r.err);
+  const { rows } = JSON.parse(r.out) as { rows: { case: { variant: string }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; error?: string }>; torch: { params: number; inferMs: number; error?: string } }[] };
+  assert.is(rows.length, 2);
+  for (const row of rows) {
+    assert.ok(row.tfjs['wasm'] && !row.tfjs['wasm'].error, JSON.stringify(row.tfjs));
+    assert.ok(row.torch && !row.torch.error, JSON.stringify(row.torch));
+    assert.is(row.torch.params, row.tfjs['wasm'].params);
+    assert.ok(row.torch.inferMs > 0);
+  }
+  const written = fs.readdirSync(path.join(root, 'build', 'bench')).filter((f) => !before.has(f));
+  const md = written.find((f) => f.endsWith('.md'));
+  assert.ok(md, 'a markdown report');
+  const text = fs.readFileSync(path.join(root, 'build', 'bench', md!), 'utf8');
+  assert.match(text, /\| lite 2×32² \| train step \| wasm \|/);
+  assert.match(text, /PyTorch 1\.13/);
+});
+
+test.run();
