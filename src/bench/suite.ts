@@ -1,18 +1,11 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { variantConfig, type VariantName } from '../model/config';
-import type { CaseResult } from './case';
+import type { BenchCase, CaseResult } from './case';
 import type { Timing } from './timing';
 
-/** One row of the suite: a case, run on every tfjs backend and on the PyTorch twin. */
-export interface SuiteCase {
-  variant: VariantName;
-  batch: number;
-  height: number;
-  width: number;
-  train: boolean;
-  infer: boolean;
-}
+/** One row of the suite: a case (without its repeat counts), run on every tfjs backend and on the PyTorch twin. */
+export type SuiteCase = Omit<BenchCase, 'steps' | 'warmup'>;
 
 /**
  * The benchmark's cases for each variant: training and inference at 4 × 128² and 4 × 256², and

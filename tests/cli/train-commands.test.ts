@@ -78,7 +78,7 @@ test('train: bad data, sizes and options each give one clear line', () => {
   refused(cli('train', '--data', data, '--layout', 'gopro', '--out', out, '--steps', '1', ...common), /train: no such folder \(GoPro train split: expected/, 'wrong layout');
   refused(cli('train', '--data', data, '--out', out, '--steps', '1', ...common, '--crop', '64'), /smaller than the 64×64 crop.*at most 20/, 'crop too large');
   refused(cli('train', '--data', data, '--out', out, ...common), /--steps N or --epochs E/, 'no run length');
-  refused(cli('train', '--data', 'data/sample', '--variant', 'lite', '--out', out, '--steps', '1'), /lite at batch 4 × 256² needs about [\d.]+ GiB of wasm heap.*what fits: --batch \d+ at this crop, or --crop \d+ at this batch/, 'too large for the heap');
+  refused(cli('train', '--data', 'data/sample', '--variant', 'full', '--out', out, '--steps', '1'), /full at batch 4 × 256² needs about [\d.]+ GiB of wasm heap.*what fits: --batch \d+ at this crop, or --crop \d+ at this batch/, 'too large for the heap');
   refused(cli('train', '--out', out, '--resume'), /holds no checkpoint to resume/, 'nothing to resume');
   assert.not.ok(fs.existsSync(path.join(out, 'checkpoint')), 'a refused run wrote a checkpoint');
 });
