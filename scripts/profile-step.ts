@@ -13,7 +13,7 @@ import { variantConfig } from '../src/model/config';
 import { buildNet } from '../src/model/net';
 import { imagePyramid } from '../src/pyramid';
 import { ScheduledAdam } from '../src/train/adam';
-import { assertTrainingFits, planHeap, trainingBytesPerPixel } from '../src/train/memory';
+import { assertPlanFits, planHeap, trainingBytesPerPixel } from '../src/train/memory';
 import { optimizerStep } from '../src/train/step';
 
 async function main(): Promise<void> {
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     const perPixel = await trainingBytesPerPixel(model);
     const plan = planHeap(perPixel, o.batch, o.crop);
     memory = `memory: ${(perPixel / 1024).toFixed(1)} KiB per input pixel (64² probe); planned heap ${(plan.bytes / 2 ** 20).toFixed(0)} MiB; largest batch at ${o.crop}²: ${plan.maxBatch}, at 256²: ${planHeap(perPixel, 1, 256).maxBatch}; largest crop at batch ${o.batch}: ${plan.maxCrop}`;
-    await assertTrainingFits(model, o.batch, o.crop, `${o.variant} training`);
+    assertPlanFits(plan, o.batch, o.crop, `${o.variant} training`);
   }
   const sharp = tf.randomUniform([o.batch, o.crop, o.crop, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   const targets = imagePyramid(sharp);

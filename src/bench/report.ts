@@ -1,4 +1,3 @@
-import type { CaseResult } from './case';
 import { caseLabel, type SuiteRow, type TorchResult } from './suite';
 import type { Timing } from './timing';
 
@@ -77,4 +76,3 @@ export function torchVersion(rows: SuiteRow[]): string | undefined {
   return t ? `PyTorch ${t.torch}, ${t.threads} threads` : undefined;
 }
 
-export type { CaseResult };

@@ -1,4 +1,5 @@
-import { backend_util, getKernel, slice_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { backend_util, slice_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
+import { replacing } from './replacing';
 
 /**
  * Slice, SplitV and Concat for tfjs-backend-wasm, copying straight between views of the wasm heap.
@@ -19,34 +20,20 @@ interface WasmBackendLike {
 
 type Heap = Float32Array | Int32Array | Uint8Array;
 
-/** Copies the window [begin, begin + size) of `src` (shape `shape`) into `dst`, densely. */
+/**
+ * Copies the window [begin, begin + size) of `src` (shape `shape`) into `dst`, densely. Trailing
+ * axes taken whole are merged into the last partial one, so each contiguous run is one copy.
+ */
 export function copyWindow(src: Heap, shape: readonly number[], begin: readonly number[], size: readonly number[], dst: Heap): void {
-  const rank = shape.length;
-  if (rank === 0) {
+  if (shape.length === 0) {
     dst[0] = src[0]!;
     return;
   }
-  const strides = util.computeStrides(shape as number[]);
-  const stride = (k: number) => (k === rank - 1 ? 1 : strides[k]!);
-  // The innermost axis whose window is partial: everything inside it is one contiguous run.
-  let inner = rank - 1;
+  let inner = shape.length - 1;
   while (inner > 0 && size[inner] === shape[inner] && begin[inner] === 0) inner--;
-  const run = size[inner]! * stride(inner);
-  const outer = size.slice(0, inner);
-  const count = outer.reduce((a, b) => a * b, 1);
-  const index = new Array<number>(inner).fill(0);
-  let at = 0;
-  for (let r = 0; r < count; r++) {
-    let offset = begin[inner]! * stride(inner);
-    for (let k = 0; k < inner; k++) offset += (begin[k]! + index[k]!) * stride(k);
-    if (run < 16) for (let e = 0; e < run; e++) dst[at + e] = src[offset + e]!;
-    else dst.set(src.subarray(offset, offset + run), at);
-    at += run;
-    for (let k = inner - 1; k >= 0; k--) {
-      if (++index[k]! < outer[k]!) break;
-      index[k] = 0;
-    }
-  }
+  const tail = shape.slice(inner + 1).reduce((a, b) => a * b, 1);
+  const merged = (v: readonly number[]) => [...v.slice(0, inner), v[inner]! * tail];
+  copyStridedWindow(src, merged(shape), merged(begin), merged(size), shape.map(() => 1).slice(0, inner + 1), dst);
 }
 
 /**
@@ -73,26 +60,6 @@ export function copyStridedWindow(src: Heap, shape: readonly number[], begin: re
       index[k] = 0;
     }
   }
-}
-
-// The backend's own kernels, captured before they are replaced: the fallback for what these do
-// not handle, and the setup hook that the backend runs when it starts (StridedSlice binds its wasm
-// function there), which the replacement must keep.
-const originals = new Map<string, KernelConfig>();
-function original(name: string, backendName: string): KernelConfig {
-  const key = `${name}/${backendName}`;
-  if (!originals.has(key)) {
-    const k = getKernel(name, backendName);
-    if (k === undefined) throw new Error(`backend ${backendName} has no ${name} kernel`);
-    originals.set(key, k);
-  }
-  return originals.get(key)!;
-}
-
-/** A replacement kernel that falls back to, and sets up like, the backend's own. */
-function replacing(name: string, backendName: string, make: (fallback: KernelFunc) => KernelFunc): KernelConfig {
-  const own = original(name, backendName);
-  return { kernelName: name, backendName, kernelFunc: make(own.kernelFunc), ...(own.setupFunc ? { setupFunc: own.setupFunc } : {}) };
 }
 
 function sliceInfo(x: TensorInfo, begin: number[], size: number[], backend: WasmBackendLike): TensorInfo {

@@ -1,4 +1,5 @@
-import { getKernel, type DataType, type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { type DataType, type KernelBackend, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
+import { replacing } from './replacing';
 
 /**
  * tfjs-backend-wasm's Identity, and its Cast to the same dtype, copy the whole buffer. The engine
@@ -13,29 +14,17 @@ function share(x: TensorInfo, backend: KernelBackend, dtype: DataType = x.dtype)
 }
 
 export function makeSharedIdentity(backendName: string): KernelConfig {
-  const kernelFunc: KernelFunc = ({ inputs, backend }) => {
-    const x = inputs['x']!;
-    if (x.dtype === 'string') throw new Error('Identity: string tensors are not supported on this backend');
-    return share(x, backend as KernelBackend);
-  };
-  return { kernelName: 'Identity', backendName, kernelFunc };
+  return replacing('Identity', backendName, (copy) => (args) => {
+    const x = args.inputs['x']!;
+    return x.dtype === 'string' ? copy(args) : share(x, args.backend as KernelBackend);
+  });
 }
 
-// The backend's own Cast, for real conversions; captured once, before it is replaced.
-const originalCasts = new Map<string, KernelConfig>();
-
+/** Cast to the same dtype shares; a real conversion runs the backend's own Cast. */
 export function makeSharedCast(backendName: string): KernelConfig {
-  if (!originalCasts.has(backendName)) {
-    const own = getKernel('Cast', backendName);
-    if (own === undefined) throw new Error(`backend ${backendName} has no Cast kernel to wrap`);
-    originalCasts.set(backendName, own);
-  }
-  const own = originalCasts.get(backendName)!;
-  const convert = own.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  return replacing('Cast', backendName, (convert) => (args) => {
     const x = args.inputs['x']!;
     const dtype = (args.attrs as { dtype: DataType }).dtype;
     return x.dtype === dtype ? share(x, args.backend as KernelBackend) : convert(args);
-  };
-  return { kernelName: 'Cast', backendName, kernelFunc, ...(own.setupFunc ? { setupFunc: own.setupFunc } : {}) };
+  });
 }

@@ -101,13 +101,17 @@ export function planHeap(bytesPerPixel: number, batch: number, crop: number, cei
 /** Refuses, with the sizes that would fit, a training step too large for the wasm heap (which would fail silently or crash). */
 export async function assertTrainingFits(model: tf.LayersModel, batch: number, crop: number, what: string): Promise<HeapPlan> {
   const plan = planHeap(await trainingBytesPerPixel(model), batch, crop);
-  if (!plan.fits) {
-    const gib = (b: number): string => (b / 2 ** 30).toFixed(1);
-    const options = [plan.maxBatch > 0 ? `--batch ${plan.maxBatch} at this crop` : '', plan.maxCrop >= 16 ? `--crop ${plan.maxCrop} at this batch` : ''].filter((s) => s);
-    throw new UsageError(
-      `${what} at batch ${batch} × ${crop}² needs about ${gib(plan.bytes)} GiB of wasm heap, more than its 4 GiB ceiling` +
-        (options.length ? `; what fits: ${options.join(', or ')}` : '; nothing this size fits: use a narrower network'),
-    );
-  }
+  assertPlanFits(plan, batch, crop, what);
   return plan;
+}
+
+/** Throws a UsageError naming the batch or crop that would fit when `plan` does not. */
+export function assertPlanFits(plan: HeapPlan, batch: number, crop: number, what: string): void {
+  if (plan.fits) return;
+  const gib = (b: number): string => (b / 2 ** 30).toFixed(1);
+  const options = [plan.maxBatch > 0 ? `--batch ${plan.maxBatch} at this crop` : '', plan.maxCrop >= 16 ? `--crop ${plan.maxCrop} at this batch` : ''].filter((s) => s);
+  throw new UsageError(
+    `${what} at batch ${batch} × ${crop}² needs about ${gib(plan.bytes)} GiB of wasm heap, more than its 4 GiB ceiling` +
+      (options.length ? `; what fits: ${options.join(', or ')}` : '; nothing this size fits: use a narrower network'),
+  );
 }

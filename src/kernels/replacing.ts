@@ -1,0 +1,22 @@
+import { getKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs';
+
+// The backend's own kernels, captured before they are replaced: the fallback for what a
+// replacement does not handle, and the setup hook that the backend runs when it starts (wasm's
+// StridedSlice binds its wasm function there), which the replacement must keep.
+const originals = new Map<string, KernelConfig>();
+
+function original(name: string, backendName: string): KernelConfig {
+  const key = `${name}/${backendName}`;
+  if (!originals.has(key)) {
+    const k = getKernel(name, backendName);
+    if (k === undefined) throw new Error(`backend ${backendName} has no ${name} kernel`);
+    originals.set(key, k);
+  }
+  return originals.get(key)!;
+}
+
+/** A replacement for a backend's kernel that falls back to, and sets up like, the backend's own. */
+export function replacing(name: string, backendName: string, make: (fallback: KernelFunc) => KernelFunc): KernelConfig {
+  const own = original(name, backendName);
+  return { kernelName: name, backendName, kernelFunc: make(own.kernelFunc), ...(own.setupFunc ? { setupFunc: own.setupFunc } : {}) };
+}
