@@ -62,6 +62,33 @@ export function cropRaster(r: Raster, left: number, top: number, width: number, 
   return out;
 }
 
+/**
+ * One of the 8 symmetries of the square (rotations by 90° and mirror images), as a copy:
+ * bit 0 flips left–right, bit 1 flips top–bottom, bit 2 transposes first (swapping width and
+ * height). 0 is the identity.
+ */
+export function dihedral(r: Raster, k: number): Raster {
+  if (!Number.isInteger(k) || k < 0 || k > 7) throw new Error(`dihedral: k must be an integer in 0..7 (got ${k})`);
+  const transpose = (k & 4) !== 0;
+  const w = transpose ? r.height : r.width;
+  const h = transpose ? r.width : r.height;
+  const out = createRaster(w, h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      // (x, y) in the output reads (sx, sy) of the transposed input, then the flips.
+      const fx = k & 1 ? w - 1 - x : x;
+      const fy = k & 2 ? h - 1 - y : y;
+      const [sx, sy] = transpose ? [fy, fx] : [fx, fy];
+      const from = (sy * r.width + sx) * 3;
+      const to = (y * w + x) * 3;
+      out.data[to] = r.data[from]!;
+      out.data[to + 1] = r.data[from + 1]!;
+      out.data[to + 2] = r.data[from + 2]!;
+    }
+  }
+  return out;
+}
+
 /** Rounds every value to the nearest of the 256 levels an 8-bit PNG can hold (and clips to [0, 1]). */
 export function quantize8(r: Raster): Raster {
   const out = new Float32Array(r.data.length);

@@ -4,6 +4,7 @@ import { psnr } from '../../metrics';
 import { Rng } from '../../random';
 import type { Split } from '../gopro';
 import { readRaster, writePng } from '../image';
+import { dihedral, type Raster } from '../raster';
 import type { Window } from './shake';
 import { extentForFrame, synthesizePair, type BlurModel } from './synthesize';
 
@@ -29,6 +30,11 @@ export interface SynthOptions {
   longSide: number;
   /** Crop each pair to this size; whole frames when absent. */
   crop?: { width: number; height: number };
+  /**
+   * Turn or mirror the photo before each pair, one of its 8 orientations drawn per pair (from a
+   * stream of its own, so the crops and blur draws are those of the same seed without it).
+   */
+  orientations?: boolean;
   onPair?: (done: number, total: number, record: SynthRecord) => void;
 }
 
@@ -38,13 +44,15 @@ export interface SynthRecord {
   sequence: string;
   file: string;
   source: string;
-  /** Window in the downscaled frame. */
+  /** Window in the downscaled frame (turned first, when `orientation` is set). */
   window: Window;
   frame: { width: number; height: number };
   /** Blur extent in pixels of this frame (scaled down for photos smaller than GoPro scale). */
   extent: number;
   poses: number;
   psnr: { blur: number; blurGamma: number };
+  /** The photo's orientation (`dihedral`'s k; 0 = as shot), when orientations were drawn. */
+  orientation?: number;
 }
 
 export const SYNTH_MANIFEST = 'synth.json';
@@ -58,10 +66,14 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
   const total = sources.reduce((n, s) => n + s.count, 0);
   const records: SynthRecord[] = [];
   for (const src of sources) {
-    const frame = (await readRaster(src.file, { longSide: o.longSide })).raster;
+    const photo = (await readRaster(src.file, { longSide: o.longSide })).raster;
+    const turned = new Map<number, Raster>([[0, photo]]);
     const dir = path.join(o.out, src.split, src.sequence);
     for (const kind of ['sharp', 'blur', 'blur_gamma']) fs.mkdirSync(path.join(dir, kind), { recursive: true });
     for (let k = 0; k < src.count; k++) {
+      const orientation = o.orientations ? Rng.seeded(o.seed, src.sequence, k, 'orientation').int(0, 7) : 0;
+      if (!turned.has(orientation)) turned.set(orientation, dihedral(photo, orientation));
+      const frame = turned.get(orientation)!;
       const rng = Rng.seeded(o.seed, src.sequence, k);
       const extent = extentForFrame(rng.uniform(o.extent[0], o.extent[1]), frame, o.longSide);
       const pair = synthesizePair(frame, rng, { extent, model: o.model, ...(o.crop ? { crop: o.crop } : {}) });
@@ -79,12 +91,13 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
         extent: Number(pair.extent.toFixed(3)),
         poses: pair.poses,
         psnr: { blur: Number(psnr(pair.blur, pair.sharp).toFixed(4)), blurGamma: Number(psnr(pair.blurGamma, pair.sharp).toFixed(4)) },
+        ...(o.orientations ? { orientation } : {}),
       };
       records.push(record);
       o.onPair?.(records.length, total, record);
     }
   }
-  const manifest = { seed: o.seed, model: o.model, extent: o.extent, longSide: o.longSide, crop: o.crop ?? null, pairs: records };
+  const manifest = { seed: o.seed, model: o.model, extent: o.extent, longSide: o.longSide, crop: o.crop ?? null, ...(o.orientations ? { orientations: true } : {}), pairs: records };
   const tmp = path.join(o.out, `${SYNTH_MANIFEST}.tmp`);
   fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 1)}\n`);
   fs.renameSync(tmp, path.join(o.out, SYNTH_MANIFEST));

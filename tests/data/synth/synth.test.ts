@@ -1,7 +1,12 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { readRaster } from '../../../src/data/image';
-import { createRaster, cropRaster, type Raster } from '../../../src/data/raster';
+import { readRaster, writePng } from '../../../src/data/image';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { createRaster, cropRaster, dihedral, rasterToTensor, type Raster } from '../../../src/data/raster';
+import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
 import { applyPose, cornerExtent, randomCameraPath, type CameraPath } from '../../../src/data/synth/camera-path';
 import { fromLinear, toLinear } from '../../../src/data/synth/gamma';
 import { pointSpread, shakeBlur } from '../../../src/data/synth/shake';
@@ -120,6 +125,56 @@ test('PSNR falls as the extent grows (same draws at every extent)', () => {
   const means = rows.map((r) => r.blur.mean);
   for (let i = 1; i < means.length; i++) assert.ok(means[i]! < means[i - 1]!, `${means}`);
   assert.ok(rows.every((r) => r.n === 3 && r.blurGamma.mean < r.blur.mean + 1));
+});
+
+test('dihedral: the 8 orientations equal tfjs transpose/reverse, are all different, and k = 4 (transpose) undoes itself', async () => {
+  const img = cropRaster(photo, 5, 7, 13, 9); // not square, so a transpose changes the shape
+  const seen = new Set<string>();
+  for (let k = 0; k < 8; k++) {
+    const got = dihedral(img, k);
+    const want = tf.tidy(() => {
+      let t: tf.Tensor3D = rasterToTensor(img).squeeze([0]);
+      if (k & 4) t = t.transpose([1, 0, 2]);
+      if (k & 1) t = t.reverse(1);
+      if (k & 2) t = t.reverse(0);
+      return t;
+    });
+    assert.equal([got.height, got.width, 3], want.shape);
+    assert.equal(Array.from(got.data), Array.from(await want.data()), `k = ${k}`);
+    want.dispose();
+    seen.add(Array.from(got.data).join(','));
+  }
+  assert.is(seen.size, 8);
+  assert.equal(Array.from(dihedral(dihedral(img, 4), 4).data), Array.from(img.data));
+  assert.throws(() => dihedral(img, 8), /0\.\.7/);
+});
+
+test('writeSynthDataset with orientations: pairs from turned photos; crops and blur draws as without them', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orient-'));
+  const file = path.join(tmp, 'photo.png');
+  await writePng(file, photo);
+  const base = { seed: 3, extent: [4, 8] as const, model: 'shake' as const, longSide: 1280, crop: { width: 48, height: 40 } };
+  const src = [{ sequence: 'p', file, split: 'train' as const, count: 6 }];
+  const plain = await writeSynthDataset(src, { ...base, out: path.join(tmp, 'plain') });
+  const turned = await writeSynthDataset(src, { ...base, out: path.join(tmp, 'turned'), orientations: true });
+  const kinds = new Set(turned.map((r: SynthRecord) => r.orientation));
+  assert.ok(kinds.size >= 3, `orientations drawn: ${[...kinds]}`);
+  for (const [i, r] of turned.entries()) {
+    const o = r.orientation!;
+    // The frame is the photo turned: its size swaps with a transpose.
+    assert.equal([r.frame.width, r.frame.height], o & 4 ? [photo.height, photo.width] : [photo.width, photo.height]);
+    // The sharp crop is that window of the turned photo.
+    const sharp = (await readRaster(path.join(tmp, 'turned', 'train', 'p', 'sharp', r.file))).raster;
+    const want = cropRaster(dihedral(photo, o), r.window.left, r.window.top, 48, 40);
+    let worst = 0;
+    for (let j = 0; j < want.data.length; j++) worst = Math.max(worst, Math.abs(sharp.data[j]! - want.data[j]!));
+    assert.ok(worst <= 0.5 / 255 + 1e-6, `pair ${i}: ${worst}`);
+    // Same extent draw as the unturned set (the orientation has its own random stream).
+    if (o === 0) assert.equal(r.window, plain[i]!.window);
+    assert.is(r.extent, plain[i]!.extent);
+  }
+  assert.ok(plain.every((r) => r.orientation === undefined));
+  fs.rmSync(tmp, { recursive: true });
 });
 
 test.run();
