@@ -14,25 +14,31 @@ import { selectBackend } from '../src/backend';
 import { openDataset } from '../src/data/open-dataset';
 import { evaluate, type EvalReport } from '../src/eval/evaluate';
 import { loadWeights } from '../src/infer/weights';
+import { configDifference } from '../src/cli/model-options';
+import { designOf, variantConfig } from '../src/model/config';
 import { summarize } from '../src/model/summary';
 import { findCheckpoint, readTrainingState, type TrainingState } from '../src/train/checkpoint';
 import { LossLog } from '../src/train/loss-log';
 import { describeSchedule } from '../src/train/schedule';
 
-const SETS = [
+const SAMPLE_SETS = [
   { name: 'sample test split', dir: 'data/sample' },
   { name: 'sample CC-BY-SA test pairs', dir: 'data/sample/cc-by-sa' },
-] as const;
+];
 
 function trainCommand(s: TrainingState, run: string): string {
+  const net = s.variant && !configDifference(s.config, variantConfig(s.variant)) ? `--variant ${s.variant}` : `--config ${run}/config.json`;
   const sched = s.schedule;
   const lr = sched.kind === 'cosine' ? `--lr ${sched.initial} --lr-final ${sched.final}` : sched.kind === 'step' ? `--schedule step --lr ${sched.initial} --lr-every ${sched.every}` : `--schedule constant --lr ${sched.initial}`;
   const p = s.pipeline;
-  return `npm run cli -- train --data ${s.data.root} --variant ${s.variant ?? '?'} --out ${run} --steps ${s.plannedSteps} --batch ${p.batch} --crop ${p.crop} ${lr} --seed ${p.seed}${p.flip ? '' : ' --no-flip'}`;
+  return `npm run cli -- train --data ${s.data.root} ${net} --out ${run} --steps ${s.plannedSteps} --batch ${p.batch} --crop ${p.crop} ${lr} --seed ${p.seed}${p.flip ? '' : ' --no-flip'}`;
 }
 
 /** The card's row on where the training images come from and under which licences. */
 function trainingImages(s: TrainingState): string {
+  if (path.resolve(s.data.root) === path.resolve('build/data/gopro-synth')) {
+    return '| training images | crops of the 11 training photos of data/sample (CC-BY-4.0, CC-BY-2.0, CC0-1.0 or public domain), turned and synthetically blurred by `npm run data:train`; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) |\n';
+  }
   if (path.resolve(s.data.root) !== path.resolve('data/sample')) return `| training images | see the licences of ${s.data.root} |\n`;
   return '| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |\n';
 }
@@ -49,8 +55,17 @@ async function main(): Promise<void> {
     .requiredOption('--run <dir>', 'training run folder')
     .requiredOption('--name <name>', 'folder name under weights/')
     .option('--note <text>', 'a paragraph for the card\'s Notes section (how the run went)')
+    .option('--eval-set <name=dir>', 'also score the test split of another dataset (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .parse(process.argv)
-    .opts<{ run: string; name: string; note?: string }>();
+    .opts<{ run: string; name: string; note?: string; evalSet: string[] }>();
+  const SETS = [
+    ...SAMPLE_SETS,
+    ...o.evalSet.map((v) => {
+      const m = /^([^=]+)=(.+)$/.exec(v);
+      if (!m) throw new Error(`--eval-set ${v}: expected NAME=DIR`);
+      return { name: m[1]!, dir: m[2]! };
+    }),
+  ];
   const ckpt = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
   if (!ckpt || !state) throw new Error(`${o.run}: no complete checkpoint`);
@@ -78,15 +93,21 @@ async function main(): Promise<void> {
   const window = Math.min(50, Math.floor(log.length / 2));
   const summary = summarize(config);
   const main = reports[SETS[0].name]!;
-  const card = `# ${o.name}: the \`${state.variant ?? 'custom'}\` network trained on the embedded sample
-
-A first shipped checkpoint: the paper's network (MSRM blocks, DFFM skips) narrowed to C = ${config.channels}
+  const design = state.variant ?? designOf(config) ?? 'custom';
+  const onSample = path.resolve(state.data.root) === path.resolve('data/sample');
+  const intro = onSample
+    ? `A first shipped checkpoint: the paper's network (MSRM blocks, DFFM skips) narrowed to C = ${config.channels}
 and N = ${config.blocks}, trained briefly on a 2-core CPU. It shows the whole pipeline working and beats
-its blurred input on held-out photos; it is not a reproduction of the paper's GoPro numbers.
+its blurred input on held-out photos; it is not a reproduction of the paper's GoPro numbers.`
+    : `The \`${design}\` design (${config.block} blocks, ${config.skip} skips) at C = ${config.channels} and N = ${config.blocks}, trained on a
+2-core CPU on ${state.data.description} of \`${state.data.root}\`. Not a reproduction of the paper's GoPro numbers.`;
+  const card = `# ${o.name}: the \`${design}\` network trained on ${onSample ? 'the embedded sample' : `\`${state.data.root}\``}
+
+${intro}
 
 | | |
 |---|---|
-| variant | \`${state.variant ?? 'custom'}\`: ${config.block} blocks, ${config.skip} skips, C = ${config.channels}, N = ${config.blocks} |
+| variant | \`${design}\`: ${config.block} blocks, ${config.skip} skips, C = ${config.channels}, N = ${config.blocks} |
 | parameters | ${summary.params.toLocaleString('en-US')} (${(summary.macs / 1e9).toFixed(2)} G multiply-adds per 256² image) |
 | data | \`${state.data.root}\`, ${state.data.description}: ${state.data.pairs} pairs (fingerprint ${state.data.fingerprint}) |
 ${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
@@ -110,8 +131,12 @@ Per output scale on the ${SETS[0].name} (S3 ¼, S2 ½, S1 full size):
 |---|---|---|---|---|---|---|
 ${(['S3', 'S2', 'S1'] as const).map((k) => row(k, { ...main, ...main.scales![k], gain: { psnr: main.scales![k].psnr.output - main.scales![k].psnr.input, ssim: null } })).join('\n')}
 
-The output beats the input on ${improved(main)} of ${main.n} test images (per image: \`eval.json\`). The test photos never appear in the training split (the sample is split
-by photo), so these are held-out numbers — but the sample is small (${state.data.pairs} training crops of 11 photos).
+The output beats the input on ${improved(main)} of ${main.n} test images (per image: \`eval.json\`). ${
+    onSample
+      ? `The test photos never appear in the training split (the sample is split
+by photo), so these are held-out numbers — but the sample is small (${state.data.pairs} training crops of 11 photos).`
+      : 'No photo of these test sets appears in the training data (it is built from the 11 training photos only), so these are held-out numbers.'
+  }
 
 ## Reproduce
 

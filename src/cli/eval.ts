@@ -18,6 +18,7 @@ interface EvalCliOptions extends InferenceCliOptions {
   json?: boolean;
   scales?: boolean;
   limit?: number;
+  every?: number;
   save?: string;
 }
 
@@ -49,7 +50,8 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
   if (o.save && fs.existsSync(o.save) && fs.readdirSync(o.save).length > 0) throw new UsageError(`--save ${o.save} exists and is not empty: choose a new folder (nothing was written)`);
   const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
   if (ds.problems.length) process.stderr.write(`warning: ${describeProblems(ds.problems, 3)}; scoring the ${ds.pairs.length} good pairs\n`);
-  const pairs = o.limit !== undefined ? ds.pairs.slice(0, o.limit) : ds.pairs;
+  const spaced = o.every !== undefined ? ds.pairs.filter((_, i) => i % o.every! === 0) : ds.pairs;
+  const pairs = o.limit !== undefined ? spaced.slice(0, o.limit) : spaced;
   const { model, dir } = await prepareInference(o);
   try {
     const bar = progress('eval', pairs.length);
@@ -73,6 +75,7 @@ export function registerEval(program: Command): void {
     .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
     .option('--scales', 'also score the ½ and ¼ outputs S2, S3')
     .option('--limit <n>', 'only the first n pairs', positiveInt)
+    .option('--every <k>', 'only every k-th pair (the 1st, (k+1)th, ...): a spread-out subset; with --limit, limits that', positiveInt)
     .option('--save <dir>', 'also write each restored image there as a PNG')
     .option('--json', 'print the report as JSON: {n, psnr: {input, output}, ssim: {input, output}, gain, images, ...}');
   addInferenceOptions(cmd).action(evalCommand);

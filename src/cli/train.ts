@@ -7,6 +7,7 @@ import { openDataset, parseLayout } from '../data/open-dataset';
 import { DEFAULT_CROP, TrainingPipeline } from '../data/pipeline';
 import { UsageError } from '../errors';
 import { VARIANT_NAMES } from '../model/config';
+import { saveModel } from '../model/io';
 import { buildNet } from '../model/net';
 import { CHECKPOINT, readCheckpoint, readTrainingState, type DataDescription, type TrainingState } from '../train/checkpoint';
 import { LossLog } from '../train/loss-log';
@@ -35,6 +36,7 @@ interface TrainCliOptions {
   lrFinal: number;
   lrEvery?: number;
   checkpointEvery: number;
+  snapshotEvery?: number;
   resume?: boolean;
   backend?: string;
 }
@@ -46,6 +48,13 @@ function positiveNumber(value: string): number {
 }
 
 export const LOG_FILE = 'log.csv';
+/** `--snapshot-every`: weights (no optimiser state) kept at those steps, for learning curves. */
+export const SNAPSHOTS = 'snapshots';
+
+/** The folder of the snapshot taken after `step` steps. */
+export function snapshotDir(out: string, step: number): string {
+  return path.join(out, SNAPSHOTS, `step-${String(step).padStart(6, '0')}`);
+}
 
 /** Options the user typed (not commander's defaults): on --resume these must agree with the checkpoint. */
 function given(cmd: Command, name: string): boolean {
@@ -174,7 +183,15 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
       out: o.out,
       checkpointEvery: o.checkpointEvery,
       signal: abort.signal,
-      onStep: (rep) => {
+      onStep: async (rep) => {
+        if (o.snapshotEvery && rep.step % o.snapshotEvery === 0) {
+          const dir = snapshotDir(o.out, rep.step);
+          // Written beside its name and renamed: a snapshot folder is complete or absent.
+          fs.rmSync(`${dir}.tmp`, { recursive: true, force: true });
+          await saveModel(trainer.model, `${dir}.tmp`);
+          fs.rmSync(dir, { recursive: true, force: true });
+          fs.renameSync(`${dir}.tmp`, dir);
+        }
         log.append(rep);
         bar.update(rep.step, `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.imagesPerSecond.toFixed(2)} img/s epoch ${rep.epoch}`);
       },
@@ -223,6 +240,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-final <x>', 'cosine: final learning rate', positiveNumber, 1e-6)
     .option('--lr-every <n>', 'step: halve every n steps (default: a sixth of the run, like MIMO-UNet)', positiveInt)
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (and at the end)', positiveInt, 100)
+    .option('--snapshot-every <n>', `also keep the weights every n steps in OUT/${SNAPSHOTS}/step-NNNNNN/ (for learning curves)`, positiveInt)
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')
     .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
     .action(train);

@@ -62,6 +62,11 @@ export function isVariantName(v: string): v is VariantName {
   return (VARIANT_NAMES as readonly string[]).includes(v);
 }
 
+/** The variant whose design (block and skip) a config has, whatever its width and depth: `full` for MSRM + DFFM. */
+export function designOf(cfg: Pick<NetConfig, 'block' | 'skip'>): VariantName | undefined {
+  return VARIANT_NAMES.find((v) => VARIANTS[v].block === cfg.block && VARIANTS[v].skip === cfg.skip);
+}
+
 /** A variant's config, optionally with C and N overridden; validated. */
 export function variantConfig(name: string, overrides: { channels?: number; blocks?: number } = {}): NetConfig {
   if (!isVariantName(name)) throw new UsageError(`unknown variant '${name}' (choose ${VARIANT_NAMES.join(', ')})`);
