@@ -20,6 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PLAN, planConfig, planDifference, runName, trainArgs, type AblationPlan } from '../src/ablation/plan';
+import { ablationReport, loadRuns, type AblationRun } from '../src/ablation/report';
 import { closestPair, type RunEvaluation } from '../src/ablation/results';
 import { UsageError } from '../src/errors';
 import { isVariantName, type VariantName } from '../src/model/config';
@@ -44,6 +45,10 @@ interface Options {
   jobs: number;
   variants: VariantName[];
   secondSeed: boolean;
+  report?: boolean;
+  ship?: boolean;
+  weightsDir: string;
+  doc: string;
 }
 
 function positiveInt(v: string): number {
@@ -163,6 +168,40 @@ class Ablation {
   }
 }
 
+/** DIR/results.md: the table and the paired comparisons of every evaluated run. */
+function writeReport(dir: string, runs: AblationRun[]): void {
+  const file = path.join(dir, 'results.md');
+  writeAtomically(file, `${ablationReport(runs)}\n`);
+  say(`results of ${runs.filter((r) => r.heldout).length} evaluated runs: ${path.relative(root, file)}`);
+}
+
+/** Ships each evaluated run (weights, card, logs, evaluations) and rewrites the doc's table from the shipped copies. */
+async function ship(ab: Ablation, o: Options): Promise<void> {
+  const runs = loadRuns(ab.runsDir).filter((r) => r.heldout && r.sample && r.curve && r.steps >= ab.plan.steps);
+  if (runs.length === 0) throw new UsageError(`${ab.runsDir}: no finished and evaluated run to ship yet`);
+  for (const r of runs) {
+    const name = `ablation-${r.name}`;
+    say(`${r.name}: shipping to ${path.join(o.weightsDir, name)}/`);
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(root, 'scripts', 'ship-weights.ts'), '--run', r.dir, '--name', name, '--weights-dir', o.weightsDir, '--note', shipNote(r, o.data)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ship-weights for ${r.name} failed (exit ${code})`))));
+    });
+    for (const f of ['eval-heldout.json', 'eval-sample.json', 'curve.json', 'config.json']) fs.copyFileSync(path.join(r.dir, f), path.join(o.weightsDir, name, f));
+  }
+  const shipped = loadRuns(o.weightsDir);
+  const doc = o.doc;
+  const text = fs.readFileSync(doc, 'utf8');
+  const [start, end] = ['<!-- ablation:start -->', '<!-- ablation:end -->'];
+  if (!text.includes(start) || !text.includes(end)) throw new Error(`${doc}: no ${start} … ${end} section to rewrite`);
+  const section = `${start}\n${ablationReport(shipped)}\n${end}`;
+  writeAtomically(doc, text.slice(0, text.indexOf(start)) + section + text.slice(text.indexOf(end) + end.length));
+  say(`${doc}: table of ${shipped.length} shipped runs`);
+}
+
+function shipNote(r: AblationRun, data: string): string {
+  return `${r.name}: one run of the ablation (docs/ABLATION.md), made by \`npm run ablation\`: every run there has the same width, depth, steps, batch, crops, schedule and seed rules. Its scores on the held-out split of \`${data}\` (photos never trained on) are in \`eval-heldout.json\` and its held-out learning curve in \`curve.json\`.`;
+}
+
 function writeAtomically(file: string, text: string): void {
   fs.writeFileSync(`${file}.tmp`, text);
   fs.renameSync(`${file}.tmp`, file);
@@ -194,8 +233,15 @@ async function main(): Promise<void> {
     .option('--jobs <n>', 'runs trained side by side (one core each)', positiveInt, 2)
     .option('--variants <list>', 'variants at the first seed', variantList, DEFAULT_PLAN.variants)
     .option('--no-second-seed', 'do not train the closest two rungs at a second seed')
+    .option('--report', 'train nothing: write the results of the evaluated runs (DIR/results.md)')
+    .option('--ship', 'train nothing: copy every finished, evaluated run to WEIGHTS/ablation-<run>/ and rewrite the table in --doc')
+    .option('--weights-dir <dir>', 'where --ship puts the runs', 'weights')
+    .option('--doc <file>', 'the document whose ablation table --ship rewrites', path.join('docs', 'ABLATION.md'))
     .parse(process.argv)
     .opts<Options>();
+  // Children run in the project root; paths are kept relative to it, as the training records show them.
+  for (const k of ['dir', 'data', 'weightsDir', 'doc'] as const) o[k] = path.relative(root, path.resolve(o[k])) || '.';
+  process.chdir(root);
   if (!fs.existsSync(path.join(o.data, 'train'))) {
     if (path.resolve(o.data) !== path.resolve(DEFAULT_DATA)) throw new UsageError(`--data ${o.data}: no train/ split here`);
     say(`building the training set first (npm run data:train)`);
@@ -218,6 +264,11 @@ async function main(): Promise<void> {
     writeAtomically(planFile, `${JSON.stringify(plan, null, 1)}\n`);
   }
   const ab = new Ablation(o, plan);
+  if (o.report || o.ship) {
+    writeReport(o.dir, loadRuns(ab.runsDir));
+    if (o.ship) await ship(ab, o);
+    return;
+  }
   const task = (v: VariantName, seed: number) => async (): Promise<void> => {
     await ab.train(v, seed);
     await ab.evaluate(v, seed);
@@ -232,7 +283,8 @@ async function main(): Promise<void> {
   };
   say(`ablation in ${o.dir}: ${plan.variants.join(', ')} at C=${plan.channels}, N=${plan.blocks}; ${plan.steps} steps of batch ${plan.batch} × ${plan.crop}²; ${o.jobs} at a time`);
   await pool(o.jobs, [...plan.variants.map((v) => task(v, plan.seed)), ...more()], more);
-  say(`done: every run trained and evaluated; results with npm run ablation:report`);
+  writeReport(o.dir, loadRuns(ab.runsDir));
+  say(`done: every run trained and evaluated; npm run ablation -- --ship copies them to weights/ and docs/ABLATION.md`);
 }
 
 main().catch((e: unknown) => {

@@ -55,9 +55,10 @@ async function main(): Promise<void> {
     .requiredOption('--run <dir>', 'training run folder')
     .requiredOption('--name <name>', 'folder name under weights/')
     .option('--note <text>', 'a paragraph for the card\'s Notes section (how the run went)')
+    .option('--weights-dir <dir>', 'where the weights folders are', 'weights')
     .option('--eval-set <name=dir>', 'also score the test split of another dataset (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .parse(process.argv)
-    .opts<{ run: string; name: string; note?: string; evalSet: string[] }>();
+    .opts<{ run: string; name: string; note?: string; evalSet: string[]; weightsDir: string }>();
   const SETS = [
     ...SAMPLE_SETS,
     ...o.evalSet.map((v) => {
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
   const ckpt = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
   if (!ckpt || !state) throw new Error(`${o.run}: no complete checkpoint`);
-  const out = path.join('weights', o.name);
+  const out = path.join(o.weightsDir, o.name);
   const tmp = `${out}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });

@@ -62,10 +62,11 @@ export async function rejectsWithUsage(p: Promise<unknown>, re: RegExp): Promise
   if (!re.test(e.message)) throw new Error(`UsageError "${e.message}" does not match ${re}`);
 }
 
-/** sha256 over every file's relative path and bytes under `dir`: equal digests mean nothing changed. */
-export function folderDigest(dir: string): string {
+/** sha256 over every file's relative path and bytes under `dir` (less those `skip` names): equal digests mean nothing changed. */
+export function folderDigest(dir: string, skip: (file: string) => boolean = () => false): string {
   const h = createHash('sha256');
   for (const f of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    if (skip(f)) continue;
     const p = path.join(dir, f);
     if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
   }

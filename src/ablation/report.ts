@@ -136,7 +136,7 @@ export function runsTable(rows: readonly RunRow[]): string {
       run.params.toLocaleString('en-US'),
       (run.macs / 1e9).toFixed(2),
       run.steps,
-      `${(run.seconds / 60).toFixed(0)} min`,
+      run.seconds < 120 ? `${run.seconds.toFixed(0)} s` : `${(run.seconds / 60).toFixed(0)} min`,
       hp ? `${signed(hp.mean)} ± ${hp.std.toFixed(2)} ${ci(hp)}` : 'not evaluated yet',
       hp ? `${improved}/${hp.n}` : '–',
       hs ? `${signed(hs.mean, 4)} ± ${hs.std.toFixed(4)}` : '–',
@@ -151,4 +151,41 @@ export function comparisonsTable(cs: readonly Comparison[]): string {
   const head = '| A − B | what it tests | images | mean difference, dB (95% CI) | A better / B better | sign-flip p |';
   const lines = cs.map((c) => `| ${c.a} − ${c.b} | ${c.kind === 'rung' ? 'paper ladder' : 'seed noise'} | ${c.n} | ${signed(c.mean, 3)} ${ci(c, 3)} | ${c.wins[0]} / ${c.wins[1]} | ${c.p < 0.001 ? '< 0.001' : c.p.toFixed(3)} |`);
   return [head, '|---|---|---|---|---|---|', ...lines].join('\n');
+}
+
+/** The order of the runs of one seed by mean held-out PSNR gain, best first. */
+export function ranking(runs: readonly AblationRun[], seed: number): string[] {
+  return runs
+    .filter((r) => r.seed === seed && r.heldout)
+    .sort((x, y) => y.heldout!.gain.psnr - x.heldout!.gain.psnr)
+    .map((r) => r.name);
+}
+
+/** The settings every run shares, in words (from the first run's training state). */
+export function describeSetting(runs: readonly AblationRun[]): string {
+  const s = runs[0]!.state;
+  const held = runs.find((r) => r.heldout)?.heldout;
+  return [
+    `Trained on ${s.data.description} of \`${s.data.root}\` (${s.data.pairs} pairs), ${s.step} steps of batch ${s.pipeline.batch} × ${s.pipeline.crop}² random crops with flips,`,
+    `Adam with a cosine schedule ${s.schedule.kind === 'cosine' ? `${s.schedule.initial} → ${s.schedule.final}` : s.schedule.kind}, loss Σ L1 + ${s.lambda}·FFT-L1 over 3 scales, backend \`${s.backend}\`.`,
+    held ? `Held out: ${held.n} pairs of \`${held.dataset.root}\`'s test split, from photos never trained on; scored on ${held.convention}.` : '',
+  ].join(' ');
+}
+
+/** The whole results section: setting, the runs, the paired comparisons. */
+export function ablationReport(runs: readonly AblationRun[]): string {
+  if (runs.length === 0) return '_No run evaluated yet._';
+  const rows = runs.map(runRow);
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  return [
+    describeSetting(runs),
+    '',
+    runsTable(rows),
+    '',
+    `Order by mean held-out PSNR gain, best first: ${seeds.map((s) => `seed ${s}: ${ranking(runs, s).join(' > ') || '–'}`).join('; ')}.`,
+    '',
+    'Paired on the same held-out images (A − B of the per-image PSNR gains; 95% bootstrap interval; two-sided sign-flip p):',
+    '',
+    comparisonsTable(comparisons(runs)),
+  ].join('\n');
 }

@@ -43,9 +43,12 @@ function refused(r: { code: number | null; err: string }, re: RegExp, what: stri
 }
 
 test('train writes a checkpoint and a loss log; --resume continues it; a second run into it is refused', () => {
-  const first = cli('train', '--data', data, '--out', run, '--steps', '2', '--checkpoint-every', '1', ...common);
+  const first = cli('train', '--data', data, '--out', run, '--steps', '2', '--checkpoint-every', '1', '--snapshot-every', '2', ...common);
   assert.is(first.code, 0, first.err);
   assert.match(first.out, /done: steps 0 → 2 of 2/);
+  // --snapshot-every keeps complete weights folders at those steps (nothing half-written beside them).
+  assert.equal(fs.readdirSync(path.join(run, 'snapshots')), ['step-000002']);
+  assert.ok(fs.existsSync(path.join(run, 'snapshots', 'step-000002', 'model.json')));
   assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2]);
   assert.is(readTrainingState(run)!.step, 2);
 
@@ -109,6 +112,12 @@ test('eval --json and deblur use the trained weights; their mistakes are refused
     assert.type(report.ssim[k], 'number');
   }
   assert.ok(report.scales['S3'] && report.scales['S2'] && report.scales['S1']);
+  // --every k scores pairs 0, k, 2k, ...: the snapshot at step 2 is a full weights folder.
+  const spaced = cli('eval', '--data', data, '--weights', path.join(run, 'snapshots', 'step-000002'), '--json', '--every', '3');
+  assert.is(spaced.code, 0, spaced.err);
+  const ids = (JSON.parse(spaced.out) as { images: Array<{ id: string }> }).images.map((i) => i.id);
+  const all = (JSON.parse(r.out) as { images: Array<{ id: string }> }).images.map((i) => i.id);
+  assert.equal(ids, [all[0], all[3]]);
   const table = cli('eval', '--data', data, '--weights', path.join(run, 'checkpoint'));
   assert.is(table.code, 0, table.err);
   assert.match(table.out, /mean of 4/);
