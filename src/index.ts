@@ -39,3 +39,7 @@ export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, ty
 export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, type LoadedWeights } from './infer/weights';
 export { evaluate, restorePair, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
+export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } from './ablation/plan';
+export { psnrGains, ssimGains, closestPair, type RunEvaluation } from './ablation/results';
+export { estimateMean, comparePaired, signFlipP, type MeanEstimate, type PairedComparison } from './ablation/stats';
+export { loadRun, loadRuns, runRow, comparisons, ranking, describeSetting, ablationReport, runsTable, comparisonsTable, ladderVerdicts, describeVerdicts, PAPER_LADDER, type AblationRun, type RunRow, type Comparison, type CurvePoint, type RungVerdict } from './ablation/report';

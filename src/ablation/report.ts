@@ -5,7 +5,7 @@ import { summarize } from '../model/summary';
 import { readTrainingState, type TrainingState } from '../train/checkpoint';
 import { parseRunName } from './plan';
 import { psnrGains, ssimGains, type RunEvaluation } from './results';
-import { comparePaired, spreadOf, type PairedComparison, type Spread } from './stats';
+import { comparePaired, estimateMean, type PairedComparison, type MeanEstimate } from './stats';
 
 /** Held-out PSNR/SSIM gain of the weights at one step (every `every`-th held-out pair). */
 export interface CurvePoint {
@@ -67,9 +67,9 @@ export function loadRuns(root: string): AblationRun[] {
 export interface RunRow {
   run: AblationRun;
   /** Per-image PSNR gain (dB) on the held-out split and on the sample's test split. */
-  heldoutPsnr?: Spread;
-  heldoutSsim?: Spread;
-  samplePsnr?: Spread;
+  heldoutPsnr?: MeanEstimate;
+  heldoutSsim?: MeanEstimate;
+  samplePsnr?: MeanEstimate;
   /** Images of the held-out split the run improved. */
   improved?: number;
 }
@@ -78,11 +78,11 @@ export function runRow(run: AblationRun): RunRow {
   const row: RunRow = { run };
   if (run.heldout) {
     const g = [...psnrGains(run.heldout).values()];
-    row.heldoutPsnr = spreadOf(g);
-    row.heldoutSsim = spreadOf([...ssimGains(run.heldout).values()]);
+    row.heldoutPsnr = estimateMean(g);
+    row.heldoutSsim = estimateMean([...ssimGains(run.heldout).values()]);
     row.improved = g.filter((x) => x > 0).length;
   }
-  if (run.sample) row.samplePsnr = spreadOf([...psnrGains(run.sample).values()]);
+  if (run.sample) row.samplePsnr = estimateMean([...psnrGains(run.sample).values()]);
   return row;
 }
 
@@ -124,7 +124,7 @@ export function comparisons(runs: readonly AblationRun[], metric: 'psnr' | 'ssim
 }
 
 const signed = (x: number, d = 2): string => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
-const ci = (s: Spread, d = 2): string => `[${signed(s.ci95[0], d)}, ${signed(s.ci95[1], d)}]`;
+const ci = (s: MeanEstimate, d = 2): string => `[${signed(s.ci95[0], d)}, ${signed(s.ci95[1], d)}]`;
 
 /** The results table: one row per run. */
 export function runsTable(rows: readonly RunRow[]): string {
@@ -187,5 +187,48 @@ export function ablationReport(runs: readonly AblationRun[]): string {
     'Paired on the same held-out images (A − B of the per-image PSNR gains; 95% bootstrap interval; two-sided sign-flip p):',
     '',
     comparisonsTable(comparisons(runs)),
+    '',
+    'The paper\'s ladder at the first seed: a rung *holds* when its interval excludes 0 and its difference exceeds the largest difference between two seeds of one design.',
+    '',
+    ...describeVerdicts(ladderVerdicts(runs)).map((l) => `- ${l}`),
   ].join('\n');
+}
+
+export interface RungVerdict {
+  better: VariantName;
+  worse: VariantName;
+  seed: number;
+  comparison: Comparison;
+  /** Largest |mean difference| between two seeds of one design: what a rung difference must clear. */
+  seedNoise?: number;
+  /** `holds`: the paper's order, outside both the interval and the seed noise; `reversed`: the opposite; else `unresolved`. */
+  verdict: 'holds' | 'reversed' | 'unresolved';
+}
+
+/**
+ * The paper's ladder judged at the first seed. A paired interval only says that these two trained
+ * networks differ on these images; whether the *designs* differ needs the difference to exceed
+ * what a second seed of one design moves, so both are required.
+ */
+export function ladderVerdicts(runs: readonly AblationRun[]): RungVerdict[] {
+  const cs = comparisons(runs);
+  const seeds = cs.filter((c) => c.kind === 'seed').map((c) => Math.abs(c.mean));
+  const seedNoise = seeds.length ? Math.max(...seeds) : undefined;
+  const first = Math.min(...runs.map((r) => r.seed));
+  return PAPER_LADDER.flatMap(([better, worse]) => {
+    const c = cs.find((x) => x.kind === 'rung' && x.a === `${better}-s${first}` && x.b === `${worse}-s${first}`);
+    if (!c) return [];
+    const clears = seedNoise === undefined || Math.abs(c.mean) > seedNoise;
+    const verdict = c.ci95[0] > 0 && clears ? 'holds' : c.ci95[1] < 0 && clears ? 'reversed' : 'unresolved';
+    return [{ better, worse, seed: first, comparison: c, ...(seedNoise !== undefined ? { seedNoise } : {}), verdict }];
+  });
+}
+
+/** One line per rung, e.g. "dffm > baseline: +0.052 dB [+0.03, +0.07], seed noise 0.010 dB → holds". */
+export function describeVerdicts(vs: readonly RungVerdict[]): string[] {
+  return vs.map((v) => {
+    const c = v.comparison;
+    const noise = v.seedNoise === undefined ? 'no second seed to compare with' : `seed noise ${v.seedNoise.toFixed(3)} dB`;
+    return `${v.better} > ${v.worse} (paper): ${signed(c.mean, 3)} dB ${ci(c, 3)}, better on ${c.wins[0]} of ${c.n} images, p ${c.p < 0.001 ? '< 0.001' : `= ${c.p.toFixed(3)}`}; ${noise} → ${v.verdict}`;
+  });
 }

@@ -6,7 +6,7 @@ import { Rng } from '../random';
  * Every resampling is seeded: the same numbers give the same interval.
  */
 
-export interface Spread {
+export interface MeanEstimate {
   n: number;
   mean: number;
   /** Sample standard deviation (n − 1) over images: the spread, not the uncertainty of the mean. */
@@ -36,8 +36,8 @@ export function quantile(sorted: readonly number[], q: number): number {
 }
 
 /** Mean, spread and a 95% bootstrap interval of the mean. */
-export function spreadOf(xs: readonly number[], seed = 0): Spread {
-  if (xs.length === 0) throw new Error('spreadOf: no values');
+export function estimateMean(xs: readonly number[], seed = 0): MeanEstimate {
+  if (xs.length === 0) throw new Error('estimateMean: no values');
   const rng = Rng.seeded('bootstrap', seed);
   const means = new Float64Array(RESAMPLES);
   for (let r = 0; r < RESAMPLES; r++) {
@@ -49,7 +49,7 @@ export function spreadOf(xs: readonly number[], seed = 0): Spread {
   return { n: xs.length, mean: mean(xs), std: sampleStd(xs), ci95: [quantile(sorted, 0.025), quantile(sorted, 0.975)] };
 }
 
-export interface PairedComparison extends Spread {
+export interface PairedComparison extends MeanEstimate {
   /** Images where A beat B, and where B beat A (ties in neither). */
   wins: [number, number];
   /** Two-sided p of "mean difference 0" by random sign flips of the per-image differences. */
@@ -64,7 +64,7 @@ export function comparePaired(a: ReadonlyMap<string, number>, b: ReadonlyMap<str
   const ids = [...a.keys()].filter((id) => b.has(id));
   if (ids.length === 0) throw new Error('comparePaired: the two runs share no image');
   const d = ids.map((id) => a.get(id)! - b.get(id)!);
-  return { ...spreadOf(d, seed), wins: [d.filter((x) => x > 0).length, d.filter((x) => x < 0).length], p: signFlipP(d, seed) };
+  return { ...estimateMean(d, seed), wins: [d.filter((x) => x > 0).length, d.filter((x) => x < 0).length], p: signFlipP(d, seed) };
 }
 
 /**

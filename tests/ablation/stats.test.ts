@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { comparePaired, signFlipP, spreadOf } from '../../src/ablation/stats';
+import { comparePaired, signFlipP, estimateMean } from '../../src/ablation/stats';
 import { Rng } from '../../src/random';
 
 /** Skewed, gain-like samples: most images gain a little, a few a lot, some lose. */
@@ -31,7 +31,7 @@ test('sign-flip p for large n (Monte Carlo) agrees with the exact p of a smaller
   // Shift a 240-image sample until its mean is about 2 standard errors from 0: p should be ≈ 0.05.
   const xs = samples[4]!;
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sem = spreadOf(xs).std / Math.sqrt(xs.length);
+  const sem = estimateMean(xs).std / Math.sqrt(xs.length);
   const shifted = xs.map((x) => x - m + 1.97 * sem);
   const p = signFlipP(shifted);
   assert.ok(p > 0.03 && p < 0.08, `p ${p} for a mean 1.97 SEM from 0`);
@@ -40,7 +40,7 @@ test('sign-flip p for large n (Monte Carlo) agrees with the exact p of a smaller
 
 test('bootstrap intervals match scipy.stats.bootstrap (percentile) and the t interval to within sampling noise', () => {
   samples.forEach((xs, i) => {
-    const s = spreadOf(xs);
+    const s = estimateMean(xs);
     const ref = scipy[i]!;
     assert.ok(Math.abs(s.std - ref.std) < 1e-12, `std ${s.std} vs ${ref.std}`);
     const width = ref.bootstrap[1] - ref.bootstrap[0];
@@ -51,7 +51,7 @@ test('bootstrap intervals match scipy.stats.bootstrap (percentile) and the t int
     assert.ok(width / tWidth > (xs.length < 20 ? 0.75 : 0.9) && width / tWidth < 1.1, `n=${xs.length}: bootstrap/t width ${width / tWidth}`);
     assert.ok(s.ci95[0] < s.mean && s.mean < s.ci95[1]);
   });
-  assert.equal(spreadOf(samples[3]!, 7), spreadOf(samples[3]!, 7), 'seeded: same interval every time');
+  assert.equal(estimateMean(samples[3]!, 7), estimateMean(samples[3]!, 7), 'seeded: same interval every time');
 });
 
 test('paired comparison: matched by image id, wins counted, a shared image effect cancels', () => {
@@ -64,9 +64,9 @@ test('paired comparison: matched by image id, wins counted, a shared image effec
   assert.is(c.n, 240);
   assert.ok(Math.abs(c.mean - 0.02) < 1e-12 && c.std < 1e-12);
   assert.equal(c.wins, [240, 0]);
-  assert.ok(c.p < 0.001, 'a consistent 0.02 dB is certain even though the images spread by ' + spreadOf(samples[4]!).std.toFixed(2));
+  assert.ok(c.p < 0.001, 'a consistent 0.02 dB is certain even though the images spread by ' + estimateMean(samples[4]!).std.toFixed(2));
   // Unpaired, the same 0.02 dB would be lost in the spread: the means' intervals overlap.
-  const [sa, sb] = [spreadOf([...base.values()]), spreadOf([...b.values()].slice(0, 240))];
+  const [sa, sb] = [estimateMean([...base.values()]), estimateMean([...b.values()].slice(0, 240))];
   assert.ok(sa.ci95[1] > sb.ci95[0]);
   assert.throws(() => comparePaired(new Map([['x', 1]]), new Map([['y', 1]])), /share no image/);
 });
