@@ -28,7 +28,7 @@ import { readTrainingState } from '../src/train/checkpoint';
 
 const root = path.resolve(__dirname, '..');
 const CLI = path.join(root, 'bin', 'deblur-lab.js');
-const SAMPLE = path.join(root, 'data', 'sample');
+const SAMPLE = path.join('data', 'sample'); // children run in the project root
 const DEFAULT_DATA = path.join('build', 'data', 'gopro-synth');
 
 function buildTrainingSet(): Promise<void> {
@@ -186,7 +186,14 @@ async function ship(ab: Ablation, o: Options): Promise<void> {
       const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(root, 'scripts', 'ship-weights.ts'), '--run', r.dir, '--name', name, '--weights-dir', o.weightsDir, '--note', shipNote(r, o.data)], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ship-weights for ${r.name} failed (exit ${code})`))));
     });
-    for (const f of ['eval-heldout.json', 'eval-sample.json', 'curve.json', 'config.json']) fs.copyFileSync(path.join(r.dir, f), path.join(o.weightsDir, name, f));
+    for (const f of ['curve.json', 'config.json']) fs.copyFileSync(path.join(r.dir, f), path.join(o.weightsDir, name, f));
+    for (const f of ['eval-heldout.json', 'eval-sample.json']) {
+      // Paths as seen from the project root, so the shipped files mean the same on any machine.
+      const report = JSON.parse(fs.readFileSync(path.join(r.dir, f), 'utf8')) as RunEvaluation;
+      report.dataset.root = fromRoot(report.dataset.root);
+      report.weights = fromRoot(report.weights);
+      fs.writeFileSync(path.join(o.weightsDir, name, f), `${JSON.stringify(report, null, 1)}\n`);
+    }
   }
   const shipped = loadRuns(o.weightsDir);
   const doc = o.doc;
@@ -196,6 +203,10 @@ async function ship(ab: Ablation, o: Options): Promise<void> {
   const section = `${start}\n${ablationReport(shipped)}\n${end}`;
   writeAtomically(doc, text.slice(0, text.indexOf(start)) + section + text.slice(text.indexOf(end) + end.length));
   say(`${doc}: table of ${shipped.length} shipped runs`);
+}
+
+function fromRoot(p: string): string {
+  return path.isAbsolute(p) ? path.relative(root, p) : p;
 }
 
 function shipNote(r: AblationRun, data: string): string {

@@ -5,7 +5,7 @@
 #   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
 #   --lab        the classic Notebook server too (npm run lab)
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
-#   --tests      all of the above, plus what tests compare against (python3-skimage) and the
+#   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy) and the
 #                browser the notebook check opens (chromium)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ case "${1:-}" in
   --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
   --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
   --bench) bash scripts/apt-ensure.sh python3-torch ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage chromium python3-torch ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch ;;
   "") ;;
   *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench or --tests)" >&2; exit 2 ;;
 esac
