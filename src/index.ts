@@ -37,7 +37,7 @@ export { LossLog } from './train/loss-log';
 export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } from './train/memory';
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
 export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
-export { loadWeights, type LoadedWeights } from './infer/weights';
+export { loadWeights, SHIPPED_WEIGHTS, type LoadedWeights } from './infer/weights';
 export { evaluate, restorePair, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
 export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } from './ablation/plan';
 export { psnrGains, ssimGains, closestPair, type RunEvaluation } from './ablation/results';

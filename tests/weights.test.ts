@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SHIPPED_WEIGHTS } from '../src/cli/demo';
+import { SHIPPED_WEIGHTS } from '../src/infer/weights';
 import { VARIANTS } from '../src/model/config';
 
 /**
@@ -45,7 +45,7 @@ test('demo (the README\'s main command) deblurs the sample test set and the real
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
   const r = cli('demo', '--out', out);
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /weights weights\/lite-sample: msrm blocks \+ dffm skips, C=16, N=2, 251,523 parameters; trained \d+ steps/);
+  assert.match(r.out, new RegExp(`weights ${SHIPPED_WEIGHTS}: msrm blocks \\+ dffm skips, C=16, N=2, 251,523 parameters; trained \\d+ steps`));
   assert.match(r.out, /mean of 12\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
   assert.is(fs.readdirSync(path.join(out, 'test')).filter((f) => f.endsWith('.png')).length, 12);
   assert.ok(fs.existsSync(path.join(out, 'clock_motion_deblurred.png')));

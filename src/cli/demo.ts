@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readImage, writePng } from '../data/image';
 import { openDataset } from '../data/open-dataset';
 import { deblurImage } from '../infer/deblur';
-import { loadWeights } from '../infer/weights';
+import { loadWeights, SHIPPED_WEIGHTS } from '../infer/weights';
 import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
 import { readTrainingState } from '../train/checkpoint';
@@ -13,8 +13,6 @@ import { describeEval } from './eval';
 import { startBackendOption } from './options';
 import { progress } from './progress';
 
-/** The network that ships with the project (see its card.md). */
-export const SHIPPED_WEIGHTS = 'weights/lite-sample';
 
 interface DemoOptions {
   weights: string;

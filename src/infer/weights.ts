@@ -7,6 +7,9 @@ import { loadModel } from '../model/io';
 import { configOf } from '../model/net';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 
+/** The network the project's main job and tour use by default (see its card.md). */
+export const SHIPPED_WEIGHTS = 'weights/lite-sample';
+
 export interface LoadedWeights {
   model: tf.LayersModel;
   config: NetConfig;
