@@ -54,12 +54,16 @@ export function loadRun(dir: string): AblationRun {
   return { ...run, ...(heldout ? { heldout } : {}), ...(sample ? { sample } : {}), ...(curve ? { curve } : {}) };
 }
 
-/** Every run folder under `root` whose name is a run name (optionally `ablation-` first), in name order. */
+/**
+ * Every run folder under `root` whose name is a run name (optionally `ablation-` first), in name
+ * order; a run still before its first checkpoint has nothing to report yet and is left out.
+ */
 export function loadRuns(root: string): AblationRun[] {
   if (!fs.existsSync(root)) return [];
   return fs
     .readdirSync(root)
     .filter((d) => /^(ablation-)?[a-z]+-s\d+$/.test(d) && fs.statSync(path.join(root, d)).isDirectory())
+    .filter((d) => fs.existsSync(path.join(root, d, 'training.json')) || readTrainingState(path.join(root, d)) !== undefined)
     .sort()
     .map((d) => loadRun(path.join(root, d)));
 }

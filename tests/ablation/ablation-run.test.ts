@@ -39,8 +39,14 @@ test('data:train: held-out photos never in train/, pairs by area, the same bytes
   assert.equal([...seqs(train.pairs)].sort(), PHOTOS.filter((p) => p.split === 'train').map((p) => stem(p.file)).sort());
   assert.equal([...seqs(heldOut.pairs)].sort(), PHOTOS.filter((p) => p.split === 'test').map((p) => stem(p.file)).sort());
   assert.equal([train.pairs.length, heldOut.pairs.length], [14, 9]);
-  const manifest = JSON.parse(fs.readFileSync(path.join(set, 'synth.json'), 'utf8')) as { orientations: boolean; pairs: Array<{ orientation: number }> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(set, 'synth.json'), 'utf8')) as { orientations: boolean; pairs: Array<{ orientation: number; source: string; split: string }> };
   assert.ok(manifest.orientations && manifest.pairs.every((p) => p.orientation >= 0 && p.orientation < 8));
+  // Pairs follow the photo's area: 14 over 11 photos is one each, and the 3 left over go to the
+  // 1280-wide wallpapers, not to the small scikit-image/scikit-learn photos (about 4× less area).
+  const count = (p: (typeof PHOTOS)[number]): number => manifest.pairs.filter((r) => r.source === p.file).length;
+  const trainPhotos = PHOTOS.filter((p) => p.split === 'train');
+  assert.ok(trainPhotos.filter((p) => p.pkg !== 'lomiri').every((p) => count(p) === 1));
+  assert.is(trainPhotos.filter((p) => p.pkg === 'lomiri').reduce((n, p) => n + count(p), 0), 10);
   const attribution = fs.readFileSync(path.join(set, 'ATTRIBUTION.md'), 'utf8');
   for (const p of PHOTOS) assert.ok(attribution.includes(p.file) && attribution.includes(p.author), `${p.file} credited`);
 
