@@ -22,6 +22,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PLAN, planConfig, planDifference, runName, trainArgs, type AblationPlan } from '../src/ablation/plan';
 import { ablationReport, loadRuns, type AblationRun } from '../src/ablation/report';
 import { closestPair, type RunEvaluation } from '../src/ablation/results';
+import { positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { isVariantName, type VariantName } from '../src/model/config';
 import { readTrainingState } from '../src/train/checkpoint';
@@ -51,11 +52,6 @@ interface Options {
   doc: string;
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
 
 function variantList(v: string): VariantName[] {
   const names = v.split(',').map((s) => s.trim()).filter(Boolean);

@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import sharp from 'sharp';
 import { readImageHeader, shrunkSize } from '../src/data/image';
 import { spread } from '../src/data/synth/statistics';
@@ -19,6 +19,7 @@ import { SYNTH_MANIFEST, writeSynthDataset, type SynthOptions, type SynthRecord,
 import { fork } from 'node:child_process';
 import * as os from 'node:os';
 import { progress } from '../src/cli/progress';
+import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { fetchPackages, PACKAGES, PHOTOS, root, type Photo } from './photo-sources';
 
@@ -35,11 +36,6 @@ interface Settings {
   orientations: true;
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
 
 /**
  * Splits `total` pairs over the photos in proportion to their area at GoPro scale (so a small
@@ -141,7 +137,7 @@ async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
     .option('--out <dir>', 'where to write it', path.join('build', 'data', 'gopro-synth'))
-    .option('--seed <n>', 'seed of every crop, orientation and blur draw', positiveInt, 1)
+    .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
     .option('--train-pairs <n>', 'training pairs, over the 11 training photos', positiveInt, 2400)
     .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the 9 held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
