@@ -180,6 +180,7 @@ export function describeSetting(runs: readonly AblationRun[]): string {
 export function ablationReport(runs: readonly AblationRun[]): string {
   if (runs.length === 0) return '_No run evaluated yet._';
   const rows = runs.map(runRow);
+  const cs = comparisons(runs);
   const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
   return [
     describeSetting(runs),
@@ -190,11 +191,11 @@ export function ablationReport(runs: readonly AblationRun[]): string {
     '',
     'Paired on the same held-out images (A − B of the per-image PSNR gains; 95% bootstrap interval; two-sided sign-flip p):',
     '',
-    comparisonsTable(comparisons(runs)),
+    comparisonsTable(cs),
     '',
     'The paper\'s ladder at the first seed: a rung *holds* when its interval excludes 0 and its difference exceeds the largest difference between two seeds of one design.',
     '',
-    ...describeVerdicts(ladderVerdicts(runs)).map((l) => `- ${l}`),
+    ...describeVerdicts(ladderVerdicts(runs, cs)).map((l) => `- ${l}`),
   ].join('\n');
 }
 
@@ -214,8 +215,7 @@ export interface RungVerdict {
  * networks differ on these images; whether the *designs* differ needs the difference to exceed
  * what a second seed of one design moves, so both are required.
  */
-export function ladderVerdicts(runs: readonly AblationRun[]): RungVerdict[] {
-  const cs = comparisons(runs);
+export function ladderVerdicts(runs: readonly AblationRun[], cs: readonly Comparison[] = comparisons(runs)): RungVerdict[] {
   const seeds = cs.filter((c) => c.kind === 'seed').map((c) => Math.abs(c.mean));
   const seedNoise = seeds.length ? Math.max(...seeds) : undefined;
   const first = Math.min(...runs.map((r) => r.seed));
