@@ -7,6 +7,8 @@
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
 #   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy) and the
 #                browser the notebook check opens (chromium)
+# Always: g++ and libdnnl-dev, to build the oneDNN convolution kernels (scripts/build-native.sh);
+# where they cannot be had, everything still runs, with the convolutions on wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,3 +36,9 @@ case "${1:-}" in
   "") ;;
   *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench or --tests)" >&2; exit 2 ;;
 esac
+
+if bash scripts/apt-ensure.sh g++ libdnnl-dev; then
+  bash scripts/build-native.sh
+else
+  echo "setup: without g++ and libdnnl-dev the convolutions run on wasm (slower; see docs/PERFORMANCE.md)" >&2
+fi

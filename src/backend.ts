@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop, registerCpuKernelFixes, registerWasmTrainingKernels } from './kernels/index';
+import { installLeanBackprop, registerCpuKernelFixes, registerOnednnKernels } from './kernels/index';
 import { UsageError } from './errors';
 
 /** The tfjs backends this lab knows, best first. */
@@ -112,16 +112,23 @@ export async function startCpu(): Promise<void> {
   if (cpu) cpu.firstUse = false;
 }
 
-/** Loads wasm, with the training kernels it lacks registered first. */
+/**
+ * Loads wasm, with the training kernels it lacks registered first, and its convolutions on oneDNN
+ * when the native addon is built (DEBLUR_ONEDNN=0 keeps them on wasm).
+ */
 export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | string> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  registerWasmTrainingKernels();
+  const onednn = registerOnednnKernels();
   installLeanBackprop();
   if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to initialise';
   const threads = wasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { backend: 'wasm', device: `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}` };
+  const xnnpack = `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${plural(threads, 'thread')}`;
+  const convs = typeof onednn === 'string' ? `convolutions on wasm: ${onednn}` : `convolutions on oneDNN ${onednn.version()}, ${plural(onednn.threads(), 'thread')}`;
+  return { backend: 'wasm', device: `${xnnpack}; ${convs}` };
 }
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 // ---- WebGPU (Dawn through the `webgpu` npm package) -------------------------------------------
 

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { startCpu, startWasm } from '../src/backend';
+import { registerOnednnKernels, registerWasmTrainingKernels } from '../src/kernels/index';
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so cpu and wasm get identical inputs. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -23,8 +24,8 @@ export function sizeOf(shape: number[]): number {
 }
 
 /** Runs `fn` on the named backend and returns its outputs as plain arrays. */
-export async function onBackend(name: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
-  await startBackendForTest(name);
+export async function onBackend(name: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[], convs?: Convs): Promise<Float32Array[]> {
+  await startBackendForTest(name, convs);
   const out = tf.tidy(fn);
   const list = Array.isArray(out) ? out : [out];
   const values = await Promise.all(list.map(async (t) => (await t.data()) as Float32Array));
@@ -44,11 +45,24 @@ export function relError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-/** Makes `name` the active backend (wasm with the training kernels registered). */
-export async function startBackendForTest(name: 'cpu' | 'wasm'): Promise<void> {
+/** Which kernels run wasm's convolutions: its own (and this lab's gradient kernels), or oneDNN's. */
+export type Convs = 'wasm' | 'onednn';
+export const CONVS: readonly Convs[] = ['wasm', 'onednn'];
+
+/**
+ * Makes `name` the active backend (wasm with the training kernels registered; `convs` picks the
+ * convolution kernels, default: what startWasm picks). Asking for oneDNN where its addon is not
+ * built fails: the test command builds it.
+ */
+export async function startBackendForTest(name: 'cpu' | 'wasm', convs?: Convs): Promise<void> {
   if (name === 'wasm') {
     const r = await startWasm();
     if (typeof r === 'string') throw new Error(r);
+    if (convs === 'wasm') registerWasmTrainingKernels();
+    if (convs === 'onednn') {
+      const addon = registerOnednnKernels();
+      if (typeof addon === 'string') throw new Error(`the oneDNN kernels are not available: ${addon}`);
+    }
   } else {
     await startCpu();
   }

@@ -6,6 +6,8 @@ import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
 import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
+import { loadOnednn, onednnKernels, type OnednnAddon } from './onednn';
+import { original } from './replacing';
 
 /** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast, and
  * Slice/SplitV/Concat that copy only what they need (see heap-copies.ts). */
@@ -24,12 +26,30 @@ export function wasmTrainingKernels(): KernelConfig[] {
   ];
 }
 
+// The backend's own forward convolutions, which the oneDNN kernels replace.
+const FORWARD_CONVS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
+
 /**
- * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput. Idempotent; the
- * engine looks kernels up at each call, so this works before or after the backend starts.
+ * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
+ * backend's own forward convolutions if oneDNN's replaced them. Idempotent; the engine looks
+ * kernels up at each call, so this works before or after the backend starts.
  */
 export function registerWasmTrainingKernels(): void {
   wasmTrainingKernels().forEach(replaceKernel);
+  FORWARD_CONVS.forEach((name) => replaceKernel(original(name, 'wasm')));
+}
+
+/**
+ * Registers the wasm kernels and then oneDNN's convolutions over them (see onednn.ts), when the
+ * native addon is there: returns it, or why it is not used (the wasm kernels then stay).
+ */
+export function registerOnednnKernels(): OnednnAddon | string {
+  registerWasmTrainingKernels();
+  const addon = loadOnednn();
+  if (typeof addon === 'string') return addon;
+  const wasm = new Map(wasmTrainingKernels().map((k) => [k.kernelName, k]));
+  onednnKernels(addon, (name) => wasm.get(name)!).forEach(replaceKernel);
+  return addon;
 }
 
 /** Replaces tfjs-backend-cpu's ResizeNearestNeighborGrad, which is wrong for batches > 1. Idempotent. */

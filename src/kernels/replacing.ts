@@ -5,7 +5,8 @@ import { getKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs'
 // StridedSlice binds its wasm function there), which the replacement must keep.
 const originals = new Map<string, KernelConfig>();
 
-function original(name: string, backendName: string): KernelConfig {
+/** The backend's own kernel `name`, as it was before any replacement. */
+export function original(name: string, backendName: string): KernelConfig {
   const key = `${name}/${backendName}`;
   if (!originals.has(key)) {
     const k = getKernel(name, backendName);

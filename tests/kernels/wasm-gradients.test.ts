@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
+import { CONVS, onBackend, relError, seeded, sizeOf, startBackendForTest, type Convs } from '../helpers';
 
 // Float32 sums of a few hundred products: the wasm and cpu results may differ by rounding only.
 const TOL = 1e-5;
@@ -86,7 +86,7 @@ function outShape(c: Case, depthwise: boolean): number[] {
   return s;
 }
 
-async function compare(kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
+async function compare(convs: Convs, kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
   await startBackendForTest('cpu');
   const dyShape = outShape(c, depthwise);
   const xv = seeded(sizeOf(c.x), 1);
@@ -105,31 +105,35 @@ async function compare(kernel: string, c: Case, depthwise: boolean, which: 'inpu
     return tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
   };
   const ref = naive ? naiveDepthwiseGrads(c, xv, fv, dyv, dyShape)[which === 'input' ? 'dx' : 'dw'] : (await onBackend('cpu', run))[0];
-  await startBackendForTest('wasm');
+  await startBackendForTest('wasm', convs);
   const wasmBackend = tf.engine().findBackend('wasm')!;
   const idsBefore = wasmBackend.numDataIds();
-  const [got] = await onBackend('wasm', run);
-  assert.is(wasmBackend.numDataIds(), idsBefore, `${kernel} ${describe(c)}: backend buffers leaked`);
+  const [got] = await onBackend('wasm', run, convs);
+  assert.is(wasmBackend.numDataIds(), idsBefore, `${convs} ${kernel} ${describe(c)}: backend buffers leaked`);
   const err = relError(got!, ref!);
-  assert.ok(err < TOL, `${kernel} ${describe(c)}: relative error ${err.toExponential(2)} ≥ ${TOL}`);
+  assert.ok(err < TOL, `${convs} ${kernel} ${describe(c)}: relative error ${err.toExponential(2)} ≥ ${TOL}`);
 }
 
-test('Conv2DBackpropFilter on wasm matches cpu', async () => {
-  for (const c of convCases) await compare('Conv2DBackpropFilter', c, false, 'filter');
+test('Conv2DBackpropFilter on wasm (its kernels and oneDNN) matches cpu', async () => {
+  for (const convs of CONVS) for (const c of convCases) await compare(convs, 'Conv2DBackpropFilter', c, false, 'filter');
 });
 
-test('Conv2DBackpropInput on wasm matches cpu', async () => {
-  for (const c of convCases) await compare('Conv2DBackpropInput', c, false, 'input');
+test('Conv2DBackpropInput on wasm (its kernels and oneDNN) matches cpu', async () => {
+  for (const convs of CONVS) for (const c of convCases) await compare(convs, 'Conv2DBackpropInput', c, false, 'input');
 });
 
-test('DepthwiseConv2dNativeBackpropInput on wasm matches cpu', async () => {
-  for (const c of depthwiseCases) await compare('DepthwiseConv2dNativeBackpropInput', c, true, 'input');
-  for (const c of dilatedDepthwiseCases) await compare('DepthwiseConv2dNativeBackpropInput', c, true, 'input', true);
+test('DepthwiseConv2dNativeBackpropInput on wasm (its kernels and oneDNN) matches cpu', async () => {
+  for (const convs of CONVS) {
+    for (const c of depthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input');
+    for (const c of dilatedDepthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input', true);
+  }
 });
 
-test('DepthwiseConv2dNativeBackpropFilter on wasm matches cpu', async () => {
-  for (const c of depthwiseCases) await compare('DepthwiseConv2dNativeBackpropFilter', c, true, 'filter');
-  for (const c of dilatedDepthwiseCases) await compare('DepthwiseConv2dNativeBackpropFilter', c, true, 'filter', true);
+test('DepthwiseConv2dNativeBackpropFilter on wasm (its kernels and oneDNN) matches cpu', async () => {
+  for (const convs of CONVS) {
+    for (const c of depthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter');
+    for (const c of dilatedDepthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter', true);
+  }
 });
 
 test('tf.grad through conv2d, depthwise and conv2dTranspose agrees across backends, with no leaks', async () => {
@@ -148,14 +152,16 @@ test('tf.grad through conv2d, depthwise and conv2dTranspose agrees across backen
     return g([tf.tensor4d(x, [2, 10, 9, 4]), tf.tensor4d(w, [3, 3, 4, 6]), tf.tensor4d(d, [3, 3, 6, 1]), tf.tensor4d(t, [4, 4, 3, 6])]);
   };
   const ref = await onBackend('cpu', fn);
-  await startBackendForTest('wasm');
-  const before = tf.memory().numTensors;
-  const got = await onBackend('wasm', fn);
-  assert.is(tf.memory().numTensors, before, 'tensors leaked');
-  got.forEach((g, i) => {
-    const err = relError(g, ref[i]!);
-    assert.ok(err < TOL, `gradient ${i}: relative error ${err.toExponential(2)}`);
-  });
+  for (const convs of CONVS) {
+    await startBackendForTest('wasm', convs);
+    const before = tf.memory().numTensors;
+    const got = await onBackend('wasm', fn, convs);
+    assert.is(tf.memory().numTensors, before, `${convs}: tensors leaked`);
+    got.forEach((g, i) => {
+      const err = relError(g, ref[i]!);
+      assert.ok(err < TOL, `${convs}: gradient ${i}: relative error ${err.toExponential(2)}`);
+    });
+  }
 });
 
 test('nearest-upsampling gradient is the 2×2 block sum of dy on cpu (fixed kernel) and wasm', async () => {
