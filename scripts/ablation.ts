@@ -5,8 +5,9 @@
  *
  * Every run is a `deblur-lab train` child with checkpoints, so the whole thing can be stopped at
  * any moment (Ctrl-C, or the session ending) and run again: finished runs and evaluations are
- * kept, unfinished runs resume from their last checkpoint. `--jobs` runs train side by side (each
- * takes one core: the wasm backend is single-threaded).
+ * kept, unfinished runs resume from their last checkpoint. `--jobs` runs train side by side; the
+ * cores are shared out among them (OMP_NUM_THREADS for the oneDNN convolutions; the rest of the
+ * wasm backend is single-threaded).
  *
  * build/ablation/
  *   plan.json                   the experiment; a rerun must ask for the same one
@@ -17,6 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PLAN, planConfig, planDifference, runName, trainArgs, type AblationPlan } from '../src/ablation/plan';
@@ -68,10 +70,14 @@ function say(line: string): void {
   console.log(`[${stamp()}] ${line}`);
 }
 
+// The oneDNN threads of each child: the cores shared among the --jobs children (set in main).
+let childThreads = 1;
+
 /** Runs the deblur-lab CLI; resolves with its stdout, rejects with the tail of its output. */
 function cli(args: string[], logFile?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DEBLUR_BACKEND: process.env.DEBLUR_BACKEND ?? 'wasm' } });
+    const env = { ...process.env, DEBLUR_BACKEND: process.env.DEBLUR_BACKEND ?? 'wasm', OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? String(childThreads) };
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : undefined;
@@ -237,7 +243,7 @@ async function main(): Promise<void> {
     .option('--dir <dir>', 'where runs and results go', path.join('build', 'ablation'))
     .option('--data <dir>', 'the dataset (default: npm run data:train\'s, built first if missing)', DEFAULT_DATA)
     .option('--steps <n>', 'training steps of every run', positiveInt, DEFAULT_PLAN.steps)
-    .option('--jobs <n>', 'runs trained side by side (one core each)', positiveInt, 2)
+    .option('--jobs <n>', 'runs trained side by side (the cores shared among them)', positiveInt, 2)
     .option('--variants <list>', 'variants at the first seed', variantList, DEFAULT_PLAN.variants)
     .option('--no-second-seed', 'do not train the closest two rungs at a second seed')
     .option('--report', 'train nothing: write the results of the evaluated runs (DIR/results.md)')
@@ -288,6 +294,7 @@ async function main(): Promise<void> {
     secondQueued = true;
     return rungs.map((v) => task(v, plan.seed + 1));
   };
+  childThreads = Math.max(1, Math.floor(os.availableParallelism() / o.jobs));
   say(`ablation in ${o.dir}: ${plan.variants.join(', ')} at C=${plan.channels}, N=${plan.blocks}; ${plan.steps} steps of batch ${plan.batch} × ${plan.crop}²; ${o.jobs} at a time`);
   await pool(o.jobs, [...plan.variants.map((v) => task(v, plan.seed)), ...more()], more);
   writeReport(o.dir, loadRuns(ab.runsDir));
