@@ -39,7 +39,7 @@ export interface TorchResult {
 
 export interface SuiteRow {
   case: SuiteCase;
-  /** One result per tfjs backend, or the error that case hit. */
+  /** One result per tfjs engine (by its label), or the error that case hit. */
   tfjs: Record<string, CaseResult | { error: string }>;
   torch: TorchResult | { error: string } | null;
 }
@@ -55,9 +55,9 @@ export interface RunnerSettings {
 }
 
 /** Runs `cmd` and parses the last line it printed as JSON; stderr streams through `log`. */
-function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string) => void): Promise<T | { error: string }> {
+function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string) => void, env: NodeJS.ProcessEnv = {}): Promise<T | { error: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -81,20 +81,39 @@ function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string
         }
       }
       const said = (err || out).trim().split('\n').slice(-3).join(' | ');
-      const rerun = [path.basename(cmd), ...args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a))].join(' ');
+      const rerun = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), path.basename(cmd), ...args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a))].join(' ');
       resolve({ error: `exited ${code}${said ? `: ${said}` : ' with no message'} (alone: ${rerun})` });
     });
   });
 }
 
-/** Times one case on one tfjs backend, in a process of its own (so its peak memory is its own). */
-export function runTfjsCase(c: SuiteCase, backend: string, s: RunnerSettings): Promise<CaseResult | { error: string }> {
+/** A tfjs backend as the suite runs it: a row label, the backend, and the environment that picks its kernels. */
+export interface TfjsEngine {
+  label: string;
+  backend: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The suite's engines for these backends: wasm runs twice when the oneDNN convolutions are built,
+ * with them ('wasm+oneDNN') and without ('wasm', DEBLUR_ONEDNN=0), so each run shows what they buy.
+ */
+export function tfjsEngines(backends: string[], onednn: boolean): TfjsEngine[] {
+  return backends.flatMap((backend) =>
+    backend === 'wasm' && onednn
+      ? [{ label: 'wasm+oneDNN', backend, env: {} }, { label: 'wasm', backend, env: { DEBLUR_ONEDNN: '0' } }]
+      : [{ label: backend, backend, env: {} }],
+  );
+}
+
+/** Times one case on one tfjs engine, in a process of its own (so its peak memory is its own). */
+export function runTfjsCase(c: SuiteCase, engine: TfjsEngine, s: RunnerSettings): Promise<CaseResult | { error: string }> {
   const mode = c.train && c.infer ? 'both' : c.train ? 'train' : 'infer';
   const args = [
     path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--variant', c.variant, '--batch', String(c.batch), '--size', `${c.height}x${c.width}`,
-    '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--backend', backend, '--json',
+    '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--backend', engine.backend, '--json',
   ];
-  return runJson<CaseResult>(process.execPath, args, s.root, s.log);
+  return runJson<CaseResult>(process.execPath, args, s.root, s.log, engine.env);
 }
 
 /** Times the PyTorch twin on the same case, with `threads` intra-op threads. */

@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import { BACKENDS, backendUnavailable, parseBackendName, startCpu, type BackendName } from '../backend';
 import { runCase, type BenchCase } from '../bench/case';
 import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
-import { caseLabel, runTfjsCase, runTorchCase, standardCases, type RunnerSettings, type SuiteRow } from '../bench/suite';
+import { caseLabel, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
+import { loadOnednn } from '../kernels/onednn';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
 import { imageSize, nonNegativeInt, positiveInt, startBackendOption } from './options';
@@ -120,7 +121,7 @@ function torchUnavailable(): string | undefined {
 async function suite(o: BenchOptions): Promise<void> {
   const variants = (o.variants ?? 'full,lite').split(',').map((v) => v.trim());
   for (const v of variants) if (!isVariantName(v)) throw new UsageError(`--variants: unknown variant '${v}' (choose ${VARIANT_NAMES.join(', ')})`);
-  const backends = await suiteBackends(o.backends);
+  const engines = tfjsEngines(await suiteBackends(o.backends), typeof loadOnednn() !== 'string');
   await startCpu(); // the parent only builds configs; the cases run in children
   const noTorch = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
   if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);
@@ -132,9 +133,9 @@ async function suite(o: BenchOptions): Promise<void> {
   const t0 = performance.now();
   for (const [i, c] of cases.entries()) {
     const row: SuiteRow = { case: c, tfjs: {}, torch: null };
-    for (const b of backends) {
-      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on tfjs ${b} …`);
-      row.tfjs[b] = await runTfjsCase(c, b, settings);
+    for (const e of engines) {
+      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on tfjs ${e.label} …`);
+      row.tfjs[e.label] = await runTfjsCase(c, e, settings);
     }
     if (!noTorch) {
       log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on PyTorch …`);
