@@ -24,6 +24,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PLAN, planConfig, planDifference, runName, trainArgs, type AblationPlan } from '../src/ablation/plan';
 import { ablationReport, loadRuns, type AblationRun } from '../src/ablation/report';
 import { closestPair, type RunEvaluation } from '../src/ablation/results';
+import { startCpu } from '../src/backend';
 import { positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { isVariantName, type VariantName } from '../src/model/config';
@@ -255,6 +256,7 @@ async function main(): Promise<void> {
   // Children run in the project root; paths are kept relative to it, as the training records show them.
   for (const k of ['dir', 'data', 'weightsDir', 'doc'] as const) o[k] = path.relative(root, path.resolve(o[k])) || '.';
   process.chdir(root);
+  await startCpu(); // this process only builds networks to count their parameters; the children train
   if (!fs.existsSync(path.join(o.data, 'train'))) {
     if (path.resolve(o.data) !== path.resolve(DEFAULT_DATA)) throw new UsageError(`--data ${o.data}: no train/ split here`);
     say(`building the training set first (npm run data:train)`);
