@@ -115,7 +115,7 @@ ${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned
 | optimiser | Adam (β ${state.adam.beta1}, ${state.adam.beta2}; ε ${state.adam.epsilon}), ${describeSchedule(state.schedule)} |
 | loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
 | seed | ${state.initSeed} (weights) and ${state.pipeline.seed} (crops, flips, order) |
-| wall time | ${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\` (one CPU core, XNNPACK) |
+| wall time | ${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\`${state.device ? ` (${state.device})` : ''} |
 | mean training loss | ${meanLoss(log.slice(0, window))} over the first ${window} steps → ${meanLoss(log.slice(-window))} over the last ${window} (noisy: a batch's loss depends mostly on which crops it holds; \`log.csv\` has every step) |
 
 ## Scores

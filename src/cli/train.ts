@@ -119,7 +119,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
 
   if (previous) assertContinues(previous, o, cmd, data, dataDir);
 
-  const { backend } = await startBackendOption(o.backend);
+  const { backend, device } = await startBackendOption(o.backend);
   const settings = previous?.pipeline ?? { seed: o.seed, batch: o.batch, crop: o.crop, flip: o.flip };
   const pipeline = new TrainingPipeline(dataset.pairs, settings);
   const asked = o.steps ?? (o.epochs !== undefined ? o.epochs * pipeline.batchesPerEpoch : undefined);
@@ -131,6 +131,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     }
     trainer = await Trainer.resume(await readCheckpoint(o.out), pipeline);
     if (asked !== undefined) trainer.state.plannedSteps = asked;
+    trainer.state.device = device;
     if (trainer.step >= trainer.state.plannedSteps) {
       console.log(`${o.out}: already trained ${trainer.step} of ${trainer.state.plannedSteps} steps; nothing to do`);
       trainer.dispose();
@@ -142,7 +143,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     const schedule = scheduleFrom(o, asked);
     if (schedule.kind === 'cosine' && o.lrFinal > o.lr) throw new UsageError(`--lr-final ${o.lrFinal} exceeds --lr ${o.lr}`);
     const model = buildNet(config, { seed: o.seed, ...(variant ? { name: `deblur_${variant}` } : {}) });
-    trainer = Trainer.create(model, pipeline, { steps: asked, schedule, data, initSeed: o.seed, backend, ...(variant ? { variant } : {}) });
+    trainer = Trainer.create(model, pipeline, { steps: asked, schedule, data, initSeed: o.seed, backend, device, ...(variant ? { variant } : {}) });
   }
 
   const s = trainer.state;

@@ -43,6 +43,8 @@ export interface TrainingState {
   /** Seed of the initial weights. */
   initSeed: number;
   backend: string;
+  /** What ran the kernels in the latest session (the backend report's device), when recorded. */
+  device?: string;
   /** Training wall time so far, over all resumed runs. */
   seconds: number;
   lastLoss?: { total: number; content: number; fft: number };

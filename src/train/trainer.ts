@@ -96,6 +96,8 @@ export interface NewRunOptions {
   initSeed: number;
   variant?: string;
   backend: string;
+  /** The backend report's device, recorded in the state (and replaced by a resumed session's). */
+  device?: string;
   lambda?: number;
   adam?: AdamSettings;
 }
@@ -136,6 +138,7 @@ export class Trainer {
       pipeline: { seed: pipeline.seed, batch: pipeline.batch, crop: pipeline.crop, flip: pipeline.flip },
       initSeed: o.initSeed,
       backend: o.backend,
+      ...(o.device !== undefined ? { device: o.device } : {}),
       seconds: 0,
     };
     return new Trainer(model, pipeline, new ScheduledAdam(adam), state);

@@ -51,12 +51,17 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   assert.ok(fs.existsSync(path.join(run, 'snapshots', 'step-000002', 'model.json')));
   assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2]);
   assert.is(readTrainingState(run)!.step, 2);
+  // The state records what ran the kernels: the device the backend line printed.
+  const device = /deblur-lab: backend \S+ on (.*)/.exec(first.err)?.[1];
+  assert.ok(device, first.err);
+  assert.is(readTrainingState(run)!.device, device);
 
-  const more = cli('train', '--out', run, '--resume', '--steps', '4');
+  const more = cli('train', '--out', run, '--resume', '--steps', '4', '--backend', 'cpu');
   assert.is(more.code, 0, more.err);
   assert.match(more.out, /resuming .* at step 2/);
   assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4]);
   assert.is(readTrainingState(run)!.step, 4);
+  assert.match(readTrainingState(run)!.device ?? '', /^plain JavaScript/, "a resumed session records its own device");
 
   const before = folderDigest(run);
   refused(cli('train', '--data', data, '--out', run, '--steps', '2', ...common), /already holds a checkpoint: pass --resume/, 'train into a used --out');
