@@ -1,6 +1,6 @@
 /**
  * Where a training step's time goes, kernel by kernel: `npm run profile:step -- --variant full
- * --batch 4 --crop 128 [--backend wasm] [--top 25]`. Runs one warm-up step, then profiles one
+ * --batch 4 --crop 128 [--backend wasm] [--top 25] [--by-shape]`. Runs one warm-up step, then profiles one
  * step with tf.profile and prints the kernels by total time, with the wall time and wasm heap.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -23,8 +23,9 @@ async function main(): Promise<void> {
     .option('--crop <px>', 'square crop side, a multiple of 4', positiveInt, 128)
     .option('--backend <name>', 'tfjs backend', 'wasm')
     .option('--top <k>', 'kernels to list', positiveInt, 25)
+    .option('--by-shape', 'split each kernel by the shapes of its inputs')
     .parse(process.argv)
-    .opts<{ variant: string; batch: number; crop: number; backend: string; top: number }>();
+    .opts<{ variant: string; batch: number; crop: number; backend: string; top: number; byShape?: boolean }>();
   if (o.crop % 4) throw new UsageError(`--crop must be a multiple of 4 (got ${o.crop})`);
   await selectBackend({ backend: parseBackendName(o.backend, '--backend') });
   const model = buildNet(variantConfig(o.variant), { seed: 1 });
@@ -50,17 +51,20 @@ async function main(): Promise<void> {
   const wall = performance.now() - t0;
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {
-    const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+    const shapes = k.inputShapes.map((s) => `[${s ?? ''}]`);
+    const key = o.byShape ? `${k.name} ${shapes.length > 3 ? `${shapes.slice(0, 3).join(' ')} … (${shapes.length} inputs)` : shapes.join(' ')}` : k.name;
+    const e = byName.get(key) ?? { ms: 0, calls: 0 };
     e.ms += k.kernelTimeMs as number;
     e.calls++;
-    byName.set(k.name, e);
+    byName.set(key, e);
   }
   const heap = wasmHeapBytes();
   console.log(`${o.variant} ${o.batch}×${o.crop}² on ${tf.getBackend()}: step ${(wall / 1000).toFixed(2)} s (profiled)${heap ? `, wasm heap ${(heap / 2 ** 20).toFixed(0)} MiB` : ''}`);
   if (memory) console.log(memory);
-  console.log('kernel'.padEnd(38) + 'ms'.padStart(8) + 'calls'.padStart(8));
+  const width = Math.max(38, ...[...byName.keys()].map((k) => k.length + 2));
+  console.log('kernel'.padEnd(width) + 'ms'.padStart(8) + 'calls'.padStart(8));
   for (const [name, e] of [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, o.top)) {
-    console.log(name.padEnd(38) + e.ms.toFixed(0).padStart(8) + String(e.calls).padStart(8));
+    console.log(name.padEnd(width) + e.ms.toFixed(0).padStart(8) + String(e.calls).padStart(8));
   }
 }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop, registerCpuKernelFixes, registerOnednnKernels } from './kernels/index';
+import { installLeanBackprop, registerCpuKernelFixes, registerNativeKernels } from './kernels/index';
 import { UsageError } from './errors';
 
 /** The tfjs backends this lab knows, best first. */
@@ -113,19 +113,20 @@ export async function startCpu(): Promise<void> {
 }
 
 /**
- * Loads wasm, with the training kernels it lacks registered first, and its convolutions on oneDNN
- * when the native addon is built (DEBLUR_ONEDNN=0 keeps them on wasm).
+ * Loads wasm, with the training kernels it lacks registered first, and the native addon's kernels
+ * (oneDNN convolutions, reductions, concat/split on every core) when it is built; DEBLUR_NATIVE=0
+ * keeps everything on wasm.
  */
 export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | string> {
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
-  const onednn = registerOnednnKernels();
+  const native = registerNativeKernels();
   installLeanBackprop();
   if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to initialise';
   const threads = wasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const xnnpack = `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${plural(threads, 'thread')}`;
-  const convs = typeof onednn === 'string' ? `convolutions on wasm: ${onednn}` : `convolutions on oneDNN ${onednn.version()}, ${plural(onednn.threads(), 'thread')}`;
-  return { backend: 'wasm', device: `${xnnpack}; ${convs}` };
+  const kernels = typeof native === 'string' ? `no native kernels: ${native}` : `native kernels (oneDNN ${native.onednnVersion()}), ${plural(native.threads(), 'thread')}`;
+  return { backend: 'wasm', device: `${xnnpack}; ${kernels}` };
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;

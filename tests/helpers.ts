@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { startCpu, startWasm } from '../src/backend';
-import { registerOnednnKernels, registerWasmTrainingKernels } from '../src/kernels/index';
+import { registerNativeKernels, registerWasmTrainingKernels } from '../src/kernels/index';
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so cpu and wasm get identical inputs. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -24,8 +24,8 @@ export function sizeOf(shape: number[]): number {
 }
 
 /** Runs `fn` on the named backend and returns its outputs as plain arrays. */
-export async function onBackend(name: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[], convs?: Convs): Promise<Float32Array[]> {
-  await startBackendForTest(name, convs);
+export async function onBackend(name: 'cpu' | 'wasm', fn: () => tf.Tensor | tf.Tensor[], kernels?: KernelSet): Promise<Float32Array[]> {
+  await startBackendForTest(name, kernels);
   const out = tf.tidy(fn);
   const list = Array.isArray(out) ? out : [out];
   const values = await Promise.all(list.map(async (t) => (await t.data()) as Float32Array));
@@ -45,23 +45,23 @@ export function relError(a: Float32Array, b: Float32Array): number {
   return diff / scale;
 }
 
-/** Which kernels run wasm's convolutions: its own (and this lab's gradient kernels), or oneDNN's. */
-export type Convs = 'wasm' | 'onednn';
-export const CONVS: readonly Convs[] = ['wasm', 'onednn'];
+/** Which kernels wasm runs: its own and this lab's wasm kernels, or with the native addon's over them. */
+export type KernelSet = 'wasm' | 'native';
+export const KERNEL_SETS: readonly KernelSet[] = ['wasm', 'native'];
 
 /**
- * Makes `name` the active backend (wasm with the training kernels registered; `convs` picks the
- * convolution kernels, default: what startWasm picks). Asking for oneDNN where its addon is not
- * built fails: the test command builds it.
+ * Makes `name` the active backend (wasm with the training kernels registered; `kernels` picks the
+ * set, default: what startWasm picks). Asking for the native kernels where the addon is not built
+ * fails: the test command builds it.
  */
-export async function startBackendForTest(name: 'cpu' | 'wasm', convs?: Convs): Promise<void> {
+export async function startBackendForTest(name: 'cpu' | 'wasm', kernels?: KernelSet): Promise<void> {
   if (name === 'wasm') {
     const r = await startWasm();
     if (typeof r === 'string') throw new Error(r);
-    if (convs === 'wasm') registerWasmTrainingKernels();
-    if (convs === 'onednn') {
-      const addon = registerOnednnKernels();
-      if (typeof addon === 'string') throw new Error(`the oneDNN kernels are not available: ${addon}`);
+    if (kernels === 'wasm') registerWasmTrainingKernels();
+    if (kernels === 'native') {
+      const addon = registerNativeKernels();
+      if (typeof addon === 'string') throw new Error(`the native kernels are not available: ${addon}`);
     }
   } else {
     await startCpu();

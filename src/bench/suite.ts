@@ -95,13 +95,13 @@ export interface TfjsEngine {
 }
 
 /**
- * The suite's engines for these backends: wasm runs twice when the oneDNN convolutions are built,
- * with them ('wasm+oneDNN') and without ('wasm', DEBLUR_ONEDNN=0), so each run shows what they buy.
+ * The suite's engines for these backends: wasm runs twice when the native kernels are built, with
+ * them ('wasm+native') and without ('wasm', DEBLUR_NATIVE=0), so each run shows what they buy.
  */
-export function tfjsEngines(backends: string[], onednn: boolean): TfjsEngine[] {
+export function tfjsEngines(backends: string[], native: boolean): TfjsEngine[] {
   return backends.flatMap((backend) =>
-    backend === 'wasm' && onednn
-      ? [{ label: 'wasm+oneDNN', backend, env: {} }, { label: 'wasm', backend, env: { DEBLUR_ONEDNN: '0' } }]
+    backend === 'wasm' && native
+      ? [{ label: 'wasm+native', backend, env: {} }, { label: 'wasm', backend, env: { DEBLUR_NATIVE: '0' } }]
       : [{ label: backend, backend, env: {} }],
   );
 }

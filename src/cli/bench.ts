@@ -9,7 +9,7 @@ import { runCase, type BenchCase } from '../bench/case';
 import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
 import { caseLabel, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
-import { loadOnednn } from '../kernels/onednn';
+import { loadNative } from '../kernels/native-addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
 import { imageSize, nonNegativeInt, positiveInt, startBackendOption } from './options';
@@ -121,7 +121,7 @@ function torchUnavailable(): string | undefined {
 async function suite(o: BenchOptions): Promise<void> {
   const variants = (o.variants ?? 'full,lite').split(',').map((v) => v.trim());
   for (const v of variants) if (!isVariantName(v)) throw new UsageError(`--variants: unknown variant '${v}' (choose ${VARIANT_NAMES.join(', ')})`);
-  const engines = tfjsEngines(await suiteBackends(o.backends), typeof loadOnednn() !== 'string');
+  const engines = tfjsEngines(await suiteBackends(o.backends), typeof loadNative() !== 'string');
   await startCpu(); // the parent only builds configs; the cases run in children
   const noTorch = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
   if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);

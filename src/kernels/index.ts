@@ -6,7 +6,10 @@ import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
 import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
-import { loadOnednn, onednnKernels, type OnednnAddon } from './onednn';
+import { loadNative, type NativeAddon } from './native-addon';
+import { nativeCopies } from './native-copies';
+import { nativeReductions } from './native-reduce';
+import { onednnKernels } from './onednn';
 import { original } from './replacing';
 
 /** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast, and
@@ -26,29 +29,31 @@ export function wasmTrainingKernels(): KernelConfig[] {
   ];
 }
 
-// The backend's own forward convolutions, which the oneDNN kernels replace.
-const FORWARD_CONVS = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D'];
+// The backend's own kernels that the native ones replace (the rest replace this lab's, above).
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
- * backend's own forward convolutions if oneDNN's replaced them. Idempotent; the engine looks
- * kernels up at each call, so this works before or after the backend starts.
+ * backend's own kernels where native ones had replaced them. Idempotent; the engine looks kernels
+ * up at each call, so this works before or after the backend starts.
  */
 export function registerWasmTrainingKernels(): void {
   wasmTrainingKernels().forEach(replaceKernel);
-  FORWARD_CONVS.forEach((name) => replaceKernel(original(name, 'wasm')));
+  NATIVE_OVER_OWN.forEach((name) => replaceKernel(original(name, 'wasm')));
 }
 
 /**
- * Registers the wasm kernels and then oneDNN's convolutions over them (see onednn.ts), when the
- * native addon is there: returns it, or why it is not used (the wasm kernels then stay).
+ * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
+ * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), Concat and SplitV (native-copies.ts).
+ * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
-export function registerOnednnKernels(): OnednnAddon | string {
+export function registerNativeKernels(): NativeAddon | string {
   registerWasmTrainingKernels();
-  const addon = loadOnednn();
+  const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasm = new Map(wasmTrainingKernels().map((k) => [k.kernelName, k]));
-  onednnKernels(addon, (name) => wasm.get(name)!).forEach(replaceKernel);
+  const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeCopies(addon, wasmKernel)].forEach(replaceKernel);
   return addon;
 }
 

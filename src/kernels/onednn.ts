@@ -1,74 +1,20 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { type ConvAttrs } from './geometry';
+import { heapFloats, onHeap, type ConvGeometry, type NativeAddon, type WasmHeapBackend } from './native-addon';
 import { replacing } from './replacing';
 
 /**
- * The convolutions of tfjs-backend-wasm, forward and both gradients, computed by oneDNN through a
- * small native addon (native/dnnl_conv.cc, built by scripts/build-native.sh from Debian's
- * libdnnl-dev) on all cores, reading and writing the wasm heap in place. XNNPACK in wasm runs
- * on one thread and tfjs has no filter-gradient kernels of its own; these were most of a training
- * step (docs/PERFORMANCE.md).
+ * The convolutions of tfjs-backend-wasm, forward and both gradients, computed by oneDNN in the
+ * native addon (native/convolutions.cc) on all cores, reading and writing the wasm heap in place.
+ * XNNPACK in wasm runs on one thread and tfjs has no filter-gradient kernels of its own; these
+ * were most of a training step (docs/PERFORMANCE.md).
  *
- * Optional: without the addon (not built, or DEBLUR_ONEDNN=0) the wasm kernels run. Each kernel
- * falls back to the wasm one for what it does not handle (a dtype other than float32, NCHW, a
- * fused activation other than ReLU, padding oneDNN cannot express).
+ * Each kernel falls back to the wasm one for what it does not handle (a dtype other than float32,
+ * NCHW, a fused activation other than ReLU, padding oneDNN cannot express).
  */
 
-/** The addon's functions (native/dnnl_conv.cc). Each returns the name of the oneDNN implementation it ran. */
-export interface OnednnAddon {
-  forward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, g: Geometry, relu: boolean): string;
-  backwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, g: Geometry): string;
-  backwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, g: Geometry): string;
-  threads(): number;
-  version(): string;
-}
-
-/** A convolution as oneDNN describes it: NHWC sizes, strides, dilations (1 = none) and the four pads. */
-export interface Geometry {
-  n: number;
-  ih: number;
-  iw: number;
-  ic: number;
-  oh: number;
-  ow: number;
-  oc: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  pt: number;
-  pl: number;
-  pb: number;
-  pr: number;
-  depthwise: boolean;
-}
-
-export const ADDON_PATH = path.join(__dirname, '..', '..', 'build', 'native', 'dnnl_conv.node');
-
-let loaded: OnednnAddon | string | undefined;
-
-/** The addon, or why it is not used (DEBLUR_ONEDNN=0, not built, fails to load). Loaded once. */
-export function loadOnednn(): OnednnAddon | string {
-  if (process.env['DEBLUR_ONEDNN'] === '0') return 'turned off by DEBLUR_ONEDNN=0';
-  if (loaded !== undefined) return loaded;
-  if (!fs.existsSync(ADDON_PATH)) {
-    loaded = `${path.relative(process.cwd(), ADDON_PATH) || ADDON_PATH} is not built (npm run setup builds it where g++ and libdnnl-dev can be installed)`;
-  } else {
-    try {
-      loaded = require(ADDON_PATH) as OnednnAddon;
-    } catch (e) {
-      loaded = `${ADDON_PATH} does not load: ${(e as Error).message.split('\n')[0]}`;
-    }
-  }
-  return loaded;
-}
-
 /** tfjs's description of a convolution as oneDNN's, or undefined where oneDNN cannot express it. */
-export function toGeometry(info: backend_util.Conv2DInfo, depthwise: boolean): Geometry | undefined {
+export function toGeometry(info: backend_util.Conv2DInfo, depthwise: boolean): ConvGeometry | undefined {
   if (info.dataFormat !== 'channelsLast') return undefined;
   const { top, left } = info.padInfo;
   // tfjs's bottom/right pads can exceed what the last window reaches; oneDNN wants them exact.
@@ -98,23 +44,10 @@ export function toGeometry(info: backend_util.Conv2DInfo, depthwise: boolean): G
   };
 }
 
-/** What these kernels need from the wasm backend (its public-in-practice surface). */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: TensorInfo['dtype']): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-}
-
-/** Allocates the output, then views every tensor on the heap (allocating can grow the heap and detach older views). */
-function onHeap(backend: WasmHeapBackend, inputs: TensorInfo[], outShape: number[], call: (views: Float32Array[], out: Float32Array) => void): TensorInfo {
-  const out = backend.makeOutput(outShape, 'float32');
-  try {
-    call(inputs.map((t) => backend.typedArrayFromHeap(t)), backend.typedArrayFromHeap(out));
-  } catch (e) {
-    backend.disposeData(out.dataId);
-    throw e;
-  }
-  return out;
+/** Runs a native convolution into a new float32 tensor of `shape`. */
+function native(backend: unknown, inputs: TensorInfo[], shape: number[], call: (ins: Float32Array[], out: Float32Array) => void): TensorInfo {
+  const b = backend as WasmHeapBackend;
+  return onHeap(b, inputs, [{ shape, dtype: 'float32' }], heapFloats(b), (ins, [out]) => call(ins, out!))[0]!;
 }
 
 type Attrs = ConvAttrs & { dataFormat?: 'NHWC' | 'NCHW'; activation?: string; inputShape?: number[]; filterShape?: number[] };
@@ -132,7 +65,7 @@ const convInfo = (x: readonly number[], f: readonly number[], a: Attrs, depthwis
   );
 
 /** Conv2D, DepthwiseConv2dNative and their fused forms (bias, ReLU), in place of the backend's own. */
-function forwardKernel(addon: OnednnAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
+function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
     const a = args.attrs as unknown as Attrs;
@@ -143,35 +76,35 @@ function forwardKernel(addon: OnednnAddon, name: string, depthwise: boolean, fus
       return own(args);
     }
     const ins = bias === undefined ? [x!, filter!] : [x!, filter!, bias];
-    return onHeap(args.backend as unknown as WasmHeapBackend, ins, [g.n, g.oh, g.ow, g.oc], ([xv, fv, bv], out) => {
-      addon.forward(xv!, fv!, bv ?? null, out, g, activation === 'relu');
+    return native(args.backend, ins, [g.n, g.oh, g.ow, g.oc], ([xv, fv, bv], out) => {
+      addon.convForward(xv!, fv!, bv ?? null, out, g, activation === 'relu');
     });
   });
 }
 
 /** dx of a convolution (also tfjs's conv2dTranspose), in place of `fallback` (the wasm kernel). */
-function backwardDataKernel(addon: OnednnAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
+function backwardDataKernel(addon: NativeAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
   const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(convInfo(a.inputShape!, filter.shape, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([dy, filter])) return fallback.kernelFunc(args);
-    return onHeap(args.backend as unknown as WasmHeapBackend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
-      addon.backwardData(dyv!, fv!, dx, g);
+    return native(args.backend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
+      addon.convBackwardData(dyv!, fv!, dx, g);
     });
   };
   return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
 }
 
 /** dW of a convolution, in place of `fallback` (the wasm kernel). */
-function backwardWeightsKernel(addon: OnednnAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
+function backwardWeightsKernel(addon: NativeAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
   const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(convInfo(x.shape, a.filterShape!, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([x, dy])) return fallback.kernelFunc(args);
-    return onHeap(args.backend as unknown as WasmHeapBackend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
-      addon.backwardWeights(xv!, dyv!, dw, g);
+    return native(args.backend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
+      addon.convBackwardWeights(xv!, dyv!, dw, g);
     });
   };
   return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
@@ -181,7 +114,7 @@ function backwardWeightsKernel(addon: OnednnAddon, fallback: KernelConfig, depth
  * The oneDNN kernels for 'wasm'. `wasmKernel(name)` gives the wasm gradient kernel each one falls
  * back to (tfjs-backend-wasm lacks most of them; see kernels/index.ts).
  */
-export function onednnKernels(addon: OnednnAddon, wasmKernel: (name: string) => KernelConfig): KernelConfig[] {
+export function onednnKernels(addon: NativeAddon, wasmKernel: (name: string) => KernelConfig): KernelConfig[] {
   return [
     forwardKernel(addon, 'Conv2D', false, false),
     forwardKernel(addon, 'FusedConv2D', false, true),

@@ -49,7 +49,7 @@ test('user mistakes: one line, exit 2', () => {
   }
 });
 
-test('the suite (quick cases) runs tfjs (wasm with and without oneDNN) and the PyTorch twin side by side, checks their parameters, and writes its report', () => {
+test('the suite (quick cases) runs tfjs (wasm with and without the native kernels) and the PyTorch twin side by side, checks their parameters, and writes its report', () => {
   const before = new Set(fs.existsSync(path.join(root, 'build', 'bench')) ? fs.readdirSync(path.join(root, 'build', 'bench')) : []);
   const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup', '0', '--json');
   assert.is(r.code, 0, r.err);
@@ -57,9 +57,9 @@ test('the suite (quick cases) runs tfjs (wasm with and without oneDNN) and the P
   assert.is(rows.length, 2);
   for (const row of rows) {
     assert.ok(row.tfjs['wasm'] && !row.tfjs['wasm'].error, JSON.stringify(row.tfjs));
-    assert.match(row.tfjs['wasm'].device!, /convolutions on wasm: turned off by DEBLUR_ONEDNN=0/);
-    assert.match(row.tfjs['wasm+oneDNN']!.device!, /convolutions on oneDNN/);
-    assert.is(row.tfjs['wasm+oneDNN']!.params, row.tfjs['wasm'].params);
+    assert.match(row.tfjs['wasm'].device!, /no native kernels: turned off by DEBLUR_NATIVE=0/);
+    assert.match(row.tfjs['wasm+native']!.device!, /native kernels \(oneDNN/);
+    assert.is(row.tfjs['wasm+native']!.params, row.tfjs['wasm'].params);
     assert.ok(row.torch && !row.torch.error, JSON.stringify(row.torch));
     assert.is(row.torch.params, row.tfjs['wasm'].params);
     assert.ok(row.torch.inferMs > 0);
@@ -69,7 +69,7 @@ test('the suite (quick cases) runs tfjs (wasm with and without oneDNN) and the P
   assert.ok(md, 'a markdown report');
   const text = fs.readFileSync(path.join(root, 'build', 'bench', md!), 'utf8');
   assert.match(text, /\| lite 2×32² \| train step \| wasm \|/);
-  assert.match(text, /\| lite 2×32² \| train step \| wasm\+oneDNN \|/);
+  assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \|/);
   assert.match(text, /PyTorch 1\.13/);
 });
 

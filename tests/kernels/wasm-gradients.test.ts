@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { CONVS, onBackend, relError, seeded, sizeOf, startBackendForTest, type Convs } from '../helpers';
+import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest, type KernelSet } from '../helpers';
 
 // Float32 sums of a few hundred products: the wasm and cpu results may differ by rounding only.
 const TOL = 1e-5;
@@ -86,7 +86,7 @@ function outShape(c: Case, depthwise: boolean): number[] {
   return s;
 }
 
-async function compare(convs: Convs, kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
+async function compare(kernels: KernelSet, kernel: string, c: Case, depthwise: boolean, which: 'input' | 'filter', naive = false): Promise<void> {
   await startBackendForTest('cpu');
   const dyShape = outShape(c, depthwise);
   const xv = seeded(sizeOf(c.x), 1);
@@ -105,34 +105,34 @@ async function compare(convs: Convs, kernel: string, c: Case, depthwise: boolean
     return tf.engine().runKernel(kernel, inputs, attrs) as tf.Tensor;
   };
   const ref = naive ? naiveDepthwiseGrads(c, xv, fv, dyv, dyShape)[which === 'input' ? 'dx' : 'dw'] : (await onBackend('cpu', run))[0];
-  await startBackendForTest('wasm', convs);
+  await startBackendForTest('wasm', kernels);
   const wasmBackend = tf.engine().findBackend('wasm')!;
   const idsBefore = wasmBackend.numDataIds();
-  const [got] = await onBackend('wasm', run, convs);
-  assert.is(wasmBackend.numDataIds(), idsBefore, `${convs} ${kernel} ${describe(c)}: backend buffers leaked`);
+  const [got] = await onBackend('wasm', run, kernels);
+  assert.is(wasmBackend.numDataIds(), idsBefore, `${kernels} ${kernel} ${describe(c)}: backend buffers leaked`);
   const err = relError(got!, ref!);
-  assert.ok(err < TOL, `${convs} ${kernel} ${describe(c)}: relative error ${err.toExponential(2)} ≥ ${TOL}`);
+  assert.ok(err < TOL, `${kernels} ${kernel} ${describe(c)}: relative error ${err.toExponential(2)} ≥ ${TOL}`);
 }
 
-test('Conv2DBackpropFilter on wasm (its kernels and oneDNN) matches cpu', async () => {
-  for (const convs of CONVS) for (const c of convCases) await compare(convs, 'Conv2DBackpropFilter', c, false, 'filter');
+test('Conv2DBackpropFilter on wasm (its kernels and the native ones) matches cpu', async () => {
+  for (const kernels of KERNEL_SETS) for (const c of convCases) await compare(kernels, 'Conv2DBackpropFilter', c, false, 'filter');
 });
 
-test('Conv2DBackpropInput on wasm (its kernels and oneDNN) matches cpu', async () => {
-  for (const convs of CONVS) for (const c of convCases) await compare(convs, 'Conv2DBackpropInput', c, false, 'input');
+test('Conv2DBackpropInput on wasm (its kernels and the native ones) matches cpu', async () => {
+  for (const kernels of KERNEL_SETS) for (const c of convCases) await compare(kernels, 'Conv2DBackpropInput', c, false, 'input');
 });
 
-test('DepthwiseConv2dNativeBackpropInput on wasm (its kernels and oneDNN) matches cpu', async () => {
-  for (const convs of CONVS) {
-    for (const c of depthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input');
-    for (const c of dilatedDepthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input', true);
+test('DepthwiseConv2dNativeBackpropInput on wasm (its kernels and the native ones) matches cpu', async () => {
+  for (const kernels of KERNEL_SETS) {
+    for (const c of depthwiseCases) await compare(kernels, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input');
+    for (const c of dilatedDepthwiseCases) await compare(kernels, 'DepthwiseConv2dNativeBackpropInput', c, true, 'input', true);
   }
 });
 
-test('DepthwiseConv2dNativeBackpropFilter on wasm (its kernels and oneDNN) matches cpu', async () => {
-  for (const convs of CONVS) {
-    for (const c of depthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter');
-    for (const c of dilatedDepthwiseCases) await compare(convs, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter', true);
+test('DepthwiseConv2dNativeBackpropFilter on wasm (its kernels and the native ones) matches cpu', async () => {
+  for (const kernels of KERNEL_SETS) {
+    for (const c of depthwiseCases) await compare(kernels, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter');
+    for (const c of dilatedDepthwiseCases) await compare(kernels, 'DepthwiseConv2dNativeBackpropFilter', c, true, 'filter', true);
   }
 });
 
@@ -152,14 +152,14 @@ test('tf.grad through conv2d, depthwise and conv2dTranspose agrees across backen
     return g([tf.tensor4d(x, [2, 10, 9, 4]), tf.tensor4d(w, [3, 3, 4, 6]), tf.tensor4d(d, [3, 3, 6, 1]), tf.tensor4d(t, [4, 4, 3, 6])]);
   };
   const ref = await onBackend('cpu', fn);
-  for (const convs of CONVS) {
-    await startBackendForTest('wasm', convs);
+  for (const kernels of KERNEL_SETS) {
+    await startBackendForTest('wasm', kernels);
     const before = tf.memory().numTensors;
-    const got = await onBackend('wasm', fn, convs);
-    assert.is(tf.memory().numTensors, before, `${convs}: tensors leaked`);
+    const got = await onBackend('wasm', fn, kernels);
+    assert.is(tf.memory().numTensors, before, `${kernels}: tensors leaked`);
     got.forEach((g, i) => {
       const err = relError(g, ref[i]!);
-      assert.ok(err < TOL, `${convs}: gradient ${i}: relative error ${err.toExponential(2)}`);
+      assert.ok(err < TOL, `${kernels}: gradient ${i}: relative error ${err.toExponential(2)}`);
     });
   }
 });

@@ -6,10 +6,9 @@
 // filters are tfjs's [kh, kw, inC, outC] (oneDNN's hwio), and for depthwise convs [kh, kw, C, M]
 // (oneDNN's hwigo with g = C, i = 1, o = M, the channel multiplier). oneDNN picks its own filter
 // layout; the filter is reordered to and from it, which costs little (filters are small).
-#include <napi.h>
-#include <dnnl.hpp>
+#include "kernels.h"
 
-#include <omp.h>
+#include <dnnl.hpp>
 
 #include <string>
 #include <unordered_map>
@@ -49,18 +48,6 @@ Geometry geometry(const Napi::Value& v) {
              dim(g, "dw"), dim(g, "pt"), dim(g, "pl"), dim(g, "pb"), dim(g, "pr"), false};
   r.depthwise = g.Get("depthwise").ToBoolean().Value();
   return r;
-}
-
-float* data(const Napi::Value& v, size_t elements, const char* what) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a Float32Array");
-  }
-  Napi::Float32Array a = v.As<Napi::Float32Array>();
-  if (a.ElementLength() != elements) {
-    throw Napi::RangeError::New(v.Env(), std::string(what) + ": expected " + std::to_string(elements) +
-                                             " elements, got " + std::to_string(a.ElementLength()));
-  }
-  return a.Data();
 }
 
 struct Descs {
@@ -114,11 +101,11 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
     attr.set_post_ops(ops);
   }
   auto pd = forwardPd(d, hasBias ? &biasDesc : nullptr, dnnl::prop_kind::forward_inference, attr);
-  memory src(d.src, cpu(), data(info[0], count(d.src), "x"));
-  memory filter(d.weights, cpu(), data(info[1], count(d.weights), "filter"));
-  memory dst(d.dst, cpu(), data(info[3], count(d.dst), "out"));
+  memory src(d.src, cpu(), floats(info[0], count(d.src), "x"));
+  memory filter(d.weights, cpu(), floats(info[1], count(d.weights), "filter"));
+  memory dst(d.dst, cpu(), floats(info[3], count(d.dst), "out"));
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, filterFor(pd.weights_desc(), filter)}, {DNNL_ARG_DST, dst}};
-  if (hasBias) args.insert({DNNL_ARG_BIAS, memory(biasDesc, cpu(), data(info[2], g.oc, "bias"))});
+  if (hasBias) args.insert({DNNL_ARG_BIAS, memory(biasDesc, cpu(), floats(info[2], g.oc, "bias"))});
   dnnl::convolution_forward(pd).execute(queue(), args);
   queue().wait();
   return Napi::String::New(info.Env(), pd.impl_info_str());
@@ -132,9 +119,9 @@ Napi::Value BackwardData(const Napi::CallbackInfo& info) {
   dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst, d.strides,
                                              d.dilates, d.padL, d.padR);
   dnnl::convolution_backward_data::primitive_desc pd(desc, cpu(), hint);
-  memory diffDst(d.dst, cpu(), data(info[0], count(d.dst), "dy"));
-  memory filter(d.weights, cpu(), data(info[1], count(d.weights), "filter"));
-  memory diffSrc(d.src, cpu(), data(info[2], count(d.src), "dx"));
+  memory diffDst(d.dst, cpu(), floats(info[0], count(d.dst), "dy"));
+  memory filter(d.weights, cpu(), floats(info[1], count(d.weights), "filter"));
+  memory diffSrc(d.src, cpu(), floats(info[2], count(d.src), "dx"));
   dnnl::convolution_backward_data(pd).execute(
       queue(), {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_WEIGHTS, filterFor(pd.weights_desc(), filter)}, {DNNL_ARG_DIFF_SRC, diffSrc}});
   queue().wait();
@@ -149,9 +136,9 @@ Napi::Value BackwardWeights(const Napi::CallbackInfo& info) {
   dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weightsAny, d.dst,
                                                 d.strides, d.dilates, d.padL, d.padR);
   dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu(), hint);
-  memory src(d.src, cpu(), data(info[0], count(d.src), "x"));
-  memory diffDst(d.dst, cpu(), data(info[1], count(d.dst), "dy"));
-  memory user(d.weights, cpu(), data(info[2], count(d.weights), "dw"));
+  memory src(d.src, cpu(), floats(info[0], count(d.src), "x"));
+  memory diffDst(d.dst, cpu(), floats(info[1], count(d.dst), "dy"));
+  memory user(d.weights, cpu(), floats(info[2], count(d.weights), "dw"));
   bool direct = pd.diff_weights_desc() == d.weights;
   memory diffWeights = direct ? user : memory(pd.diff_weights_desc(), cpu());
   dnnl::convolution_backward_weights(pd).execute(queue(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_WEIGHTS, diffWeights}});
@@ -160,21 +147,15 @@ Napi::Value BackwardWeights(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), pd.impl_info_str());
 }
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("forward", Napi::Function::New(env, Forward));
-  exports.Set("backwardData", Napi::Function::New(env, BackwardData));
-  exports.Set("backwardWeights", Napi::Function::New(env, BackwardWeights));
-  exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
-                return Napi::Number::New(info.Env(), omp_get_max_threads());
-              }));
-  exports.Set("version", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
+}  // namespace
+
+void RegisterConvolutions(Napi::Env env, Napi::Object exports) {
+  exports.Set("convForward", Napi::Function::New(env, Forward));
+  exports.Set("convBackwardData", Napi::Function::New(env, BackwardData));
+  exports.Set("convBackwardWeights", Napi::Function::New(env, BackwardWeights));
+  exports.Set("onednnVersion", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 const dnnl_version_t* v = dnnl_version();
                 return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
                                                          std::to_string(v->patch));
               }));
-  return exports;
 }
-
-}  // namespace
-
-NODE_API_MODULE(dnnl_conv, Init)

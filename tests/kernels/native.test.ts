@@ -3,13 +3,15 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { getKernel } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
-import { registerOnednnKernels } from '../../src/kernels/index';
+import { registerNativeKernels } from '../../src/kernels/index';
+import { reductionLayout } from '../../src/kernels/native-reduce';
 import { original } from '../../src/kernels/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
-import { CONVS, onBackend, relError, seeded, startBackendForTest } from '../helpers';
+import { KERNEL_SETS, onBackend, relError, seeded, startBackendForTest } from '../helpers';
 
-// The gradient kernels are checked in wasm-gradients.test.ts, for both kernel sets; here: the
-// forward convolutions, the fallbacks, and how the backend reports and turns off oneDNN.
+// The native addon's kernels (src/kernels/native-*.ts, onednn.ts). The convolution gradients are
+// checked in wasm-gradients.test.ts, for both kernel sets; here: the forward convolutions, Sum and
+// Mean, Concat and SplitV, the fallbacks, and how the backend reports and turns off the addon.
 const TOL = 1e-5;
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -40,29 +42,83 @@ const depthwiseCases: Case[] = [
 
 const describe = (c: Case): string => `x${c.x.join('x')} f${c.f.join('x')} s${c.stride} ${JSON.stringify(c.pad)} d${c.dilation ?? 1}`;
 
-/** Runs `fn` on cpu and on wasm with oneDNN's kernels, and compares (and checks wasm leaks nothing). */
-async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+/** Runs `fn` on cpu and on wasm with the native kernels, and compares (and checks wasm leaks nothing). */
+async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol = TOL): Promise<void> {
   const ref = await onBackend('cpu', fn);
-  await startBackendForTest('wasm', 'onednn');
+  await startBackendForTest('wasm', 'native');
   const ids = tf.engine().findBackend('wasm')!.numDataIds();
-  const got = await onBackend('wasm', fn, 'onednn');
+  const got = await onBackend('wasm', fn, 'native');
   assert.is(tf.engine().findBackend('wasm')!.numDataIds(), ids, `${what}: backend buffers leaked`);
+  assert.is(got.length, ref.length);
   got.forEach((g, i) => {
     const err = relError(g, ref[i]!);
-    assert.ok(err < TOL, `${what} (output ${i}): relative error ${err.toExponential(2)} ≥ ${TOL}`);
+    assert.ok(err < tol, `${what} (output ${i}): relative error ${err.toExponential(2)} ≥ ${tol}`);
   });
 }
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-test('oneDNN replaces the wasm convolutions when its addon is built', async () => {
-  await startBackendForTest('wasm', 'onednn');
-  for (const name of ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D']) {
-    assert.is.not(getKernel(name, 'wasm')!.kernelFunc, original(name, 'wasm').kernelFunc, name);
-  }
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean'];
+
+test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
+  await startBackendForTest('wasm', 'native');
+  for (const name of REPLACED) assert.is.not(getKernel(name, 'wasm')!.kernelFunc, original(name, 'wasm').kernelFunc, name);
   const report = await startWasm();
   assert.type(report, 'object');
-  assert.match((report as { device: string }).device, /^XNNPACK, SIMD, 1 thread; convolutions on oneDNN \d+\.\d+\.\d+, \d+ threads?$/);
+  assert.match((report as { device: string }).device, /^XNNPACK, SIMD, 1 thread; native kernels \(oneDNN \d+\.\d+\.\d+\), \d+ threads?$/);
+});
+
+test('reductionLayout: reduced axes that sit together (size-1 axes between them allowed) as [A, R, B]', () => {
+  assert.equal(reductionLayout([4, 8, 8, 16], [0, 1, 2]), { A: 1, R: 256, B: 16 });
+  assert.equal(reductionLayout([4, 8, 8, 16], [1, 2]), { A: 4, R: 64, B: 16 });
+  assert.equal(reductionLayout([4, 8, 8, 16], [3]), { A: 256, R: 16, B: 1 });
+  assert.equal(reductionLayout([4, 1, 8, 16], [0, 2]), { A: 1, R: 32, B: 16 });
+  assert.equal(reductionLayout([4, 8, 1, 16], [2]), { A: 512, R: 1, B: 1 });
+  assert.is(reductionLayout([4, 8, 8, 16], [0, 2]), undefined);
+  assert.is(reductionLayout([4, 8, 8, 16], [1, 3]), undefined);
+});
+
+test('Sum and Mean on the addon match cpu, over every kind of axis set, keepDims or not', async () => {
+  const shapes: Array<[number[], number | number[]]> = [
+    [[4, 16, 16, 8], [0, 1, 2]], // a bias gradient
+    [[4, 16, 16, 8], [1, 2]], // the channel attention's pooling
+    [[4, 16, 16, 8], 3],
+    [[4, 16, 16, 8], [0, 2]], // not together: the wasm kernel
+    [[3, 1, 5, 7], [0, 2]], // together across a size-1 axis
+    [[70000], 0], // long enough to split over threads
+    [[2, 3], []],
+  ];
+  for (const [shape, axis] of shapes) {
+    for (const keepDims of [false, true]) {
+      await againstCpu(`sum/mean ${JSON.stringify(shape)} axis ${JSON.stringify(axis)} keepDims ${keepDims}`, () => {
+        const x = tf.tensor(seeded(shape.reduce((a, b) => a * b, 1), 7), shape);
+        return [tf.sum(x, axis, keepDims), tf.mean(x, axis, keepDims)];
+      });
+    }
+  }
+  // Other dtypes go to the wasm kernel.
+  await againstCpu('sum of int32', () => tf.sum(tf.tensor([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), 0));
+});
+
+test('Concat and SplitV on the addon match cpu along every axis, for float32, int32 and bool, with empty parts', async () => {
+  const a = [2, 3, 4, 5];
+  for (const axis of [0, 1, 2, 3, -1]) {
+    await againstCpu(`concat axis ${axis}`, () => {
+      const k = axis < 0 ? a.length + axis : axis;
+      const parts = [1, 3, 0, 2].map((size, i) => tf.tensor(seeded(a.reduce((p, d, j) => p * (j === k ? size : d), 1), 10 + i), a.map((d, j) => (j === k ? size : d))));
+      return tf.concat(parts, axis);
+    });
+    await againstCpu(`split axis ${axis}`, () => {
+      const x = tf.tensor(seeded(2 * 6 * 4 * 8, 20), [2, 6, 4, 8]);
+      const size = [2, 6, 4, 8].at(axis)!;
+      return tf.split(x, [1, 0, size - 1], axis);
+    });
+  }
+  await againstCpu('concat and split of int32 and bool', () => {
+    const i = tf.concat([tf.tensor([[1, 2], [3, 4]], [2, 2], 'int32'), tf.tensor([[5], [6]], [2, 1], 'int32')], 1);
+    const b = tf.concat([tf.tensor([[true], [false]], [2, 1], 'bool'), tf.tensor([[false, true], [true, true]], [2, 2], 'bool')], 1);
+    return [i, b, ...tf.split(i, [2, 1], 1), ...tf.split(b, 3, 1)].map((t) => t.toFloat());
+  });
 });
 
 test('conv2d and depthwiseConv2d forward on oneDNN match cpu', async () => {
@@ -107,10 +163,10 @@ test('conv2dTranspose (a Conv2DBackpropInput) on oneDNN matches cpu', async () =
   });
 });
 
-test("the full network's loss and every weight gradient agree between oneDNN and wasm's kernels", async () => {
+test("the full network's loss and every weight gradient agree between the native and the wasm kernels", async () => {
   const net = { loss: [] as number[], grads: [] as Float32Array[][] };
-  for (const convs of CONVS) {
-    await startBackendForTest('wasm', convs);
+  for (const kernels of KERNEL_SETS) {
+    await startBackendForTest('wasm', kernels);
     const model = buildNet(variantConfig('full'), { seed: 5 });
     const blurred = tf.tensor4d(seeded(2 * 32 * 32 * 3, 1).map((v) => (v + 1) / 2), [2, 32, 32, 3]);
     const targets = imagePyramid(tf.tensor4d(seeded(2 * 32 * 32 * 3, 2).map((v) => (v + 1) / 2), [2, 32, 32, 3]));
@@ -128,20 +184,18 @@ test("the full network's loss and every weight gradient agree between oneDNN and
   });
 });
 
-test('DEBLUR_ONEDNN=0 keeps every convolution on wasm, and the backend report says so', async () => {
-  const saved = process.env['DEBLUR_ONEDNN'];
-  process.env['DEBLUR_ONEDNN'] = '0';
+test('DEBLUR_NATIVE=0 keeps every kernel on wasm, and the backend report says so', async () => {
+  const saved = process.env['DEBLUR_NATIVE'];
+  process.env['DEBLUR_NATIVE'] = '0';
   try {
-    assert.is(registerOnednnKernels(), 'turned off by DEBLUR_ONEDNN=0');
-    for (const name of ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D']) {
-      assert.is(getKernel(name, 'wasm')!.kernelFunc, original(name, 'wasm').kernelFunc, `${name} is wasm's own again`);
-    }
+    assert.is(registerNativeKernels(), 'turned off by DEBLUR_NATIVE=0');
+    for (const name of REPLACED) assert.is(getKernel(name, 'wasm')!.kernelFunc, original(name, 'wasm').kernelFunc, `${name} is wasm's own again`);
     const report = await startWasm();
-    assert.match((report as { device: string }).device, /; convolutions on wasm: turned off by DEBLUR_ONEDNN=0$/);
+    assert.match((report as { device: string }).device, /; no native kernels: turned off by DEBLUR_NATIVE=0$/);
   } finally {
-    if (saved === undefined) delete process.env['DEBLUR_ONEDNN'];
-    else process.env['DEBLUR_ONEDNN'] = saved;
-    await startBackendForTest('wasm', 'onednn');
+    if (saved === undefined) delete process.env['DEBLUR_NATIVE'];
+    else process.env['DEBLUR_NATIVE'] = saved;
+    await startBackendForTest('wasm', 'native');
   }
 });
 

@@ -1,0 +1,121 @@
+// Reductions and concat/split copies for tfjs-backend-wasm, on all cores (OpenMP), in place on the
+// wasm heap. wasm's own Sum transposes the reduced axes to the end first (a full copy) and runs on
+// one thread; the MSRM split and concat and their gradients copy short runs of channels per pixel.
+#include <omp.h>
+
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+
+namespace {
+
+// Work below this many bytes stays on one thread: starting the team costs more than it saves.
+constexpr int64_t kParallelBytes = 1 << 16;
+
+// sumAxes(x, A, R, B, out, scale): out[a, b] = scale · Σ_r x[a, r, b] for x viewed as [A, R, B].
+// Any reduction of a contiguous tensor over adjacent axes has this form. Sums are kept in double.
+Napi::Value SumAxes(const Napi::CallbackInfo& info) {
+  const int64_t A = integer(info[1], "A"), R = integer(info[2], "R"), B = integer(info[3], "B");
+  const double scale = info[5].As<Napi::Number>().DoubleValue();
+  const float* x = floats(info[0], A * R * B, "x");
+  float* out = floats(info[4], A * B, "out");
+  const bool parallel = A * R * B * 4 > kParallelBytes;
+  const int threads = parallel ? omp_get_max_threads() : 1;
+  // Each thread sums its own range of r into partials[thread][a][b]; the partials are then added.
+  std::vector<double> partials(static_cast<size_t>(threads) * A * B, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int64_t r0 = R * t / threads, r1 = R * (t + 1) / threads;
+    double* acc = partials.data() + static_cast<size_t>(t) * A * B;
+    for (int64_t a = 0; a < A; a++) {
+      double* row = acc + a * B;
+      if (B == 1) {
+        double s = 0;
+        const float* p = x + a * R;
+#pragma omp simd reduction(+ : s)
+        for (int64_t r = r0; r < r1; r++) s += p[r];
+        row[0] = s;
+      } else {
+        for (int64_t r = r0; r < r1; r++) {
+          const float* p = x + (a * R + r) * B;
+#pragma omp simd
+          for (int64_t b = 0; b < B; b++) row[b] += p[b];
+        }
+      }
+    }
+  }
+  for (int64_t i = 0; i < A * B; i++) {
+    double s = 0;
+    for (int t = 0; t < threads; t++) s += partials[static_cast<size_t>(t) * A * B + i];
+    out[i] = static_cast<float>(s * scale);
+  }
+  return info.Env().Undefined();
+}
+
+struct Part {
+  uint8_t* data;
+  int64_t rowBytes;
+};
+
+std::vector<Part> parts(const Napi::Value& list, const Napi::Value& widths, int64_t rows, const char* what) {
+  if (!list.IsArray() || !widths.IsArray()) throw Napi::TypeError::New(list.Env(), std::string(what) + ": arrays expected");
+  Napi::Array a = list.As<Napi::Array>(), w = widths.As<Napi::Array>();
+  if (a.Length() != w.Length()) throw Napi::RangeError::New(list.Env(), std::string(what) + ": one row width per part");
+  std::vector<Part> out;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    const int64_t rowBytes = integer(w.Get(i), "row width");
+    out.push_back({bytes(a.Get(i), rows * rowBytes, what), rowBytes});
+  }
+  return out;
+}
+
+int64_t totalRowBytes(const std::vector<Part>& ps) {
+  int64_t total = 0;
+  for (const Part& p : ps) total += p.rowBytes;
+  return total;
+}
+
+// concatRows(parts, rowBytes, rows, out): row r of out is row r of every part, one after another.
+// A concat along axis k is this with rows = the product of the sizes before k.
+Napi::Value ConcatRows(const Napi::CallbackInfo& info) {
+  const int64_t rows = integer(info[2], "rows");
+  const std::vector<Part> ps = parts(info[0], info[1], rows, "parts");
+  const int64_t total = totalRowBytes(ps);
+  uint8_t* out = bytes(info[3], rows * total, "out");
+#pragma omp parallel for if (rows * total > kParallelBytes)
+  for (int64_t r = 0; r < rows; r++) {
+    uint8_t* to = out + r * total;
+    for (const Part& p : ps) {
+      std::memcpy(to, p.data + r * p.rowBytes, p.rowBytes);
+      to += p.rowBytes;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// splitRows(x, rows, rowBytes, outs): the inverse of concatRows.
+Napi::Value SplitRows(const Napi::CallbackInfo& info) {
+  const int64_t rows = integer(info[1], "rows");
+  const std::vector<Part> ps = parts(info[3], info[2], rows, "outs");
+  const int64_t total = totalRowBytes(ps);
+  const uint8_t* x = bytes(info[0], rows * total, "x");
+#pragma omp parallel for if (rows * total > kParallelBytes)
+  for (int64_t r = 0; r < rows; r++) {
+    const uint8_t* from = x + r * total;
+    for (const Part& p : ps) {
+      std::memcpy(p.data + r * p.rowBytes, from, p.rowBytes);
+      from += p.rowBytes;
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+void RegisterHeapOps(Napi::Env env, Napi::Object exports) {
+  exports.Set("sumAxes", Napi::Function::New(env, SumAxes));
+  exports.Set("concatRows", Napi::Function::New(env, ConcatRows));
+  exports.Set("splitRows", Napi::Function::New(env, SplitRows));
+}

@@ -1,0 +1,38 @@
+// The native kernels of deblur-lab, registered on one Node-API addon (addon.cc). Each takes typed
+// array views of the tfjs wasm heap, inputs and already allocated outputs, and works in place.
+#pragma once
+#include <napi.h>
+
+#include <string>
+
+// Convolutions on oneDNN (convolutions.cc).
+void RegisterConvolutions(Napi::Env env, Napi::Object exports);
+// Reductions and concat/split copies on OpenMP threads (heap_ops.cc).
+void RegisterHeapOps(Napi::Env env, Napi::Object exports);
+
+// The data of a typed array of type T with exactly `elements` elements, or a JS TypeError/RangeError.
+template <typename T, napi_typedarray_type kind>
+T* viewData(const Napi::Value& v, size_t elements, const char* what, const char* typeName) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != kind) {
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a " + typeName);
+  }
+  Napi::TypedArrayOf<T> a = v.As<Napi::TypedArrayOf<T>>();
+  if (a.ElementLength() != elements) {
+    throw Napi::RangeError::New(v.Env(), std::string(what) + ": expected " + std::to_string(elements) +
+                                             " elements, got " + std::to_string(a.ElementLength()));
+  }
+  return a.Data();
+}
+
+inline float* floats(const Napi::Value& v, size_t elements, const char* what) {
+  return viewData<float, napi_float32_array>(v, elements, what, "Float32Array");
+}
+
+inline uint8_t* bytes(const Napi::Value& v, size_t elements, const char* what) {
+  return viewData<uint8_t, napi_uint8_array>(v, elements, what, "Uint8Array");
+}
+
+inline int64_t integer(const Napi::Value& v, const char* what) {
+  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a number");
+  return v.As<Napi::Number>().Int64Value();
+}

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TensorInfo } from '@tensorflow/tfjs';
+
+/**
+ * The optional native addon (native/*.cc, built by scripts/build-native.sh with g++ against
+ * Debian's libdnnl-dev): kernels for tfjs-backend-wasm that read and write the wasm heap in place
+ * and run on every core, where wasm runs on one. Without it (not built, or DEBLUR_NATIVE=0) the
+ * wasm kernels run; see onednn.ts, native-reduce.ts and native-copies.ts for what it replaces.
+ */
+export interface NativeAddon {
+  /** out = [relu](conv(x, filter) + bias); returns the oneDNN implementation's name. */
+  convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu: boolean): string;
+  convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, g: ConvGeometry): string;
+  convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): string;
+  /** out[a, b] = scale · Σ_r x[a, r, b], x viewed as [A, R, B]. */
+  sumAxes(x: Float32Array, A: number, R: number, B: number, out: Float32Array, scale: number): void;
+  /** Row r of out is row r of every part in turn (rowBytes: each part's row length in bytes). */
+  concatRows(parts: Uint8Array[], rowBytes: number[], rows: number, out: Uint8Array): void;
+  splitRows(x: Uint8Array, rows: number, rowBytes: number[], outs: Uint8Array[]): void;
+  threads(): number;
+  onednnVersion(): string;
+}
+
+/** A convolution as oneDNN describes it: NHWC sizes, strides, dilations (1 = none) and the four pads. */
+export interface ConvGeometry {
+  n: number;
+  ih: number;
+  iw: number;
+  ic: number;
+  oh: number;
+  ow: number;
+  oc: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  pt: number;
+  pl: number;
+  pb: number;
+  pr: number;
+  depthwise: boolean;
+}
+
+export const ADDON_PATH = path.join(__dirname, '..', '..', 'build', 'native', 'deblur_native.node');
+
+let loaded: NativeAddon | string | undefined;
+
+/** The addon, or why it is not used (DEBLUR_NATIVE=0, not built, fails to load). Loaded once. */
+export function loadNative(): NativeAddon | string {
+  if (process.env['DEBLUR_NATIVE'] === '0') return 'turned off by DEBLUR_NATIVE=0';
+  if (loaded !== undefined) return loaded;
+  if (!fs.existsSync(ADDON_PATH)) {
+    loaded = `${path.relative(process.cwd(), ADDON_PATH) || ADDON_PATH} is not built (npm run setup builds it where g++ and libdnnl-dev can be installed)`;
+  } else {
+    try {
+      loaded = require(ADDON_PATH) as NativeAddon;
+    } catch (e) {
+      loaded = `${ADDON_PATH} does not load: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  return loaded;
+}
+
+/** What the native kernels need from the wasm backend (its public-in-practice surface). */
+export interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: TensorInfo['dtype']): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object): void;
+}
+
+/**
+ * Allocates the outputs, then views every tensor on the heap (allocating can grow the heap and
+ * detach older views), and runs `call`; frees the outputs if it throws.
+ */
+export function onHeap<V>(
+  backend: WasmHeapBackend,
+  inputs: TensorInfo[],
+  outputs: Array<{ shape: number[]; dtype: TensorInfo['dtype'] }>,
+  view: (t: TensorInfo) => V,
+  call: (ins: V[], outs: V[]) => void,
+): TensorInfo[] {
+  const made = outputs.map((o) => backend.makeOutput(o.shape, o.dtype));
+  try {
+    call(inputs.map(view), made.map(view));
+  } catch (e) {
+    made.forEach((t) => backend.disposeData(t.dataId));
+    throw e;
+  }
+  return made;
+}
+
+/** The tensor's bytes on the heap, whatever its dtype. */
+export const heapBytes = (backend: WasmHeapBackend) => (t: TensorInfo): Uint8Array => {
+  const v = backend.typedArrayFromHeap(t);
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+};
+
+export const heapFloats = (backend: WasmHeapBackend) => (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array;
