@@ -1,6 +1,7 @@
-// Reductions and concat/split copies for tfjs-backend-wasm, on all cores (OpenMP), in place on the
-// wasm heap. wasm's own Sum transposes the reduced axes to the end first (a full copy) and runs on
-// one thread; the MSRM split and concat and their gradients copy short runs of channels per pixel.
+// Reductions, broadcasting arithmetic and concat/split copies for tfjs-backend-wasm, on all cores
+// (OpenMP), in place on the wasm heap. wasm's own Sum transposes the reduced axes to the end first
+// (a full copy), its broadcasting Add/Mul walk indices per element, and both run on one thread; the
+// MSRM split and concat and their gradients copy short runs of channels per pixel.
 #include <omp.h>
 
 #include <cstring>
@@ -50,6 +51,60 @@ Napi::Value SumAxes(const Napi::CallbackInfo& info) {
     double s = 0;
     for (int t = 0; t < threads; t++) s += partials[static_cast<size_t>(t) * A * B + i];
     out[i] = static_cast<float>(s * scale);
+  }
+  return info.Env().Undefined();
+}
+
+enum class BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+
+template <BinaryOp op>
+inline float apply(float x, float y) {
+  if constexpr (op == BinaryOp::kAdd) return x + y;
+  if constexpr (op == BinaryOp::kSub) return x - y;
+  if constexpr (op == BinaryOp::kMul) return x * y;
+  return x / y;
+}
+
+// out[p, q, s] = a ∘ b, where an operand that is not `full` is [P, 1, S], broadcast over q.
+template <BinaryOp op>
+void binaryRows(const float* a, bool aFull, const float* b, bool bFull, int64_t P, int64_t Q, int64_t S, float* out) {
+  if (S == 1) {  // one value per p broadcast over q (a scalar operand is P = 1): vectorise over q
+    for (int64_t p = 0; p < P; p++) {
+      const float* x = a + (aFull ? p * Q : p);
+      const float* y = b + (bFull ? p * Q : p);
+      float* o = out + p * Q;
+      const int64_t xs = aFull ? 1 : 0, ys = bFull ? 1 : 0;
+#pragma omp parallel for simd if (Q * 4 > kParallelBytes)
+      for (int64_t q = 0; q < Q; q++) o[q] = apply<op>(x[q * xs], y[q * ys]);
+    }
+    return;
+  }
+#pragma omp parallel for if (P * Q * S * 4 > kParallelBytes)
+  for (int64_t row = 0; row < P * Q; row++) {
+    const int64_t p = row / Q;
+    const float* x = a + (aFull ? row : p) * S;
+    const float* y = b + (bFull ? row : p) * S;
+    float* o = out + row * S;
+#pragma omp simd
+    for (int64_t s = 0; s < S; s++) o[s] = apply<op>(x[s], y[s]);
+  }
+}
+
+// binary(op, a, aFull, b, bFull, P, Q, S, out): Add, Sub, Mul or Div (op 0..3) of two float32
+// tensors whose broadcast axes, if any, sit together (see native-binary.ts).
+Napi::Value Binary(const Napi::CallbackInfo& info) {
+  const int64_t op = integer(info[0], "op");
+  const bool aFull = info[2].ToBoolean().Value(), bFull = info[4].ToBoolean().Value();
+  const int64_t P = integer(info[5], "P"), Q = integer(info[6], "Q"), S = integer(info[7], "S");
+  const float* a = floats(info[1], (aFull ? Q : 1) * P * S, "a");
+  const float* b = floats(info[3], (bFull ? Q : 1) * P * S, "b");
+  float* out = floats(info[8], P * Q * S, "out");
+  switch (static_cast<BinaryOp>(op)) {
+    case BinaryOp::kAdd: binaryRows<BinaryOp::kAdd>(a, aFull, b, bFull, P, Q, S, out); break;
+    case BinaryOp::kSub: binaryRows<BinaryOp::kSub>(a, aFull, b, bFull, P, Q, S, out); break;
+    case BinaryOp::kMul: binaryRows<BinaryOp::kMul>(a, aFull, b, bFull, P, Q, S, out); break;
+    case BinaryOp::kDiv: binaryRows<BinaryOp::kDiv>(a, aFull, b, bFull, P, Q, S, out); break;
+    default: throw Napi::RangeError::New(info.Env(), "binary: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div)");
   }
   return info.Env().Undefined();
 }
@@ -116,6 +171,7 @@ Napi::Value SplitRows(const Napi::CallbackInfo& info) {
 
 void RegisterHeapOps(Napi::Env env, Napi::Object exports) {
   exports.Set("sumAxes", Napi::Function::New(env, SumAxes));
+  exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("concatRows", Napi::Function::New(env, ConcatRows));
   exports.Set("splitRows", Napi::Function::New(env, SplitRows));
 }

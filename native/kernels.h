@@ -7,7 +7,7 @@
 
 // Convolutions on oneDNN (convolutions.cc).
 void RegisterConvolutions(Napi::Env env, Napi::Object exports);
-// Reductions and concat/split copies on OpenMP threads (heap_ops.cc).
+// Reductions, broadcasting arithmetic and concat/split copies on OpenMP threads (heap_ops.cc).
 void RegisterHeapOps(Napi::Env env, Napi::Object exports);
 
 // The data of a typed array of type T with exactly `elements` elements, or a JS TypeError/RangeError.

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the optional native kernels (native/*.cc: oneDNN convolutions, reductions, concat/split)
+# Builds the optional native kernels (native/*.cc: oneDNN convolutions, reductions, arithmetic,
+# concat/split)
 # into build/native/deblur_native.node.
 # Plain g++ rather than node-gyp: node-gyp fetches Node's headers from the network, while the
 # Node-API headers come from npm (node-api-headers) and oneDNN from Debian (libdnnl-dev).
@@ -18,7 +19,7 @@ if g++ -std=c++17 -O3 -fPIC -shared -fvisibility=hidden \
     -I node_modules/node-api-headers/include -I node_modules/node-addon-api \
     "${sources[@]}" -o "$out.tmp" -fopenmp -ldnnl >"$log" 2>&1; then
   mv "$out.tmp" "$out"
-  echo "setup: built $out (native kernels: oneDNN convolutions, reductions, concat/split)"
+  echo "setup: built $out (native kernels for wasm)"
 else
   rm -f "$out.tmp"
   echo "setup: could not build $out (see $log); the wasm kernels run instead" >&2

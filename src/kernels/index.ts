@@ -7,6 +7,7 @@ import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
+import { nativeBinaries } from './native-binary';
 import { nativeCopies } from './native-copies';
 import { nativeReductions } from './native-reduce';
 import { onednnKernels } from './onednn';
@@ -30,7 +31,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
@@ -44,7 +45,8 @@ export function registerWasmTrainingKernels(): void {
 
 /**
  * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
- * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), Concat and SplitV (native-copies.ts).
+ * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
+ * RealDiv (native-binary.ts), Concat and SplitV (native-copies.ts).
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
@@ -53,7 +55,7 @@ export function registerNativeKernels(): NativeAddon | string {
   if (typeof addon === 'string') return addon;
   const wasm = new Map(wasmTrainingKernels().map((k) => [k.kernelName, k]));
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeCopies(addon, wasmKernel)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), ...nativeCopies(addon, wasmKernel)].forEach(replaceKernel);
   return addon;
 }
 

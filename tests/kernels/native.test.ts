@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getKernel } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
 import { registerNativeKernels } from '../../src/kernels/index';
+import { broadcastLayout } from '../../src/kernels/native-binary';
 import { reductionLayout } from '../../src/kernels/native-reduce';
 import { original } from '../../src/kernels/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
@@ -58,7 +59,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -98,6 +99,37 @@ test('Sum and Mean on the addon match cpu, over every kind of axis set, keepDims
   }
   // Other dtypes go to the wasm kernel.
   await againstCpu('sum of int32', () => tf.sum(tf.tensor([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32'), 0));
+});
+
+test('broadcastLayout: the broadcast operand as [P, 1, S] of an [P, Q, S] output', () => {
+  assert.equal(broadcastLayout([4, 8, 8, 16], [4, 8, 8, 16], [4, 8, 8, 16]), { P: 1, Q: 1, S: 4096, aFull: true, bFull: true });
+  assert.equal(broadcastLayout([4, 8, 8, 16], [4, 8, 8, 16], [16]), { P: 1, Q: 256, S: 16, aFull: true, bFull: false });
+  assert.equal(broadcastLayout([4, 8, 8, 16], [4, 1, 1, 16], [4, 8, 8, 16]), { P: 4, Q: 64, S: 16, aFull: false, bFull: true });
+  assert.equal(broadcastLayout([4, 8, 8, 16], [4, 8, 8, 16], []), { P: 1, Q: 4096, S: 1, aFull: true, bFull: false });
+  assert.equal(broadcastLayout([4, 1, 8, 16], [4, 1, 8, 16], [1, 1, 1, 16]), { P: 1, Q: 32, S: 16, aFull: true, bFull: false });
+  assert.is(broadcastLayout([4, 8, 8, 16], [4, 1, 8, 1], [4, 8, 8, 16]), undefined);
+  assert.is(broadcastLayout([4, 8, 8, 16], [4, 1, 1, 16], [1, 8, 8, 1]), undefined);
+});
+
+test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broadcast', async () => {
+  const pairs: Array<[number[], number[]]> = [
+    [[4, 16, 16, 8], [4, 16, 16, 8]],
+    [[4, 16, 16, 8], [8]], // a bias
+    [[4, 1, 1, 8], [4, 16, 16, 8]], // the channel attention's scaling
+    [[], [4, 16, 16, 8]], // a scalar on the left
+    [[4, 16, 16, 8], []],
+    [[2, 300, 300, 1], [2, 1, 1, 1]], // large, S = 1: the per-row scalar path on all cores
+    [[4, 16, 16, 8], [4, 1, 16, 1]], // broadcast axes apart: the wasm kernel
+    [[4, 1, 1, 8], [1, 16, 16, 1]], // both broadcast: the wasm kernel
+  ];
+  for (const [sa, sb] of pairs) {
+    await againstCpu(`binary ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}`, () => {
+      const a = tf.tensor(seeded(sa.reduce((p, d) => p * d, 1), 30), sa);
+      const b = tf.tensor(seeded(sb.reduce((p, d) => p * d, 1), 31), sb).add(3); // away from 0 for the division
+      return [tf.add(a, b), tf.sub(a, b), tf.mul(a, b), tf.div(a, b)];
+    });
+  }
+  await againstCpu('int32 add: the wasm kernel', () => tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')).toFloat());
 });
 
 test('Concat and SplitV on the addon match cpu along every axis, for float32, int32 and bool, with empty parts', async () => {

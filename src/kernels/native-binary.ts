@@ -1,0 +1,59 @@
+import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
+import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { replacing } from './replacing';
+
+/**
+ * Add, Sub, Multiply and RealDiv for tfjs-backend-wasm on the native addon. wasm's own run on one
+ * thread, and when one operand is broadcast they compute indices per element: about five times
+ * slower per value than without. Training broadcasts constantly: every bias (the unfused
+ * convolutions of a training step) and the channel attention's scaling of each feature map. When
+ * one operand's broadcast axes sit together (size-1 axes between them allowed), the output is
+ * [P, Q, S] and that operand [P, 1, S]; other shapes and dtypes go to the wasm kernel.
+ */
+
+const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
+
+export interface BroadcastLayout {
+  P: number;
+  Q: number;
+  S: number;
+  aFull: boolean;
+  bFull: boolean;
+}
+
+/** How a ∘ b (shapes broadcasting to `out`) maps onto [P, Q, S], or undefined. */
+export function broadcastLayout(out: readonly number[], a: readonly number[], b: readonly number[]): BroadcastLayout | undefined {
+  const padded = (s: readonly number[]) => [...new Array<number>(out.length - s.length).fill(1), ...s];
+  const spread = (s: number[]) => out.map((_, k) => k).filter((k) => s[k] === 1 && out[k]! > 1);
+  const [sa, sb] = [spread(padded(a)), spread(padded(b))];
+  if (sa.length > 0 && sb.length > 0) return undefined;
+  const axes = sa.length > 0 ? sa : sb;
+  if (axes.length === 0) return { P: 1, Q: 1, S: util.sizeFromShape(out as number[]), aFull: true, bFull: true };
+  const first = axes[0]!;
+  const last = axes[axes.length - 1]!;
+  for (let k = first; k <= last; k++) if (out[k]! > 1 && !axes.includes(k)) return undefined;
+  return {
+    P: util.sizeFromShape(out.slice(0, first) as number[]),
+    Q: util.sizeFromShape(out.slice(first, last + 1) as number[]),
+    S: util.sizeFromShape(out.slice(last + 1) as number[]),
+    aFull: sa.length === 0,
+    bFull: sb.length === 0,
+  };
+}
+
+function binaryKernel(addon: NativeAddon, name: keyof typeof OPS): KernelConfig {
+  return replacing(name, 'wasm', (own) => (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return own(args);
+    const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const layout = broadcastLayout(shape, a.shape, b.shape);
+    if (layout === undefined || util.sizeFromShape(shape) === 0) return own(args);
+    const { P, Q, S, aFull, bFull } = layout;
+    const backend = args.backend as unknown as WasmHeapBackend;
+    return onHeap(backend, [a, b], [{ shape, dtype: 'float32' }], heapFloats(backend), ([av, bv], [out]) => {
+      addon.binary(OPS[name], av!, aFull, bv!, bFull, P, Q, S, out!);
+    })[0]!;
+  });
+}
+
+export const nativeBinaries = (addon: NativeAddon): KernelConfig[] => (Object.keys(OPS) as Array<keyof typeof OPS>).map((name) => binaryKernel(addon, name));
