@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Builds the optional native kernels (native/*.cc: oneDNN convolutions, reductions, arithmetic,
-# concat/split)
-# into build/native/deblur_native.node.
+# concat/split) into build/native/deblur_native.node.
 # Plain g++ rather than node-gyp: node-gyp fetches Node's headers from the network, while the
 # Node-API headers come from npm (node-api-headers) and oneDNN from Debian (libdnnl-dev).
 # Idempotent: rebuilds only when a source or this script is newer than the addon.
