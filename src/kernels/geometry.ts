@@ -7,6 +7,7 @@ export interface ConvAttrs {
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   dilations?: [number, number] | number;
+  dataFormat?: 'NHWC' | 'NCHW';
 }
 
 /** The forward convolution a gradient belongs to: shapes, strides and the padding tfjs used. */
@@ -24,6 +25,7 @@ export function forwardConvInfo(
     a.pad,
     a.dimRoundingMode,
     depthwise,
+    a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
   );
 }
 

@@ -1,5 +1,5 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { type ConvAttrs } from './geometry';
+import { forwardConvInfo, type ConvAttrs } from './geometry';
 import { heapFloats, onHeap, type ConvGeometry, type NativeAddon, type WasmHeapBackend } from './native-addon';
 import { replacing } from './replacing';
 
@@ -50,27 +50,15 @@ function native(backend: unknown, inputs: TensorInfo[], shape: number[], call: (
   return onHeap(b, inputs, [{ shape, dtype: 'float32' }], heapFloats(b), (ins, [out]) => call(ins, out!))[0]!;
 }
 
-type Attrs = ConvAttrs & { dataFormat?: 'NHWC' | 'NCHW'; activation?: string; inputShape?: number[]; filterShape?: number[] };
+type Attrs = ConvAttrs & { activation?: string; inputShape?: number[]; filterShape?: number[] };
 const allFloat = (ts: Array<TensorInfo | undefined>): boolean => ts.every((t) => t === undefined || t.dtype === 'float32');
-const convInfo = (x: readonly number[], f: readonly number[], a: Attrs, depthwise: boolean) =>
-  backend_util.computeConv2DInfo(
-    x as [number, number, number, number],
-    f as [number, number, number, number],
-    a.strides,
-    a.dilations ?? 1,
-    a.pad,
-    a.dimRoundingMode,
-    depthwise,
-    a.dataFormat === 'NCHW' ? 'channelsFirst' : 'channelsLast',
-  );
-
 /** Conv2D, DepthwiseConv2dNative and their fused forms (bias, ReLU), in place of the backend's own. */
 function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
     const a = args.attrs as unknown as Attrs;
     const activation = fused ? (a.activation ?? 'linear') : 'linear';
-    const g = toGeometry(convInfo(x!.shape, filter!.shape, a, depthwise), depthwise);
+    const g = toGeometry(forwardConvInfo(x!.shape, filter!.shape, a, depthwise), depthwise);
     const biasOk = bias === undefined || bias.shape.reduce((p, s) => p * s, 1) === g?.oc;
     if (g === undefined || !allFloat([x, filter, bias]) || preluActivationWeights !== undefined || !biasOk || (activation !== 'linear' && activation !== 'relu')) {
       return own(args);
@@ -87,7 +75,7 @@ function backwardDataKernel(addon: NativeAddon, fallback: KernelConfig, depthwis
   const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as Attrs;
-    const g = toGeometry(convInfo(a.inputShape!, filter.shape, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
+    const g = toGeometry(forwardConvInfo(a.inputShape!, filter.shape, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([dy, filter])) return fallback.kernelFunc(args);
     return native(args.backend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
       addon.convBackwardData(dyv!, fv!, dx, g);
@@ -101,7 +89,7 @@ function backwardWeightsKernel(addon: NativeAddon, fallback: KernelConfig, depth
   const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const a = args.attrs as unknown as Attrs;
-    const g = toGeometry(convInfo(x.shape, a.filterShape!, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
+    const g = toGeometry(forwardConvInfo(x.shape, a.filterShape!, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([x, dy])) return fallback.kernelFunc(args);
     return native(args.backend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
       addon.convBackwardWeights(xv!, dyv!, dw, g);

@@ -9,20 +9,14 @@ import { reductionLayout } from '../../src/kernels/native-reduce';
 import { original } from '../../src/kernels/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
 import { KERNEL_SETS, onBackend, relError, seeded, startBackendForTest } from '../helpers';
+import type { ConvCase } from './conv-case';
 
 // The native addon's kernels (src/kernels/native-*.ts, onednn.ts). The convolution gradients are
 // checked in wasm-gradients.test.ts, for both kernel sets; here: the forward convolutions, Sum and
 // Mean, Concat and SplitV, the fallbacks, and how the backend reports and turns off the addon.
 const TOL = 1e-5;
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  stride: number;
-  pad: Pad;
-  dilation?: number;
-}
+type Case = ConvCase;
 
 const convCases: Case[] = [
   { x: [2, 9, 11, 5], f: [3, 3, 5, 7], stride: 1, pad: 'same' },

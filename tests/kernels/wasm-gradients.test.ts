@@ -2,18 +2,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest, type KernelSet } from '../helpers';
+import type { ConvCase } from './conv-case';
 
 // Float32 sums of a few hundred products: the wasm and cpu results may differ by rounding only.
 const TOL = 1e-5;
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
-interface Case {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  stride: number;
-  pad: Pad;
-  dilation?: number;
-}
+type Case = ConvCase;
 
 const convCases: Case[] = [
   { x: [2, 9, 11, 5], f: [3, 3, 5, 7], stride: 1, pad: 'same' },
