@@ -7,8 +7,8 @@
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
 #   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy) and the
 #                browser the notebook check opens (chromium)
-# Always: g++ and libdnnl-dev, to build the oneDNN convolution kernels (scripts/build-native.sh);
-# where they cannot be had, everything still runs, with the convolutions on wasm.
+# Always: g++ and libdnnl-dev, to build the native kernels for wasm (scripts/build-native.sh);
+# where they cannot be had, everything still runs on wasm's own kernels.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,5 +40,5 @@ esac
 if bash scripts/apt-ensure.sh g++ libdnnl-dev; then
   bash scripts/build-native.sh
 else
-  echo "setup: without g++ and libdnnl-dev the convolutions run on wasm (slower; see docs/PERFORMANCE.md)" >&2
+  echo "setup: without g++ and libdnnl-dev wasm runs without its native kernels (slower; see docs/PERFORMANCE.md)" >&2
 fi

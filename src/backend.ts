@@ -114,7 +114,7 @@ export async function startCpu(): Promise<void> {
 
 /**
  * Loads wasm, with the training kernels it lacks registered first, and the native addon's kernels
- * (oneDNN convolutions, reductions, concat/split on every core) when it is built; DEBLUR_NATIVE=0
+ * (oneDNN convolutions, reductions, arithmetic, concat/split on every core) when it is built; DEBLUR_NATIVE=0
  * keeps everything on wasm.
  */
 export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | string> {

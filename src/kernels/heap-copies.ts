@@ -12,10 +12,11 @@ import { replacing } from './replacing';
  * subarray per run.
  */
 
-/** What these kernels need from the wasm backend (its public-in-practice surface). */
-interface WasmBackendLike {
+/** What the heap kernels (these and the native ones) need from the wasm backend (its public-in-practice surface). */
+export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: TensorInfo['dtype']): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
+  disposeData(dataId: object): void;
 }
 
 type Heap = Float32Array | Int32Array | Uint8Array;
@@ -62,7 +63,7 @@ export function copyStridedWindow(src: Heap, shape: readonly number[], begin: re
   }
 }
 
-function sliceInfo(x: TensorInfo, begin: number[], size: number[], backend: WasmBackendLike): TensorInfo {
+function sliceInfo(x: TensorInfo, begin: number[], size: number[], backend: WasmHeapBackend): TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   if (util.sizeFromShape(size) > 0) copyWindow(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
   return out;
@@ -75,7 +76,7 @@ export function makeHeapSlice(backendName: string): KernelConfig {
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = slice_util.parseSliceParams(x as unknown as Parameters<typeof slice_util.parseSliceParams>[0], begin, size);
     slice_util.assertParamsValid(x as unknown as Parameters<typeof slice_util.assertParamsValid>[0], b, s);
-    return sliceInfo(x, b, s, args.backend as unknown as WasmBackendLike);
+    return sliceInfo(x, b, s, args.backend as unknown as WasmHeapBackend);
   });
 }
 
@@ -90,7 +91,7 @@ export function makeHeapSplitV(backendName: string): KernelConfig {
     return sizes.map((s) => {
       const size = [...x.shape];
       size[a] = s;
-      const part = sliceInfo(x, [...begin], size, args.backend as unknown as WasmBackendLike);
+      const part = sliceInfo(x, [...begin], size, args.backend as unknown as WasmHeapBackend);
       begin[a]! += s;
       return part;
     });
@@ -113,7 +114,7 @@ export function makeHeapStridedSlice(backendName: string): KernelConfig {
       x.shape.every((d, k) => a.strides[k]! >= 1 && a.begin[k]! >= 0 && a.end[k]! <= d && a.end[k]! > a.begin[k]!);
     if (!plain) return fallback(args);
     const size = x.shape.map((_, k) => Math.ceil((a.end[k]! - a.begin[k]!) / a.strides[k]!));
-    const backend = args.backend as unknown as WasmBackendLike;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const out = backend.makeOutput(size, x.dtype);
     copyStridedWindow(backend.typedArrayFromHeap(x), x.shape, a.begin, size, a.strides, backend.typedArrayFromHeap(out));
     return out;
@@ -124,7 +125,7 @@ export function makeHeapConcat(backendName: string): KernelConfig {
   return replacing('Concat', backendName, (fallback) => (args) => {
     const inputs = Object.values(args.inputs) as TensorInfo[];
     if (inputs.some((t) => t.dtype === 'string')) return fallback(args);
-    const backend = args.backend as unknown as WasmBackendLike;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const axis = util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0]!.shape)[0]!;
     const outShape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
     const nonEmpty = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);

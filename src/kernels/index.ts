@@ -35,12 +35,14 @@ const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'Fuse
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
- * backend's own kernels where native ones had replaced them. Idempotent; the engine looks kernels
+ * backend's own kernels where native ones had replaced them; returns the kernels it registered. Idempotent; the engine looks kernels
  * up at each call, so this works before or after the backend starts.
  */
-export function registerWasmTrainingKernels(): void {
-  wasmTrainingKernels().forEach(replaceKernel);
+export function registerWasmTrainingKernels(): KernelConfig[] {
+  const kernels = wasmTrainingKernels();
+  kernels.forEach(replaceKernel);
   NATIVE_OVER_OWN.forEach((name) => replaceKernel(original(name, 'wasm')));
+  return kernels;
 }
 
 /**
@@ -50,10 +52,9 @@ export function registerWasmTrainingKernels(): void {
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
-  registerWasmTrainingKernels();
+  const wasm = new Map(registerWasmTrainingKernels().map((k) => [k.kernelName, k]));
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
-  const wasm = new Map(wasmTrainingKernels().map((k) => [k.kernelName, k]));
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
   [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), ...nativeCopies(addon, wasmKernel)].forEach(replaceKernel);
   return addon;

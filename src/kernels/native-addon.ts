@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import type { WasmHeapBackend } from './heap-copies';
 
 /**
  * The optional native addon (native/*.cc, built by scripts/build-native.sh with g++ against
@@ -66,12 +67,7 @@ export function loadNative(): NativeAddon | string {
   return loaded;
 }
 
-/** What the native kernels need from the wasm backend (its public-in-practice surface). */
-export interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: TensorInfo['dtype']): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: object): void;
-}
+export type { WasmHeapBackend };
 
 /**
  * Allocates the outputs, then views every tensor on the heap (allocating can grow the heap and

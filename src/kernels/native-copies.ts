@@ -1,5 +1,6 @@
-import { backend_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { heapBytes, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { over } from './replacing';
 
 /**
  * Concat and SplitV for tfjs-backend-wasm on the native addon. Along axis k, a tensor is rows of
@@ -9,16 +10,14 @@ import { heapBytes, onHeap, type NativeAddon, type WasmHeapBackend } from './nat
  * memcpy on all cores, where the JavaScript kernels (heap-copies.ts, the fallback) loop per value.
  */
 
-type Fallback = KernelConfig;
-
 const rowCount = (shape: readonly number[], axis: number): number => util.sizeFromShape(shape.slice(0, axis) as number[]);
 const rowBytes = (t: TensorInfo, axis: number): number => util.sizeFromShape(t.shape.slice(axis)) * util.bytesPerElement(t.dtype);
 
-function concatKernel(addon: NativeAddon, fallback: Fallback): KernelConfig {
-  const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
+function concatKernel(addon: NativeAddon, wasmKernel: KernelConfig): KernelConfig {
+  return over(wasmKernel, (fallback) => (args) => {
     const inputs = Object.values(args.inputs) as TensorInfo[];
     const dtype = inputs[0]!.dtype;
-    if (dtype === 'string' || dtype === 'complex64' || inputs.some((t) => t.dtype !== dtype)) return fallback.kernelFunc(args);
+    if (dtype === 'string' || dtype === 'complex64' || inputs.some((t) => t.dtype !== dtype)) return fallback(args);
     const axis = util.parseAxisParam((args.attrs as unknown as { axis: number }).axis, inputs[0]!.shape)[0]!;
     const shape = backend_util.computeOutShape(inputs.map((t) => t.shape), axis);
     const parts = inputs.filter((t) => util.sizeFromShape(t.shape) > 0);
@@ -26,14 +25,13 @@ function concatKernel(addon: NativeAddon, fallback: Fallback): KernelConfig {
     return onHeap(backend, parts, [{ shape, dtype }], heapBytes(backend), (views, [out]) => {
       if (parts.length > 0) addon.concatRows(views, parts.map((t) => rowBytes(t, axis)), rowCount(shape, axis), out!);
     })[0]!;
-  };
-  return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
+  });
 }
 
-function splitKernel(addon: NativeAddon, fallback: Fallback): KernelConfig {
-  const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
+function splitKernel(addon: NativeAddon, wasmKernel: KernelConfig): KernelConfig {
+  return over(wasmKernel, (fallback) => (args) => {
     const x = args.inputs['x'] as TensorInfo;
-    if (x.dtype === 'string' || x.dtype === 'complex64') return fallback.kernelFunc(args);
+    if (x.dtype === 'string' || x.dtype === 'complex64') return fallback(args);
     const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
     const a = util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = backend_util.prepareSplitSize(x as unknown as Parameters<typeof backend_util.prepareSplitSize>[0], numOrSizeSplits, a);
@@ -45,8 +43,7 @@ function splitKernel(addon: NativeAddon, fallback: Fallback): KernelConfig {
       const widths = outputs.map((o) => util.sizeFromShape(o.shape.slice(a)) * perElement);
       addon.splitRows(xv!, rowCount(x.shape, a), widths, outs);
     });
-  };
-  return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
+  });
 }
 
 /** Concat and SplitV on the addon, each falling back to `wasmKernel(name)` (heap-copies.ts). */

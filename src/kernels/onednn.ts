@@ -1,7 +1,7 @@
-import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
+import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { forwardConvInfo, type ConvAttrs } from './geometry';
 import { heapFloats, onHeap, type ConvGeometry, type NativeAddon, type WasmHeapBackend } from './native-addon';
-import { replacing } from './replacing';
+import { over, replacing } from './replacing';
 
 /**
  * The convolutions of tfjs-backend-wasm, forward and both gradients, computed by oneDNN in the
@@ -52,6 +52,7 @@ function native(backend: unknown, inputs: TensorInfo[], shape: number[], call: (
 
 type Attrs = ConvAttrs & { activation?: string; inputShape?: number[]; filterShape?: number[] };
 const allFloat = (ts: Array<TensorInfo | undefined>): boolean => ts.every((t) => t === undefined || t.dtype === 'float32');
+
 /** Conv2D, DepthwiseConv2dNative and their fused forms (bias, ReLU), in place of the backend's own. */
 function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
@@ -59,7 +60,7 @@ function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fus
     const a = args.attrs as unknown as Attrs;
     const activation = fused ? (a.activation ?? 'linear') : 'linear';
     const g = toGeometry(forwardConvInfo(x!.shape, filter!.shape, a, depthwise), depthwise);
-    const biasOk = bias === undefined || bias.shape.reduce((p, s) => p * s, 1) === g?.oc;
+    const biasOk = bias === undefined || util.sizeFromShape(bias.shape) === g?.oc;
     if (g === undefined || !allFloat([x, filter, bias]) || preluActivationWeights !== undefined || !biasOk || (activation !== 'linear' && activation !== 'relu')) {
       return own(args);
     }
@@ -70,32 +71,30 @@ function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fus
   });
 }
 
-/** dx of a convolution (also tfjs's conv2dTranspose), in place of `fallback` (the wasm kernel). */
-function backwardDataKernel(addon: NativeAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
-  const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
+/** dx of a convolution (also tfjs's conv2dTranspose), in place of (and falling back to) the wasm kernel. */
+function backwardDataKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
+  return over(wasmKernel, (fallback) => (args) => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(forwardConvInfo(a.inputShape!, filter.shape, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
-    if (g === undefined || !allFloat([dy, filter])) return fallback.kernelFunc(args);
+    if (g === undefined || !allFloat([dy, filter])) return fallback(args);
     return native(args.backend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
       addon.convBackwardData(dyv!, fv!, dx, g);
     });
-  };
-  return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
+  });
 }
 
-/** dW of a convolution, in place of `fallback` (the wasm kernel). */
-function backwardWeightsKernel(addon: NativeAddon, fallback: KernelConfig, depthwise: boolean): KernelConfig {
-  const kernelFunc = (args: Parameters<KernelFunc>[0]): TensorInfo | TensorInfo[] => {
+/** dW of a convolution, in place of (and falling back to) the wasm kernel. */
+function backwardWeightsKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
+  return over(wasmKernel, (fallback) => (args) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(forwardConvInfo(x.shape, a.filterShape!, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
-    if (g === undefined || !allFloat([x, dy])) return fallback.kernelFunc(args);
+    if (g === undefined || !allFloat([x, dy])) return fallback(args);
     return native(args.backend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
       addon.convBackwardWeights(xv!, dyv!, dw, g);
     });
-  };
-  return { ...fallback, kernelFunc: kernelFunc as KernelFunc };
+  });
 }
 
 /**

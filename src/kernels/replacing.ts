@@ -16,8 +16,12 @@ export function original(name: string, backendName: string): KernelConfig {
   return originals.get(key)!;
 }
 
+/** A kernel registered in place of `base`: the same name, backend and setup, falling back to `base`'s function. */
+export function over(base: KernelConfig, make: (fallback: KernelFunc) => KernelFunc): KernelConfig {
+  return { ...base, kernelFunc: make(base.kernelFunc) };
+}
+
 /** A replacement for a backend's kernel that falls back to, and sets up like, the backend's own. */
 export function replacing(name: string, backendName: string, make: (fallback: KernelFunc) => KernelFunc): KernelConfig {
-  const own = original(name, backendName);
-  return { kernelName: name, backendName, kernelFunc: make(own.kernelFunc), ...(own.setupFunc ? { setupFunc: own.setupFunc } : {}) };
+  return over(original(name, backendName), make);
 }
