@@ -6,8 +6,8 @@
  * Every run is a `deblur-lab train` child with checkpoints, so the whole thing can be stopped at
  * any moment (Ctrl-C, or the session ending) and run again: finished runs and evaluations are
  * kept, unfinished runs resume from their last checkpoint. `--jobs` runs train side by side; the
- * cores are shared out among them (OMP_NUM_THREADS for the oneDNN convolutions; the rest of the
- * wasm backend is single-threaded).
+ * cores are shared out among them (OMP_NUM_THREADS for the native kernels; the rest of the wasm
+ * backend is single-threaded).
  *
  * build/ablation/
  *   plan.json                   the experiment; a rerun must ask for the same one
@@ -55,7 +55,6 @@ interface Options {
   doc: string;
 }
 
-
 function variantList(v: string): VariantName[] {
   const names = v.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = names.filter((n) => !isVariantName(n));
@@ -71,7 +70,7 @@ function say(line: string): void {
   console.log(`[${stamp()}] ${line}`);
 }
 
-// The oneDNN threads of each child: the cores shared among the --jobs children (set in main).
+// The native kernels' threads in each child: the cores shared among the --jobs children (set in main).
 let childThreads = 1;
 
 /** Runs the deblur-lab CLI; resolves with its stdout, rejects with the tail of its output. */

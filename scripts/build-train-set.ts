@@ -36,7 +36,6 @@ interface Settings {
   orientations: true;
 }
 
-
 /**
  * Splits `total` pairs over the photos in proportion to their area at GoPro scale (so a small
  * photo is not cropped over and over), at least `min` each; largest remainders get the rounding.
