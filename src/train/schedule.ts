@@ -6,11 +6,15 @@
  *   (SGDR without restarts: final + (initial − final)·(1 + cos(π·t/total))/2), then `final`.
  * - `step`: MIMO-UNet's, `initial` multiplied by `factor` (½) every `every` steps.
  * - `constant`: for short experiments and tests.
+ *
+ * Any of them may start with a linear warm-up: over the first `warmup` steps the rate is the
+ * schedule's times (step + 1) / warmup, so Adam's first, poorly estimated moments take small steps.
  */
-export type Schedule =
+export type Schedule = (
   | { kind: 'cosine'; initial: number; final: number; total: number }
   | { kind: 'step'; initial: number; every: number; factor: number }
-  | { kind: 'constant'; initial: number };
+  | { kind: 'constant'; initial: number }
+) & { warmup?: number };
 
 export const SCHEDULE_KINDS = ['cosine', 'step', 'constant'] as const;
 
@@ -19,6 +23,7 @@ export function validateSchedule(s: Schedule): void {
     if (!(Number.isFinite(v) && v > 0)) throw new Error(`schedule: ${name} must be a positive number (got ${v})`);
   };
   positive('initial', s.initial);
+  if (s.warmup !== undefined && !(Number.isInteger(s.warmup) && s.warmup >= 0)) throw new Error(`schedule: warmup must be a non-negative integer of steps (got ${s.warmup})`);
   if (s.kind === 'cosine') {
     positive('final', s.final);
     if (s.final > s.initial) throw new Error(`schedule: final ${s.final} exceeds initial ${s.initial}`);
@@ -32,6 +37,11 @@ export function validateSchedule(s: Schedule): void {
 /** The learning rate for optimiser step `step` (0-based). */
 export function learningRate(s: Schedule, step: number): number {
   if (!Number.isInteger(step) || step < 0) throw new Error(`learningRate: bad step ${step}`);
+  const ramp = s.warmup && step < s.warmup ? (step + 1) / s.warmup : 1;
+  return ramp * scheduled(s, step);
+}
+
+function scheduled(s: Schedule, step: number): number {
   switch (s.kind) {
     case 'constant':
       return s.initial;
@@ -45,12 +55,13 @@ export function learningRate(s: Schedule, step: number): number {
 }
 
 export function describeSchedule(s: Schedule): string {
+  const warmup = s.warmup ? `, after a linear warm-up over ${s.warmup} steps` : '';
   switch (s.kind) {
     case 'constant':
-      return `constant ${s.initial}`;
+      return `constant ${s.initial}${warmup}`;
     case 'step':
-      return `${s.initial} × ${s.factor} every ${s.every} steps`;
+      return `${s.initial} × ${s.factor} every ${s.every} steps${warmup}`;
     case 'cosine':
-      return `cosine ${s.initial} → ${s.final} over ${s.total} steps`;
+      return `cosine ${s.initial} → ${s.final} over ${s.total} steps${warmup}`;
   }
 }

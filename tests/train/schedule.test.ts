@@ -21,6 +21,18 @@ test('step: halves exactly every `every` steps (MIMO-UNet)', () => {
   assert.equal([0, 499, 500, 999, 1000, 2999].map((t) => learningRate(s, t)), [1e-4, 1e-4, 5e-5, 5e-5, 2.5e-5, 3.125e-6]);
 });
 
+test('warm-up: a linear ramp to the schedule over the first steps, then the schedule itself', () => {
+  const s: Schedule = { kind: 'cosine', initial: 1e-3, final: 1e-6, total: 1000, warmup: 100 };
+  const plain: Schedule = { kind: 'cosine', initial: 1e-3, final: 1e-6, total: 1000 };
+  close(learningRate(s, 0), learningRate(plain, 0) / 100, 'first step');
+  close(learningRate(s, 49), (learningRate(plain, 49) * 50) / 100, 'half way up');
+  close(learningRate(s, 99), learningRate(plain, 99), 'last warm-up step reaches the schedule');
+  for (const t of [100, 500, 1000]) close(learningRate(s, t), learningRate(plain, t), `after the warm-up, step ${t}`);
+  for (let t = 1; t < 100; t++) assert.ok(learningRate(s, t) > learningRate(s, t - 1), `rises at ${t}`);
+  close(learningRate({ kind: 'constant', initial: 2e-4, warmup: 4 }, 1), 1e-4, 'constant');
+  assert.throws(() => validateSchedule({ kind: 'constant', initial: 1e-4, warmup: 1.5 }), /warmup must be a non-negative integer/);
+});
+
 test('bad schedules and steps are refused with the reason', () => {
   assert.throws(() => validateSchedule({ kind: 'cosine', initial: 1e-6, final: 1e-4, total: 10 }), /final .* exceeds initial/);
   assert.throws(() => validateSchedule({ kind: 'cosine', initial: 1e-4, final: 1e-6, total: 0 }), /total must be a positive integer/);
