@@ -1,4 +1,5 @@
-import { mirrorIndex, type Raster } from './data/raster';
+import type { Raster } from './data/raster';
+import { channelPlane, gaussianFilter, gaussianTaps } from './filters';
 
 /**
  * Image quality metrics on RGB rasters in [0, 1], following scikit-image 0.19 (the reference the
@@ -39,42 +40,6 @@ export const SSIM_SIGMA = 1.5;
 const SSIM_RADIUS = Math.trunc(3.5 * SSIM_SIGMA + 0.5); // 5, scipy's truncate rule → 11 taps
 /** SSIM's window side: images must be at least this large. */
 export const SSIM_WINDOW = 2 * SSIM_RADIUS + 1;
-
-/** scipy.ndimage's normalised 1-D Gaussian weights. */
-function gaussianTaps(sigma: number, radius: number): Float64Array {
-  const taps = new Float64Array(2 * radius + 1);
-  let sum = 0;
-  for (let i = -radius; i <= radius; i++) sum += taps[i + radius] = Math.exp((-0.5 * i * i) / (sigma * sigma));
-  return taps.map((t) => t / sum);
-}
-
-/** Separable Gaussian filter of a W×H plane, rows then columns, mirror edges. */
-function gaussianFilter(plane: Float64Array, width: number, height: number, taps: Float64Array): Float64Array {
-  const r = (taps.length - 1) / 2;
-  const tmp = new Float64Array(plane.length);
-  const out = new Float64Array(plane.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r]! * plane[mirrorIndex(y + k, height) * width + x]!;
-      tmp[y * width + x] = s;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = -r; k <= r; k++) s += taps[k + r]! * tmp[y * width + mirrorIndex(x + k, width)]!;
-      out[y * width + x] = s;
-    }
-  }
-  return out;
-}
-
-function channelPlane(r: Raster, c: number): Float64Array {
-  const plane = new Float64Array(r.width * r.height);
-  for (let i = 0; i < plane.length; i++) plane[i] = r.data[i * 3 + c]!;
-  return plane;
-}
 
 /** SSIM of one channel, skimage's way; returns the mean over the cropped map. */
 function ssimPlane(x: Float64Array, y: Float64Array, width: number, height: number, dataRange: number): number {
