@@ -101,7 +101,7 @@ export async function restorePair(model: tf.LayersModel, pair: ImagePair, o: Pic
   const r = await deblurImage(model, input, o.tiling ?? 'auto');
   const s1 = quantize8(await tensorToRaster(r.s1));
   const seconds = (performance.now() - t0) / 1000;
-  const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...score(blur, s1, sharp) };
+  const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...scorePair(blur, s1, sharp) };
   if (o.scales) {
     const target = rasterToTensor(sharp);
     const [b3, b2] = pyramidAnySize(input);
@@ -109,7 +109,7 @@ export async function restorePair(model: tf.LayersModel, pair: ImagePair, o: Pic
     const outs = { S3: r.s3, S2: r.s2 };
     const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
     for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
-      scales[name] = score(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
+      scales[name] = scorePair(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
     }
     report.scales = scales;
     tf.dispose([target, b3, b2, r3, r2]);
@@ -123,7 +123,8 @@ export function outputName(id: string): string {
   return id.replace(/\.[^./]+$/, '').replace(/[\\/]+/g, '_') + '.png';
 }
 
-function score(blur: Raster, output: Raster, sharp: Raster): Scores {
+/** PSNR and SSIM of the blurred input and of an output, each against the sharp image. */
+export function scorePair(blur: Raster, output: Raster, sharp: Raster): Scores {
   return {
     psnr: { input: psnr(blur, sharp), output: psnr(output, sharp) },
     ssim: { input: ssimOrNull(blur, sharp), output: ssimOrNull(output, sharp) },
