@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../errors';
-import { VARIANTS, isVariantName, validateConfig, variantConfig, type NetConfig, type VariantName } from '../model/config';
+import { VARIANTS, configDifference, isVariantName, validateConfig, variantConfig, type NetConfig, type VariantName } from '../model/config';
+
+export { configDifference };
 
 /**
  * The network a command should build: a named variant, or a JSON config file. The file holds a
@@ -35,24 +37,6 @@ export function chooseConfig(o: { variant?: string; config?: string }): { config
   const config = merged as unknown as NetConfig;
   validateConfig(config);
   return { config };
-}
-
-/** Where two configs differ, as "channels 16 vs 32, blocks 2 vs 8"; '' when equal. */
-export function configDifference(a: NetConfig, b: NetConfig): string {
-  const flat = (c: NetConfig): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(c)) {
-      if (typeof v === 'object' && v !== null) for (const [k2, v2] of Object.entries(v)) out[`${k}.${k2}`] = v2;
-      else out[k] = v;
-    }
-    return out;
-  };
-  const fa = flat(a);
-  const fb = flat(b);
-  return [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
-    .filter((k) => fa[k] !== fb[k])
-    .map((k) => `${k} ${String(fa[k])} vs ${String(fb[k])}`)
-    .join(', ');
 }
 
 /** `--variant V` given with `--weights`: the weights must be that variant's network. */

@@ -97,3 +97,21 @@ export function validateConfig(cfg: NetConfig): void {
   intAtLeast(cfg.dffm.reduction, 1, 'dffm.reduction');
   intAtLeast(cfg.dffm.minHidden, 1, 'dffm.minHidden');
 }
+
+/** Where two configs differ, as "channels 16 vs 32, blocks 2 vs 8"; '' when equal. */
+export function configDifference(a: NetConfig, b: NetConfig): string {
+  const flat = (c: NetConfig): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(c)) {
+      if (typeof v === 'object' && v !== null) for (const [k2, v2] of Object.entries(v)) out[`${k}.${k2}`] = v2;
+      else out[k] = v;
+    }
+    return out;
+  };
+  const fa = flat(a);
+  const fb = flat(b);
+  return [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
+    .filter((k) => fa[k] !== fb[k])
+    .map((k) => `${k} ${String(fa[k])} vs ${String(fb[k])}`)
+    .join(', ');
+}

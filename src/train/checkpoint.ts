@@ -8,6 +8,8 @@ import type { GoProBlur } from '../data/gopro';
 import type { NetConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/io';
 import type { AdamSettings, AdamState } from './adam';
+import type { EmaState } from './ema';
+import type { LedgerSegment } from './ledger';
 import type { Schedule } from './schedule';
 
 /** Where the training data came from, so a resumed run can check it is given the same data. */
@@ -48,6 +50,10 @@ export interface TrainingState {
   /** Training wall time so far, over all resumed runs. */
   seconds: number;
   lastLoss?: { total: number; content: number; fft: number };
+  /** The moving average of the weights, when the run keeps one (its values are `ema.bin`). */
+  ema?: EmaState;
+  /** One segment per sitting that trained the run (absent in checkpoints written before ledgers). */
+  ledger?: LedgerSegment[];
 }
 
 interface CheckpointFile extends TrainingState {
@@ -64,12 +70,15 @@ export interface Checkpoint {
   model: tf.LayersModel;
   adam: AdamState;
   state: TrainingState;
+  /** The averaged weights, in trainable-weight order, when state.ema is set. */
+  ema?: Float32Array[];
 }
 
 export const CHECKPOINT = 'checkpoint';
 const PREVIOUS = 'checkpoint.old';
 const META = 'checkpoint.json';
 const OPTIMIZER = 'optimizer.bin';
+const AVERAGE = 'ema.bin';
 
 /**
  * Writes a checkpoint into `out/checkpoint/` so that killing the process at any moment leaves a
@@ -77,7 +86,8 @@ const OPTIMIZER = 'optimizer.bin';
  * one is renamed aside, the new one renamed into place, and only then the old one removed.
  * Readers fall back to the old one when the process died between the two renames.
  */
-export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: AdamState, state: TrainingState): Promise<string> {
+export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: AdamState, state: TrainingState, ema?: readonly Float32Array[]): Promise<string> {
+  if ((ema === undefined) !== (state.ema === undefined)) throw new Error('writeCheckpoint: averaged weights and state.ema go together');
   fs.mkdirSync(out, { recursive: true });
   for (const name of fs.readdirSync(out)) {
     if (name.startsWith(`${CHECKPOINT}.tmp-`)) fs.rmSync(path.join(out, name), { recursive: true, force: true }); // a crashed writer's
@@ -86,14 +96,10 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: 
   fs.mkdirSync(tmp);
   await saveModel(model, tmp);
   const slots = [...adam.m, ...adam.v];
-  const bytes = slots.reduce((n, a) => n + a.byteLength, 0);
-  const buffer = Buffer.alloc(bytes);
-  let offset = 0;
-  for (const a of slots) {
-    buffer.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
-    offset += a.byteLength;
-  }
+  const buffer = floatFile(slots);
+  const bytes = buffer.byteLength;
   fs.writeFileSync(path.join(tmp, OPTIMIZER), buffer);
+  if (ema) fs.writeFileSync(path.join(tmp, AVERAGE), floatFile(ema));
   const files: Record<string, string> = {};
   for (const name of fs.readdirSync(tmp).sort()) files[name] = sha256(fs.readFileSync(path.join(tmp, name)));
   const meta: CheckpointFile = {
@@ -120,6 +126,30 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: 
   return current;
 }
 
+/** Float32 arrays laid end to end, as the checkpoint's .bin files hold them. */
+function floatFile(arrays: readonly Float32Array[]): Buffer {
+  const buffer = Buffer.alloc(arrays.reduce((n, a) => n + a.byteLength, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    buffer.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), offset);
+    offset += a.byteLength;
+  }
+  return buffer;
+}
+
+/** Splits a float32 file into arrays of the given sizes; undefined when the sizes do not add up. */
+function splitFloats(file: string, sizes: readonly number[]): Float32Array[] | undefined {
+  const raw = fs.readFileSync(file);
+  const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+  const arrays: Float32Array[] = [];
+  let offset = 0;
+  for (const n of sizes) {
+    arrays.push(floats.subarray(offset, offset + n));
+    offset += n;
+  }
+  return offset === floats.length ? arrays : undefined;
+}
+
 /** The folder of the newest complete checkpoint under `out`, or undefined when there is none. */
 export function findCheckpoint(out: string): string | undefined {
   for (const name of [CHECKPOINT, PREVIOUS]) {
@@ -139,24 +169,22 @@ export async function readCheckpoint(out: string): Promise<Checkpoint> {
   }
   const meta = readMeta(dir);
   const model = await loadModel(dir);
-  const shapes = model.trainableWeights.map((w) => w.shape as number[]);
-  const raw = fs.readFileSync(path.join(dir, OPTIMIZER));
-  const floats = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  const arrays: Float32Array[] = [];
-  let offset = 0;
-  if (meta.optimizer.slots > 0) {
-    for (const shape of [...shapes, ...shapes]) {
-      const n = shape.reduce((a, b) => a * b, 1);
-      arrays.push(floats.subarray(offset, offset + n));
-      offset += n;
+  const sizes = model.trainableWeights.map((w) => (w.shape as number[]).reduce((a, b) => a * b, 1));
+  const moments = splitFloats(path.join(dir, OPTIMIZER), meta.optimizer.slots > 0 ? [...sizes, ...sizes] : []);
+  if (!moments) {
+    model.dispose();
+    throw new UsageError(`${dir}: optimizer.bin does not hold the model's moments (${2 * sizes.reduce((a, b) => a + b, 0)} numbers)`);
+  }
+  let ema: Float32Array[] | undefined;
+  if (meta.ema) {
+    ema = fs.existsSync(path.join(dir, AVERAGE)) ? splitFloats(path.join(dir, AVERAGE), sizes) : undefined;
+    if (!ema) {
+      model.dispose();
+      throw new UsageError(`${dir}: ${AVERAGE} is missing or does not hold one average per trainable weight`);
     }
   }
-  if (offset !== floats.length) {
-    model.dispose();
-    throw new UsageError(`${dir}: optimizer.bin holds ${floats.length} numbers but the model's moments need ${offset}`);
-  }
-  const half = arrays.length / 2;
-  return { dir, model, adam: { iterations: meta.optimizer.iterations, m: arrays.slice(0, half), v: arrays.slice(half) }, state: stateOf(meta) };
+  const half = moments.length / 2;
+  return { dir, model, adam: { iterations: meta.optimizer.iterations, m: moments.slice(0, half), v: moments.slice(half) }, state: stateOf(meta), ...(ema ? { ema } : {}) };
 }
 
 /** The training state alone (no weights loaded), e.g. to report on or check a run before resuming it. */

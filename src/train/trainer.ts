@@ -6,9 +6,11 @@ import type { Dataset } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data/pipeline';
 import { FFT_WEIGHT } from '../loss';
-import { configOf } from '../model/net';
+import { buildNet, configOf } from '../model/net';
 import { ADAM_DEFAULTS, ScheduledAdam, type AdamSettings } from './adam';
 import { writeCheckpoint, type Checkpoint, type DataDescription, type TrainingState } from './checkpoint';
+import { WeightAverage } from './ema';
+import { legacyLedger, newSegment, type LedgerSegment } from './ledger';
 import { learningRate, validateSchedule, type Schedule } from './schedule';
 import { optimizerStep, type LossValues } from './step';
 
@@ -110,6 +112,10 @@ export interface NewRunOptions {
 export class Trainer {
   private readonly variables: tf.Variable[];
   private lastCheckpoint: { dir: string; step: number } | undefined;
+  /** The moving average of the weights, when the run keeps one. */
+  private average: WeightAverage | undefined;
+  /** This sitting's ledger entry, once begun. */
+  private segment: LedgerSegment | undefined;
 
   private constructor(
     readonly model: tf.LayersModel,
@@ -156,9 +162,48 @@ export class Trainer {
     }
     const optimizer = new ScheduledAdam(ckpt.state.adam);
     await optimizer.importState(ckpt.adam, ckpt.model.trainableWeights.map((w) => w.shape as number[]));
-    const t = new Trainer(ckpt.model, pipeline, optimizer, { ...ckpt.state });
+    const state: TrainingState = { ...ckpt.state, ledger: ckpt.state.ledger ? ckpt.state.ledger.map((s) => ({ ...s })) : legacyLedger(ckpt.state) };
+    const t = new Trainer(ckpt.model, pipeline, optimizer, state);
+    if (ckpt.state.ema && ckpt.ema) {
+      t.average = WeightAverage.restore(t.variables, ckpt.ema, ckpt.state.ema);
+      t.state.ema = t.average.state; // one record, updated with every step
+    }
     t.lastCheckpoint = { dir: ckpt.dir, step: ckpt.state.step };
     return t;
+  }
+
+  /**
+   * Keeps a moving average of the weights from now on (see WeightAverage); a run resumed from a
+   * checkpoint that has one continues it instead. Recorded in the state, with the step it began.
+   */
+  averageWeights(decay: number): void {
+    if (this.average) {
+      if (this.average.state.decay !== decay) throw new Error(`this run already averages its weights with decay ${this.average.state.decay}, not ${decay}`);
+      return;
+    }
+    this.average = WeightAverage.start(this.variables, decay, this.state.step);
+    this.state.ema = this.average.state;
+  }
+
+  /** A new network holding the averaged weights (or a copy of the current ones without an average); the caller disposes it. */
+  evaluationModel(): tf.LayersModel {
+    if (this.average) return this.average.averagedModel(this.model);
+    const copy = buildNet(configOf(this.model), { name: this.model.name });
+    copy.setWeights(this.model.getWeights());
+    return copy;
+  }
+
+  get averaging(): boolean {
+    return this.average !== undefined;
+  }
+
+  /**
+   * Opens this sitting's ledger segment: it records the steps trained from here, their wall time
+   * and what ran them, as of each checkpoint written.
+   */
+  beginSegment(backend: string, device: string): void {
+    this.segment = newSegment(this.state.step, backend, device);
+    this.state.ledger = [...(this.state.ledger ?? legacyLedger(this.state)), this.segment];
   }
 
   get step(): number {
@@ -180,6 +225,7 @@ export class Trainer {
       lambda: this.state.lambda,
     });
     if (!applied) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);
+    this.average?.update(this.variables);
     assertWasmHeapRoom(`training step ${this.state.step + 1}`);
     this.state.step += 1;
     this.state.epoch = Math.floor(((this.state.step) * this.pipeline.batch) / this.pipeline.pairs.length);
@@ -223,6 +269,7 @@ export class Trainer {
       const seconds = (now - last) / 1000;
       last = now;
       this.state.seconds += seconds;
+      if (this.segment) this.segment.seconds += seconds;
       if (o.out && this.state.step % every === 0) await this.checkpoint(o, run);
       await o.onStep?.({ step: this.state.step, until, epoch: batch.epoch, lr, loss, imagesPerSecond: this.pipeline.batch / seconds, stepSeconds: seconds });
       run.stepping = false;
@@ -239,12 +286,18 @@ export class Trainer {
 
   /** Writes a checkpoint of the current step to `<out>/checkpoint/` (atomically). */
   async save(out: string): Promise<string> {
-    const dir = await writeCheckpoint(out, this.model, await this.optimizer.exportState(), this.state);
+    if (this.segment) {
+      this.segment.toStep = this.state.step;
+      this.segment.ended = new Date().toISOString();
+    }
+    const ema = this.average ? await this.average.export() : undefined;
+    const dir = await writeCheckpoint(out, this.model, await this.optimizer.exportState(), this.state, ema);
     this.lastCheckpoint = { dir, step: this.state.step };
     return dir;
   }
 
   dispose(): void {
+    this.average?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }

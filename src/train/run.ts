@@ -1,0 +1,263 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { describeProblems, type Layout } from '../data/dataset';
+import type { GoProBlur } from '../data/gopro';
+import { openDataset } from '../data/open-dataset';
+import { TrainingPipeline } from '../data/pipeline';
+import { UsageError } from '../errors';
+import { configDifference, type NetConfig, type VariantName } from '../model/config';
+import { saveModel } from '../model/io';
+import { buildNet } from '../model/net';
+import { CHECKPOINT, readCheckpoint, readTrainingState, type DataDescription, type TrainingState } from './checkpoint';
+import { LossLog } from './loss-log';
+import { validateSchedule, type Schedule } from './schedule';
+import { describeData, Trainer, type RunResult, type StepReport } from './trainer';
+
+/**
+ * A training run's life-cycle, in one place for every caller (the `train` and `continue` commands,
+ * notebook 04): what fixes a run (its plan), the rules for resuming it, its folder (checkpoint,
+ * loss log, snapshots), its ledger of sittings, and stopping on a signal or a deadline.
+ */
+
+/** Everything that fixes a run: a new run starts from it, a resumed one must agree with it. */
+export interface RunPlan {
+  data: { root: string; layout?: Layout; blur: GoProBlur };
+  network: { config: NetConfig; variant?: VariantName };
+  /** Planned length in optimiser steps (a cosine schedule anneals over exactly this). */
+  steps: number;
+  pipeline: { batch: number; crop: number; flip: boolean; seed: number };
+  schedule: Schedule;
+  /** Keep a moving average of the weights with this decay (evaluated and shipped instead of the last step's). */
+  ema?: { decay: number };
+}
+
+export const LOG_FILE = 'log.csv';
+/** Weights kept at fixed steps (no optimiser state), for learning curves. */
+export const SNAPSHOTS = 'snapshots';
+
+/** The folder of the snapshot taken after `step` steps. */
+export function snapshotDir(out: string, step: number): string {
+  return path.join(out, SNAPSHOTS, `step-${String(step).padStart(6, '0')}`);
+}
+
+export function hasCheckpoint(out: string): boolean {
+  return fs.existsSync(out) && fs.readdirSync(out).some((n) => n.startsWith(CHECKPOINT));
+}
+
+/** What a resumed run is asked to be; each field given must match the checkpoint. */
+export interface ResumeExpectation {
+  data?: DataDescription;
+  config?: NetConfig;
+  pipeline?: Partial<RunPlan['pipeline']>;
+  steps?: number;
+  schedule?: Schedule;
+}
+
+/** One way a resume request differs from the checkpoint. */
+export interface Mismatch {
+  field: 'data' | 'network' | 'batch' | 'crop' | 'flip' | 'seed' | 'steps' | 'schedule';
+  asked: string;
+  stored: string;
+}
+
+/**
+ * How `asked` differs from the checkpoint's state: a resumed run continues exactly, so the data,
+ * the network, every pipeline setting and the schedule must be the checkpoint's. A new length is
+ * allowed except for a cosine schedule, whose annealing it would change.
+ */
+export function resumeMismatches(previous: TrainingState, asked: ResumeExpectation): Mismatch[] {
+  const out: Mismatch[] = [];
+  if (asked.data && asked.data.fingerprint !== previous.data.fingerprint) {
+    out.push({ field: 'data', asked: `${asked.data.root} (${asked.data.pairs} pairs)`, stored: `${previous.data.root} (${previous.data.pairs} pairs)` });
+  }
+  if (asked.config) {
+    const diff = configDifference(previous.config, asked.config);
+    if (diff) out.push({ field: 'network', asked: diff, stored: '' });
+  }
+  const p = previous.pipeline;
+  for (const name of ['batch', 'crop', 'seed', 'flip'] as const) {
+    const v = asked.pipeline?.[name];
+    if (v !== undefined && v !== p[name]) out.push({ field: name, asked: String(v), stored: String(p[name]) });
+  }
+  if (asked.schedule && JSON.stringify(normalSchedule(asked.schedule)) !== JSON.stringify(normalSchedule(previous.schedule))) {
+    out.push({ field: 'schedule', asked: JSON.stringify(asked.schedule), stored: JSON.stringify(previous.schedule) });
+  }
+  if (asked.steps !== undefined && asked.steps !== previous.plannedSteps && previous.schedule.kind === 'cosine') {
+    out.push({ field: 'steps', asked: String(asked.steps), stored: String(previous.plannedSteps) });
+  }
+  return out;
+}
+
+/** A schedule with its optional fields made explicit, for comparing two. */
+function normalSchedule(s: Schedule): Schedule {
+  return { ...s, warmup: s.warmup ?? 0 };
+}
+
+/** A plan whose length depends on how many training pairs the data holds (runs given in epochs). */
+export interface PlanByPairs {
+  data: RunPlan['data'];
+  make(pairs: number): RunPlan;
+}
+
+export interface OpenRunOptions {
+  out: string;
+  /** A new run's plan (or its data and a maker, for lengths in epochs); omitted to resume the checkpoint in `out`. */
+  plan?: RunPlan | PlanByPairs;
+  /** When resuming: what the caller asked for, checked against the checkpoint (see resumeMismatches). */
+  expect?: Omit<ResumeExpectation, 'data'> & { dataRoot?: string };
+  /** Describes what a mismatch means to the caller (e.g. names the command-line flag); default: plain words. */
+  refuse?: (m: Mismatch[]) => never;
+  backend: { backend: string; device: string };
+  /** Where warnings go (default stderr). */
+  warn?: (line: string) => void;
+}
+
+/** One run folder, open for training: its trainer (which owns the network), data and loss log. */
+export class TrainingRun {
+  private constructor(
+    readonly out: string,
+    readonly trainer: Trainer,
+    readonly data: DataDescription,
+    /** The step this sitting started at (0 for a new run). */
+    readonly startStep: number,
+    readonly resumed: boolean,
+  ) {}
+
+  /**
+   * Starts a new run in `out` (refused if it already holds a checkpoint) or resumes the one there
+   * (refused if there is none, or if the asked settings differ from it). Opens the data the
+   * checkpoint names, in the layout and blur it was first opened with.
+   */
+  static async open(o: OpenRunOptions): Promise<TrainingRun> {
+    const warn = o.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
+    const exists = hasCheckpoint(o.out);
+    if (o.plan && exists) throw new UsageError(`${o.out} already holds a checkpoint: pass --resume to continue it, or choose a new --out (nothing was changed)`);
+    const previous = o.plan ? undefined : readTrainingState(o.out);
+    if (!o.plan && !previous) {
+      if (exists) await readCheckpoint(o.out); // throws, saying what is wrong with it
+      throw new UsageError(`--resume: ${o.out} holds no checkpoint to resume (start a new run without --resume)`);
+    }
+    const root = o.expect?.dataRoot ?? previous?.data.root ?? o.plan?.data.root;
+    if (!root) throw new UsageError('--data is required: a dataset folder (GoPro, RealBlur or blur/ + sharp/ layout)');
+    const layout = previous?.data.layout ?? o.plan?.data.layout;
+    const blur = previous?.data.blur ?? o.plan?.data.blur ?? 'blur';
+    const dataset = await openDataset(root, { split: 'train', blur, ...(layout ? { layout } : {}) });
+    if (dataset.problems.length) warn(`warning: ${describeProblems(dataset.problems, 3)}; training on the ${dataset.pairs.length} good pairs`);
+    const data = describeData(dataset, blur);
+
+    if (previous) {
+      const mismatches = resumeMismatches(previous, { data, ...o.expect });
+      if (mismatches.length) (o.refuse ?? refuseInWords)(mismatches);
+      const pipeline = new TrainingPipeline(dataset.pairs, previous.pipeline);
+      const trainer = await Trainer.resume(await readCheckpoint(o.out), pipeline);
+      if (o.expect?.steps !== undefined) trainer.state.plannedSteps = o.expect.steps;
+      trainer.state.backend = o.backend.backend;
+      trainer.state.device = o.backend.device;
+      return new TrainingRun(o.out, trainer, data, trainer.step, true);
+    }
+    const plan = 'make' in o.plan! ? o.plan.make(dataset.pairs.length) : o.plan!;
+    validateSchedule(plan.schedule);
+    const pipeline = new TrainingPipeline(dataset.pairs, plan.pipeline);
+    const model = buildNet(plan.network.config, { seed: plan.pipeline.seed, ...(plan.network.variant ? { name: `deblur_${plan.network.variant}` } : {}) });
+    const trainer = Trainer.create(model, pipeline, {
+      steps: plan.steps,
+      schedule: plan.schedule,
+      data,
+      initSeed: plan.pipeline.seed,
+      backend: o.backend.backend,
+      device: o.backend.device,
+      ...(plan.network.variant ? { variant: plan.network.variant } : {}),
+    });
+    if (plan.ema) trainer.averageWeights(plan.ema.decay);
+    return new TrainingRun(o.out, trainer, data, 0, false);
+  }
+
+  get state(): TrainingState {
+    return this.trainer.state;
+  }
+
+  get model(): tf.LayersModel {
+    return this.trainer.model;
+  }
+
+  /**
+   * Trains until `until` steps (default: the planned length), the deadline, or the signal, with a
+   * checkpoint every `checkpointEvery` steps and at the end, one row per step in the loss log, and
+   * snapshots every `snapshotEvery` steps. Opens this sitting's ledger segment.
+   */
+  async train(o: {
+    until?: number;
+    /** Stop (with a checkpoint) after the first step that ends at or after this time (performance.now() scale). */
+    deadline?: number;
+    signal?: AbortSignal;
+    checkpointEvery?: number;
+    snapshotEvery?: number;
+    onStep?: (r: StepReport) => void | Promise<void>;
+    onCheckpoint?: (dir: string, step: number) => void | Promise<void>;
+  }): Promise<SittingResult> {
+    fs.mkdirSync(this.out, { recursive: true });
+    const log = LossLog.open(path.join(this.out, LOG_FILE), this.trainer.step);
+    this.trainer.beginSegment(this.state.backend, this.state.device ?? 'not recorded');
+    const stop = new AbortController();
+    let byDeadline = false;
+    const onAbort = (): void => stop.abort();
+    o.signal?.addEventListener('abort', onAbort);
+    if (o.signal?.aborted) stop.abort();
+    try {
+      const r = await this.trainer.run({
+        out: this.out,
+        ...(o.until !== undefined ? { until: o.until } : {}),
+        ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
+        signal: stop.signal,
+        ...(o.onCheckpoint ? { onCheckpoint: o.onCheckpoint } : {}),
+        onStep: async (rep) => {
+          if (o.snapshotEvery && rep.step % o.snapshotEvery === 0) await this.snapshot(rep.step);
+          log.append(rep);
+          await o.onStep?.(rep);
+          if (o.deadline !== undefined && performance.now() >= o.deadline && !stop.signal.aborted) {
+            byDeadline = true;
+            stop.abort();
+          }
+        },
+      });
+      return { ...r, stoppedBy: byDeadline && r.stoppedBy === 'signal' ? 'deadline' : r.stoppedBy };
+    } finally {
+      o.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Keeps the current weights (and the averaged ones, in `ema/`) at `snapshots/step-N/`, complete or absent. */
+  async snapshot(step: number): Promise<string> {
+    const dir = snapshotDir(this.out, step);
+    const tmp = `${dir}.tmp`;
+    fs.rmSync(tmp, { recursive: true, force: true });
+    await saveModel(this.trainer.model, tmp);
+    if (this.trainer.averaging) {
+      const averaged = this.trainer.evaluationModel();
+      try {
+        await saveModel(averaged, path.join(tmp, 'ema'));
+      } finally {
+        averaged.dispose();
+      }
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.renameSync(tmp, dir);
+    return dir;
+  }
+
+  get logFile(): string {
+    return path.join(this.out, LOG_FILE);
+  }
+
+  dispose(): void {
+    this.trainer.dispose();
+  }
+}
+
+/** How a sitting ended: the trainer's result, with a deadline told apart from a signal. */
+export type SittingResult = Omit<RunResult, 'stoppedBy'> & { stoppedBy: RunResult['stoppedBy'] | 'deadline' };
+
+function refuseInWords(ms: Mismatch[]): never {
+  throw new UsageError(`the checkpoint is a different run: ${ms.map((m) => `${m.field} ${m.asked}${m.stored ? ` vs the checkpoint's ${m.stored}` : ''}`).join('; ')}`);
+}
