@@ -5,6 +5,7 @@ import { registerMetrics } from './metrics';
 import { registerSummary } from './summary';
 import { registerSynth } from './synth';
 import { registerTrain } from './train';
+import { registerContinue } from './continue';
 import { registerEval } from './eval';
 import { registerDeblur } from './deblur';
 import { registerBench } from './bench';
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<void> {
   registerMetrics(program);
   registerSynth(program);
   registerTrain(program);
+  registerContinue(program);
   registerEval(program);
   registerDeblur(program);
   registerBench(program);

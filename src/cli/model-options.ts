@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { UsageError } from '../errors';
-import { VARIANTS, configDifference, isVariantName, validateConfig, variantConfig, type NetConfig, type VariantName } from '../model/config';
+import { configDifference, configFromSpec, variantConfig, type NetConfig, type VariantName } from '../model/config';
 
 export { configDifference };
 
@@ -22,21 +22,12 @@ export function chooseConfig(o: { variant?: string; config?: string }): { config
     const err = e as NodeJS.ErrnoException;
     throw new UsageError(`--config ${o.config}: ${err.code === 'ENOENT' ? 'no such file' : `not valid JSON (${err.message})`}`);
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError(`--config ${o.config}: expected a JSON object`);
-  const { variant = 'full', ...fields } = json as Record<string, unknown>;
-  if (typeof variant !== 'string' || !isVariantName(variant)) throw new UsageError(`--config ${o.config}: unknown variant ${JSON.stringify(variant)}`);
-  const base = VARIANTS[variant] as unknown as Record<string, unknown>;
-  const known = new Set(Object.keys(base));
-  const unknown = Object.keys(fields).filter((k) => !known.has(k));
-  if (unknown.length) throw new UsageError(`--config ${o.config}: unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
-  const merged: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(fields)) {
-    const b = base[k];
-    merged[k] = typeof b === 'object' && b !== null && typeof v === 'object' && v !== null ? { ...b, ...v } : v;
+  try {
+    return { config: configFromSpec(json).config };
+  } catch (e) {
+    if (e instanceof UsageError) throw new UsageError(`--config ${o.config}: ${e.message}`);
+    throw e;
   }
-  const config = merged as unknown as NetConfig;
-  validateConfig(config);
-  return { config };
 }
 
 /** `--variant V` given with `--weights`: the weights must be that variant's network. */

@@ -30,3 +30,14 @@ export function imageSize(value: string): { height: number; width: number } {
 export function startBackendOption(value: string | undefined): Promise<BackendReport> {
   return selectBackend(value !== undefined ? { backend: parseBackendName(value, '--backend') } : {});
 }
+
+/** A wall-clock duration such as 150m, 2h, 1h30m, 90s or 45 (minutes), in seconds. */
+export function duration(value: string): number {
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 60;
+  const m = /^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$/.exec(v);
+  if (!m || v === '' || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) throw new InvalidArgumentError('must be a duration such as 150m, 2h, 1h30m or 90s.');
+  const seconds = Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  if (!(seconds > 0)) throw new InvalidArgumentError('must be longer than zero.');
+  return seconds;
+}

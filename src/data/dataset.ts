@@ -6,6 +6,10 @@ import { readImageHeader } from './image';
 export type Layout = 'gopro' | 'realblur' | 'pairs';
 export const LAYOUTS: readonly Layout[] = ['gopro', 'realblur', 'pairs'];
 
+export function isLayout(v: unknown): v is Layout {
+  return typeof v === 'string' && (LAYOUTS as readonly string[]).includes(v);
+}
+
 /** One blurred image and its sharp ground truth, checked readable and of equal size. */
 export interface ImagePair {
   /** Stable name within the dataset, e.g. `GOPR0384_11_00/000001.png`. */

@@ -115,3 +115,27 @@ export function configDifference(a: NetConfig, b: NetConfig): string {
     .map((k) => `${k} ${String(fa[k])} vs ${String(fb[k])}`)
     .join(', ');
 }
+
+/**
+ * A network from a JSON spec: a NetConfig or part of one, laid over the variant it names
+ * (`"variant": "lite"`, default `full`), e.g. `{ "variant": "lite", "channels": 24, "msrm":
+ * { "caReduction": 4 } }`. A spec that names only a variant is that variant.
+ */
+export function configFromSpec(json: unknown): { config: NetConfig; variant?: VariantName } {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UsageError('expected a JSON object');
+  const { variant = 'full', ...fields } = json as Record<string, unknown>;
+  if (typeof variant !== 'string' || !isVariantName(variant)) throw new UsageError(`unknown variant ${JSON.stringify(variant)}`);
+  const base = VARIANTS[variant] as unknown as Record<string, unknown>;
+  const known = new Set(Object.keys(base));
+  const unknown = Object.keys(fields).filter((k) => !known.has(k));
+  if (unknown.length) throw new UsageError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
+  if (Object.keys(fields).length === 0) return { config: variantConfig(variant), variant };
+  const merged: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(fields)) {
+    const b = base[k];
+    merged[k] = typeof b === 'object' && b !== null && typeof v === 'object' && v !== null ? { ...b, ...v } : v;
+  }
+  const config = merged as unknown as NetConfig;
+  validateConfig(config);
+  return { config };
+}

@@ -40,7 +40,8 @@ export interface RunOptions {
   /** Write a checkpoint every this many steps (and always at the end); default 100. */
   checkpointEvery?: number;
   onStep?: (r: StepReport) => void | Promise<void>;
-  onCheckpoint?: (dir: string, step: number) => void;
+  /** Called after each checkpoint, and awaited (its time, e.g. an evaluation, is not counted as training time). */
+  onCheckpoint?: (dir: string, step: number) => void | Promise<void>;
   /** Aborting stops the run after the current step, with a checkpoint. */
   signal?: AbortSignal;
 }
@@ -57,6 +58,8 @@ interface RunProgress {
   /** True while a step runs; an error outside a step comes from reading the data. */
   stepping: boolean;
   stoppedBy: RunResult['stoppedBy'];
+  /** Milliseconds spent in onCheckpoint since the last step began: not training time. */
+  pausedMs: number;
 }
 
 /** The loss (or a gradient) became NaN or infinite; the step was not applied. */
@@ -238,7 +241,7 @@ export class Trainer {
     const every = o.checkpointEvery ?? 100;
     if (!Number.isInteger(every) || every < 1) throw new Error(`checkpointEvery must be a positive integer (got ${every})`);
     const until = o.until ?? this.state.plannedSteps;
-    const run: RunProgress = { savedAt: this.lastCheckpoint?.step ?? -1, stepping: false, stoppedBy: o.signal?.aborted ? 'signal' : 'done' };
+    const run: RunProgress = { savedAt: this.lastCheckpoint?.step ?? -1, stepping: false, stoppedBy: o.signal?.aborted ? 'signal' : 'done', pausedMs: 0 };
     try {
       if (this.state.step < until && run.stoppedBy === 'done') await this.steps(o, until, every, run);
     } catch (e) {
@@ -266,8 +269,9 @@ export class Trainer {
         disposeBatch(batch);
       }
       const now = performance.now();
-      const seconds = (now - last) / 1000;
+      const seconds = (now - last - run.pausedMs) / 1000;
       last = now;
+      run.pausedMs = 0;
       this.state.seconds += seconds;
       if (this.segment) this.segment.seconds += seconds;
       if (o.out && this.state.step % every === 0) await this.checkpoint(o, run);
@@ -281,7 +285,9 @@ export class Trainer {
   private async checkpoint(o: RunOptions, run: RunProgress): Promise<void> {
     await this.save(o.out!);
     run.savedAt = this.state.step;
-    o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
+    const t0 = performance.now();
+    await o.onCheckpoint?.(this.lastCheckpoint!.dir, this.state.step);
+    run.pausedMs += performance.now() - t0;
   }
 
   /** Writes a checkpoint of the current step to `<out>/checkpoint/` (atomically). */

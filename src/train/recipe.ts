@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import { isLayout, type Layout } from '../data/dataset';
+import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
+import { UsageError } from '../errors';
+import { configFromSpec } from '../model/config';
+import type { CurveSet } from './curve';
+import type { RunPlan } from './run';
+import { validateSchedule, type Schedule } from './schedule';
+
+/**
+ * A long run's recipe, `RUN/recipe.json`: the plan of the run (network, data, pipeline, schedule,
+ * weight average) and how its sittings go (checkpoint cadence, milestone evaluations). The
+ * `continue` command starts the run from it, or continues the run's checkpoint, which must agree.
+ * Paths are relative to the project root.
+ */
+export interface Recipe {
+  name: string;
+  /** Why this recipe: read by people, printed nowhere. */
+  about?: string;
+  data: {
+    root: string;
+    blur?: GoProBlur;
+    layout?: Layout;
+    /** The npm script that builds the data when it is missing (it is deterministic: the same pairs every time). */
+    build?: string;
+  };
+  /** A named variant, or a (partial) NetConfig over one: `{ "variant": "lite", "channels": 24 }`. */
+  network: Record<string, unknown> & { variant?: string };
+  steps: number;
+  pipeline: { batch: number; crop: number; flip?: boolean; seed: number };
+  schedule: Schedule;
+  ema?: { decay: number };
+  checkpointEvery: number;
+  milestones: { every: number; sets: CurveSet[] };
+}
+
+export const RECIPE_FILE = 'recipe.json';
+
+function fail(file: string, what: string): never {
+  throw new UsageError(`${file}: ${what}`);
+}
+
+function positiveInteger(file: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(file, `${name} must be a positive integer (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+/** Reads and checks a recipe; every problem is one UsageError naming the field. */
+export function readRecipe(file: string): Recipe {
+  if (!fs.existsSync(file)) throw new UsageError(`${file}: no such recipe`);
+  let r: Recipe;
+  try {
+    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Recipe;
+  } catch (e) {
+    fail(file, `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof r !== 'object' || r === null) fail(file, 'expected a JSON object');
+  if (typeof r.name !== 'string' || !r.name) fail(file, 'name must be a non-empty string');
+  if (typeof r.data?.root !== 'string') fail(file, 'data.root must be the dataset folder');
+  if (r.data.blur !== undefined && !(GOPRO_BLURS as readonly string[]).includes(r.data.blur)) fail(file, `data.blur must be ${GOPRO_BLURS.join(' or ')}`);
+  if (r.data.layout !== undefined && !isLayout(r.data.layout)) fail(file, `data.layout ${JSON.stringify(r.data.layout)} is not a layout`);
+  if (typeof r.network !== 'object' || r.network === null) fail(file, 'network must be an object such as {"variant": "full"}');
+  positiveInteger(file, 'steps', r.steps);
+  for (const k of ['batch', 'crop'] as const) positiveInteger(file, `pipeline.${k}`, r.pipeline?.[k]);
+  if (typeof r.pipeline.seed !== 'number' || !Number.isInteger(r.pipeline.seed) || r.pipeline.seed < 0) fail(file, 'pipeline.seed must be a non-negative integer');
+  try {
+    validateSchedule(r.schedule);
+  } catch (e) {
+    fail(file, (e as Error).message);
+  }
+  if (r.schedule.kind === 'cosine' && r.schedule.total !== r.steps) fail(file, `schedule.total (${r.schedule.total}) must equal steps (${r.steps}): the cosine anneals over the whole run`);
+  if (r.ema !== undefined && !(r.ema.decay > 0 && r.ema.decay < 1)) fail(file, 'ema.decay must be in (0, 1)');
+  positiveInteger(file, 'checkpointEvery', r.checkpointEvery);
+  positiveInteger(file, 'milestones.every', r.milestones?.every);
+  if (r.milestones.every % r.checkpointEvery !== 0) fail(file, 'milestones.every must be a multiple of checkpointEvery (milestones are taken at checkpoints)');
+  if (!Array.isArray(r.milestones.sets)) fail(file, 'milestones.sets must be a list of {name, root, every?}');
+  for (const s of r.milestones.sets) {
+    if (typeof s.name !== 'string' || typeof s.root !== 'string') fail(file, 'each milestone set needs a name and a root');
+    if (s.every !== undefined) positiveInteger(file, `milestones.sets[${s.name}].every`, s.every);
+  }
+  return r;
+}
+
+/** The run plan a recipe fixes. */
+export function planOf(r: Recipe, file = RECIPE_FILE): RunPlan {
+  let network: RunPlan['network'];
+  try {
+    network = configFromSpec(r.network);
+  } catch (e) {
+    fail(file, `network: ${(e as Error).message}`);
+  }
+  return {
+    data: { root: r.data.root, blur: r.data.blur ?? 'blur', ...(r.data.layout ? { layout: r.data.layout } : {}) },
+    network,
+    steps: r.steps,
+    pipeline: { batch: r.pipeline.batch, crop: r.pipeline.crop, flip: r.pipeline.flip ?? true, seed: r.pipeline.seed },
+    schedule: r.schedule,
+    ...(r.ema ? { ema: r.ema } : {}),
+  };
+}
