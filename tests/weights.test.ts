@@ -26,8 +26,17 @@ interface Report {
 test('eval --json with the shipped weights beats the input on the sample test split, as the card says', () => {
   const r = cli('eval', '--data', 'data/sample', '--weights', SHIPPED_WEIGHTS, '--variant', 'lite', '--json');
   assert.is(r.code, 0, r.err);
-  const got = JSON.parse(r.out) as Report;
+  const got = JSON.parse(r.out) as Report & { baselines: Record<string, Report & { label: string }>; baselinesTuned: { tunedOn: { description: string; pairs: number } } };
   assert.is(got.n, 12);
+  // The baselines, scored on the same 12 images, were tuned on the training split.
+  assert.equal(Object.keys(got.baselines), ['usm', 'wiener']);
+  assert.is(got.baselines['usm']!.n, 12);
+  assert.is(got.baselines['usm']!.psnr.input, got.psnr.input);
+  assert.match(got.baselinesTuned.tunedOn.description, /GoPro train split/);
+  assert.is(got.baselinesTuned.tunedOn.pairs, 41);
+  const onTrain = JSON.parse(cli('eval', '--data', 'data/sample', '--split', 'train', '--limit', '1', '--weights', SHIPPED_WEIGHTS, '--json').out) as { baselines: null; baselinesSkipped: string };
+  assert.is(onTrain.baselines, null);
+  assert.match(onTrain.baselinesSkipped, /tuned on the training split, so they are not scored on it/);
   assert.ok(got.psnr.output > got.psnr.input + 0.1, `PSNR ${got.psnr.input} → ${got.psnr.output}`);
   assert.ok(got.ssim.output > got.ssim.input, `SSIM ${got.ssim.input} → ${got.ssim.output}`);
   const shipped = JSON.parse(fs.readFileSync(path.join(root, SHIPPED_WEIGHTS, 'eval.json'), 'utf8')) as { reports: Record<string, Report> };
@@ -47,6 +56,10 @@ test('demo (the README\'s main command) deblurs the sample test set and the real
   assert.is(r.code, 0, r.err);
   assert.match(r.out, new RegExp(`weights ${SHIPPED_WEIGHTS}: msrm blocks \\+ dffm skips, C=16, N=2, 251,523 parameters; trained \\d+ steps`));
   assert.match(r.out, /mean of 12\s+[\d.]+\s+[\d.]+\s+[\d.]+/);
+  // The classical baselines beside it, tuned on the sample's training split, never on its test split.
+  assert.match(r.out, /unsharp mask, σ [\d.]+, amount [\d.]+ \(tuned on 41 training pairs\)\s+12\s+24\.50/);
+  assert.match(r.out, /Wiener, oracle kernel per image, noise ratio [\d.e-]+ \(tuned on 14 training pairs\)\s+12/);
+  assert.match(r.out, /the network's margin over the unsharp mask: -?[\d.]+ dB PSNR/);
   assert.is(fs.readdirSync(path.join(out, 'test')).filter((f) => f.endsWith('.png')).length, 12);
   assert.ok(fs.existsSync(path.join(out, 'clock_motion_deblurred.png')));
   fs.rmSync(out, { recursive: true });

@@ -9,7 +9,7 @@ import { loadWeights, SHIPPED_WEIGHTS } from '../infer/weights';
 import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
 import { readTrainingState } from '../train/checkpoint';
-import { describeEval } from './eval';
+import { describeEval, scoreBaselines } from './eval';
 import { startBackendOption } from './options';
 import { progress } from './progress';
 
@@ -41,7 +41,8 @@ async function demo(o: DemoOptions): Promise<void> {
     const bar = progress('deblurring', ds.pairs.length);
     const report = await evaluate(model, ds.pairs, { saveTo: testOut, onImage: (done) => bar.update(done) });
     bar.stop();
-    console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`));
+    const baselines = await scoreBaselines(ds, { split: 'test' }, ds.pairs);
+    console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`, baselines));
 
     const real = await readImage(o.real);
     const r = await deblurImage(model, real.tensor);

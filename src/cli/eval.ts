@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Command } from 'commander';
-import { describeProblems } from '../data/dataset';
+import { describeProblems, type Dataset, type ImagePair } from '../data/dataset';
+import { baselinesFor, type BaselineScores } from '../eval/baselines';
 import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
 import { openDataset, parseLayout } from '../data/open-dataset';
 import { UsageError } from '../errors';
@@ -17,6 +19,7 @@ interface EvalCliOptions extends InferenceCliOptions {
   blur: string;
   json?: boolean;
   scales?: boolean;
+  baselines: boolean;
   limit?: number;
   every?: number;
   save?: string;
@@ -29,12 +32,21 @@ function scoreCells(s: Scores): string[] {
   return [dB(s.psnr.input), dB(s.psnr.output), dB(s.psnr.output - s.psnr.input), unit(s.ssim.input), unit(s.ssim.output)];
 }
 
-/** The eval table: one row per image, then the mean; per-scale means when measured. */
-export function describeEval(r: EvalReport, title: string): string {
+/** The eval table: one row per image, then the mean; per-scale means when measured; the baselines' means when scored. */
+export function describeEval(r: EvalReport, title: string, baselines?: BaselineScores): string {
   const head = ['image', 'size', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'];
   const rows = r.images.map((i) => [i.id, `${i.width}×${i.height}`, ...scoreCells(i)]);
   rows.push([`mean of ${r.n}`, '', ...scoreCells(r)]);
   const parts = [title, table(head, rows)];
+  if (baselines && 'reports' in baselines) {
+    parts.push('\nclassical baselines on the same images (tuned on the training split; the Wiener filter is an oracle: it fits its kernel to each sharp image):');
+    const base = Object.values(baselines.reports);
+    parts.push(table(['method', 'images', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], [['this network', String(r.n), ...scoreCells(r)], ...base.map((b) => [b.label, String(b.n), ...scoreCells(b)])]));
+    const usm = baselines.reports.usm;
+    parts.push(`the network's margin over the unsharp mask: ${dB(r.psnr.output - usm.psnr.output)} dB PSNR`);
+  } else if (baselines) {
+    parts.push(`\nbaselines not scored: ${baselines.skipped}`);
+  }
   if (r.scales) {
     parts.push('\nper output scale (S3 ¼, S2 ½, S1 full size; inputs and targets box-downscaled like the network\'s):');
     parts.push(table(['scale', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], SCALE_NAMES.map((k) => [k, ...scoreCells(r.scales![k])])));
@@ -57,12 +69,37 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
     const bar = progress('eval', pairs.length);
     const report = await evaluate(model, pairs, { scales: o.scales ?? false, tiling, ...(o.save ? { saveTo: o.save } : {}), onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
     bar.stop();
-    const json = { dataset: { root: ds.root, description: ds.description }, weights: dir, ...report };
+    const baselines = o.baselines ? await scoreBaselines(ds, o, pairs) : undefined;
+    const json = {
+      dataset: { root: ds.root, description: ds.description },
+      weights: dir,
+      ...report,
+      ...(baselines ? ('reports' in baselines ? { baselines: baselines.reports, baselinesTuned: baselines.tuned } : { baselines: null, baselinesSkipped: baselines.skipped }) : {}),
+    };
     if (o.json) console.log(JSON.stringify(json, null, 2));
-    else console.log(describeEval(report, `${ds.description} in ${ds.root}, weights ${dir}:`));
+    else console.log(describeEval(report, `${ds.description} in ${ds.root}, weights ${dir}:`, baselines));
   } finally {
     model.dispose();
   }
+}
+
+/** Where tuned baseline parameters are cached (keyed by the training pairs they were tuned on). */
+export const BASELINE_CACHE = path.join('build', 'cache');
+
+/** The baselines on the pairs being scored, with a progress line while they are tuned and run. */
+export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string }, pairs: readonly ImagePair[]): Promise<BaselineScores> {
+  let bar: ReturnType<typeof progress> | undefined;
+  let label = '';
+  const r = await baselinesFor({ root: ds.root, layout: ds.layout, ...(o.split ? { split: o.split as Split } : {}), ...(o.blur ? { blur: o.blur as GoProBlur } : {}) }, pairs, BASELINE_CACHE, (what, done, total) => {
+    if (what !== label) {
+      bar?.stop();
+      bar = progress(what, total);
+      label = what;
+    }
+    bar!.update(done);
+  });
+  bar?.stop();
+  return r;
 }
 
 export function registerEval(program: Command): void {
@@ -77,6 +114,7 @@ export function registerEval(program: Command): void {
     .option('--limit <n>', 'only the first n pairs', positiveInt)
     .option('--every <k>', 'only every k-th pair (the 1st, (k+1)th, ...): a spread-out subset; with --limit, limits that', positiveInt)
     .option('--save <dir>', 'also write each restored image there as a PNG')
+    .option('--no-baselines', 'skip the classical baselines (unsharp mask and oracle Wiener, tuned on the training split; tuned once, then cached)')
     .option('--json', 'print the report as JSON: {n, psnr: {input, output}, ssim: {input, output}, gain, images, ...}');
   addInferenceOptions(cmd).action(evalCommand);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../errors';
@@ -122,4 +123,11 @@ export function describeProblems(problems: readonly DatasetProblem[], max = 5): 
   const shown = problems.slice(0, max).map((p) => `${p.file}: ${p.problem}`);
   const more = problems.length > max ? `; and ${problems.length - max} more` : '';
   return `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${shown.join('; ')}${more}`;
+}
+
+/** Hash of a dataset's pair ids, blurred-image paths and sizes: changes when the set of images does. */
+export function fingerprintPairs(ds: Pick<Dataset, 'root' | 'pairs'>): string {
+  const hash = createHash('sha256');
+  for (const p of ds.pairs) hash.update(`${p.id} ${path.relative(ds.root, p.blur)} ${p.width}x${p.height}\n`);
+  return hash.digest('hex').slice(0, 16);
 }

@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { unsharpDetail, unsharpMask, type UnsharpMask } from '../classical/unsharp-mask';
 import { oracleWiener } from '../classical/wiener';
-import type { ImagePair } from '../data/dataset';
+import { fingerprintPairs, type Dataset, type ImagePair, type Layout } from '../data/dataset';
+import type { GoProBlur, Split } from '../data/gopro';
+import { openDataset } from '../data/open-dataset';
 import { readRaster } from '../data/image';
 import { quantize8, type Raster } from '../data/raster';
 import { psnr } from '../metrics';
@@ -161,4 +163,32 @@ export async function tunedBaselines(pairs: readonly ImagePair[], about: TunedBa
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(t, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);
   return t;
+}
+
+/** The baselines' reports on a set, or why there are none. */
+export type BaselineScores = { tuned: TunedBaselines; reports: Record<BaselineName, BaselineReport> } | { skipped: string };
+
+/**
+ * The baselines for scoring `pairs` of the dataset at `root`: tuned on that dataset's training
+ * split (GoPro and RealBlur layouts have one; a plain blur/ + sharp/ folder does not, and tuning
+ * on the pairs being scored would flatter the baseline, so it is then skipped), then scored.
+ */
+export async function baselinesFor(
+  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur },
+  pairs: readonly ImagePair[],
+  cacheDir: string,
+  onProgress?: (what: string, done: number, total: number) => void,
+): Promise<BaselineScores> {
+  if (dataset.layout === 'pairs') return { skipped: 'a blur/ + sharp/ folder has no training split to tune the baselines on' };
+  if (dataset.split === 'train') return { skipped: 'the baselines are tuned on the training split, so they are not scored on it' };
+  let train: Dataset;
+  try {
+    train = await openDataset(dataset.root, { split: 'train', layout: dataset.layout, ...(dataset.blur ? { blur: dataset.blur } : {}) });
+  } catch (e) {
+    return { skipped: `no training split to tune the baselines on (${(e as Error).message})` };
+  }
+  const about = { root: train.root, description: train.description, pairs: train.pairs.length, fingerprint: fingerprintPairs(train) };
+  const tuned = await tunedBaselines(train.pairs, about, cacheDir, (d, t) => onProgress?.('tuning baselines', d, t));
+  const reports = await evaluateBaselines(pairs, tuned, BASELINE_NAMES, (d, t) => onProgress?.('baselines', d, t));
+  return { tuned, reports };
 }

@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { assertWasmHeapRoom } from '../backend';
-import type { Dataset } from '../data/dataset';
+import { fingerprintPairs, type Dataset } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data/pipeline';
 import { FFT_WEIGHT } from '../loss';
@@ -80,15 +78,13 @@ export class TrainingDiverged extends Error {
 
 /** How a dataset is recorded in a checkpoint, with a fingerprint of exactly which pairs it holds. */
 export function describeData(ds: Dataset, blur?: GoProBlur): DataDescription {
-  const hash = createHash('sha256');
-  for (const p of ds.pairs) hash.update(`${p.id} ${path.relative(ds.root, p.blur)} ${p.width}x${p.height}\n`);
   return {
     root: ds.root,
     layout: ds.layout,
     ...(blur !== undefined && ds.layout === 'gopro' ? { blur } : {}),
     description: ds.description,
     pairs: ds.pairs.length,
-    fingerprint: hash.digest('hex').slice(0, 16),
+    fingerprint: fingerprintPairs(ds),
   };
 }
 

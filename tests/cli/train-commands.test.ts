@@ -126,6 +126,7 @@ test('eval --json and deblur use the trained weights; their mistakes are refused
   const table = cli('eval', '--data', data, '--weights', path.join(run, 'checkpoint'));
   assert.is(table.code, 0, table.err);
   assert.match(table.out, /mean of 4/);
+  assert.match(table.out, /baselines not scored: a blur\/ \+ sharp\/ folder has no training split to tune the baselines on/);
 
   const outDir = path.join(tmp, 'deblurred');
   const folder = cli('deblur', path.join(data, 'blur'), outDir, '--weights', run);
