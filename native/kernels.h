@@ -3,12 +3,15 @@
 #pragma once
 #include <napi.h>
 
+#include <array>
 #include <string>
 
 // Convolutions on oneDNN (convolutions.cc).
 void RegisterConvolutions(Napi::Env env, Napi::Object exports);
 // Reductions, broadcasting arithmetic and concat/split copies on OpenMP threads (heap_ops.cc).
 void RegisterHeapOps(Napi::Env env, Napi::Object exports);
+// Adam and the weight average over every weight in one call (optimizer.cc).
+void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 
 // The data of a typed array of type T with exactly `elements` elements, or a JS TypeError/RangeError.
 template <typename T, napi_typedarray_type kind>

@@ -31,8 +31,9 @@ function cosSinBasis(n: number): tf.Tensor2D {
 
 /** Frees the cached DFT matrices (they are rebuilt on demand). */
 export function clearDftCache(): void {
-  for (const m of bases.values()) m.dispose();
+  for (const m of [...bases.values(), ...halfBases.values()]) m.dispose();
   bases.clear();
+  halfBases.clear();
 }
 
 export interface Spectrum {
@@ -68,4 +69,50 @@ export function spectrumHW(x: tf.Tensor4D): Spectrum {
     const { re, im } = dft2d(x);
     return { re: tf.transpose(re, [0, 1, 3, 2]), im: tf.transpose(im, [0, 1, 3, 2]) };
   });
+}
+
+const halfBases = new Map<string, tf.Tensor>();
+
+/** Cached constant tensors of the half-spectrum L1: [C_W' | S_W'] for W' = ⌊W/2⌋ + 1 columns, C_H, S_H, and the column weights. */
+function halfBasis(key: string, make: () => tf.Tensor): tf.Tensor {
+  let t = halfBases.get(key);
+  if (t === undefined) {
+    t = tf.keep(make());
+    halfBases.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * Σ (|Re X| + |Im X|) over the whole two-sided 2-D spectrum X of each H×W plane of the real x
+ * [batch, H, W, channels], summed over batch and channels: the FFT loss's numerator.
+ *
+ * For real x the spectrum is conjugate-symmetric, X[kh, kw] = conj(X[−kh, −kw]), so columns
+ * kw and W − kw hold the same magnitudes of both parts. Only the columns kw = 0 … ⌊W/2⌋ are
+ * computed, each counted twice except kw = 0 and (for even W) kw = W/2, which are their own
+ * mirror: half the matrix work of dft2d. Every tensor stays rank 4 or less (WebGPU's shaders
+ * fail above rank 4 for some ops, their gradients included).
+ */
+export function spectrumL1(x: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => {
+    const [b, h, w, c] = x.shape;
+    const half = Math.floor(w / 2) + 1;
+    const basisW = halfBasis(`w${w}`, () => tf.slice(cosSinBasis(w), [0, 0], [w, w]).concat(tf.slice(cosSinBasis(w), [0, w], [w, w]), 1).gather(tf.tensor1d([...range(half), ...range(half).map((k) => w + k)], 'int32'), 1)) as tf.Tensor2D;
+    const cosH = halfBasis(`ch${h}`, () => tf.slice(cosSinBasis(h), [0, 0], [h, h])) as tf.Tensor2D;
+    const sinH = halfBasis(`sh${h}`, () => tf.slice(cosSinBasis(h), [0, h], [h, h])) as tf.Tensor2D;
+    const weights = halfBasis(`k${w}`, () => tf.tensor4d(range(half).map((k) => (k === 0 || 2 * k === w ? 1 : 2)), [1, 1, half, 1]));
+    const rows = tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [b * c * h, w]); // each row: one image row
+    const alongW = tf.matMul(rows, basisW); // [bch, 2·half]: x·C_W' | x·S_W'
+    const cols = tf.reshape(tf.transpose(tf.reshape(alongW, [b * c, h, 2 * half]), [0, 2, 1]), [b * c * 2 * half, h]);
+    const byCos = tf.reshape(tf.matMul(cols, cosH), [b * c, 2, half, h]); // [.., p, kw, kh]: p = 0 → x·C_W, 1 → x·S_W
+    const bySin = tf.reshape(tf.matMul(cols, sinH), [b * c, 2, half, h]);
+    const part = (t: tf.Tensor4D, p: number): tf.Tensor => tf.slice(t, [0, p, 0, 0], [b * c, 1, half, h]);
+    const re = tf.sub(part(byCos as tf.Tensor4D, 0), part(bySin as tf.Tensor4D, 1));
+    const im = tf.add(part(bySin as tf.Tensor4D, 0), part(byCos as tf.Tensor4D, 1)); // −Im: the sign does not change |Im|
+    return tf.sum(tf.mul(tf.add(tf.abs(re), tf.abs(im)), weights)) as tf.Scalar;
+  });
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dft2d } from './dft';
+import { spectrumL1 } from './dft';
 
 /** λ of the paper's eq. (6): weight of the frequency term. */
 export const FFT_WEIGHT = 0.1;
@@ -17,7 +17,8 @@ export interface LossParts {
  * The paper's multi-scale content + frequency loss, as MIMO-UNet computes it: L1 means per scale,
  * summed; the FFT term on the unnormalised two-sided 2-D spectrum with real and imaginary parts
  * stacked (so its mean runs over 2·B·C·H·W numbers). The DFT is linear, so FFT(S) − FFT(R) is
- * computed as FFT(S − R): one transform per scale instead of two.
+ * computed as FFT(S − R): one transform per scale instead of two, and only its half that the
+ * other half mirrors (spectrumL1).
  *
  * `outputs` and `targets` are both [S3, S2, S1] / [R3, R2, R1] (see imagePyramid).
  */
@@ -31,8 +32,7 @@ export function deblurLoss(outputs: tf.Tensor4D[], targets: tf.Tensor4D[], lambd
       if (s.shape.join() !== r.shape.join()) throw new Error(`scale ${k}: output [${s.shape}] vs target [${r.shape}]`);
       const diff = tf.sub(s, r) as tf.Tensor4D;
       content = tf.add(content, tf.mean(tf.abs(diff)));
-      const { re, im } = dft2d(diff);
-      fft = tf.add(fft, tf.div(tf.add(tf.sum(tf.abs(re)), tf.sum(tf.abs(im))), 2 * diff.size));
+      fft = tf.add(fft, tf.div(spectrumL1(diff), 2 * diff.size));
     });
     const total = tf.add(content, tf.mul(fft, lambda));
     return { content: content as tf.Scalar, fft: fft as tf.Scalar, total: total as tf.Scalar };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { dft2d, spectrumHW } from '../src/dft';
+import { dft2d, spectrumHW, spectrumL1 } from '../src/dft';
 import { onBackend, relError, seeded, startBackendForTest } from './helpers';
 import { naiveDft } from './reference';
 
@@ -63,6 +63,25 @@ test('dft2d is differentiable and leaves no tensors behind after the first call'
     assert.ok(Math.abs(values[i]! - (pixel === 0 ? 64 : 0)) < 1e-3, `grad[${i}] = ${values[i]}`);
   }
   x.dispose();
+});
+
+test('spectrumL1 (half the spectrum, mirrored columns counted twice) equals Σ|Re| + |Im| over the whole naive spectrum', async () => {
+  for (const [h, w] of [[8, 8], [7, 12], [16, 5], [6, 1], [1, 6]] as const) {
+    const [b, c] = [2, 3];
+    const xv = seeded(b * h * w * c, 7 * h + w);
+    let want = 0;
+    for (let n = 0; n < b; n++)
+      for (let ch = 0; ch < c; ch++) {
+        const plane = new Float64Array(h * w);
+        for (let i = 0; i < h * w; i++) plane[i] = xv[(n * h * w + i) * c + ch]!;
+        const ref = naiveDft(plane, h, w);
+        for (let i = 0; i < h * w; i++) want += Math.abs(ref.re[i]!) + Math.abs(ref.im[i]!);
+      }
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const [got] = await onBackend(backend, () => spectrumL1(tf.tensor4d(xv, [b, h, w, c])));
+      assert.ok(Math.abs(got![0]! - want) / want < 1e-5, `${backend} ${h}×${w}: ${got![0]} vs ${want}`);
+    }
+  }
 });
 
 test.run();

@@ -11,6 +11,7 @@ import { nativeBinaries } from './native-binary';
 import { nativeCopies } from './native-copies';
 import { nativeReductions } from './native-reduce';
 import { onednnKernels } from './onednn';
+import { ADAM_STEP, nativeOptimizer } from './native-optimizer';
 import { original } from './replacing';
 
 /** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast, and
@@ -42,13 +43,14 @@ export function registerWasmTrainingKernels(): KernelConfig[] {
   const kernels = wasmTrainingKernels();
   kernels.forEach(replaceKernel);
   NATIVE_OVER_OWN.forEach((name) => replaceKernel(original(name, 'wasm')));
+  if (getKernel(ADAM_STEP, 'wasm') !== undefined) unregisterKernel(ADAM_STEP, 'wasm'); // native only: Adam then runs as tfjs ops
   return kernels;
 }
 
 /**
  * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
  * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
- * RealDiv (native-binary.ts), Concat and SplitV (native-copies.ts).
+ * RealDiv (native-binary.ts), Concat and SplitV (native-copies.ts), and a whole Adam step (native-optimizer.ts).
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
@@ -56,7 +58,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), ...nativeCopies(addon, wasmKernel)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon)].forEach(replaceKernel);
   return addon;
 }
 

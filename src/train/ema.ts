@@ -50,6 +50,18 @@ export class WeightAverage {
     return Math.min(this.state.decay, (1 + n) / (10 + n));
   }
 
+  /** The averages themselves (the optimiser's fused step reads them). */
+  get values(): readonly tf.Variable[] {
+    return this.averages;
+  }
+
+  /** Takes the next values computed elsewhere (the optimiser's step, with rate 1 − currentDecay). */
+  accept(next: readonly tf.Tensor[]): void {
+    if (next.length !== this.averages.length) throw new Error(`weight average: ${next.length} new values for ${this.averages.length} weights`);
+    this.averages.forEach((a, i) => a.assign(next[i]!));
+    this.state.updates += 1;
+  }
+
   update(variables: readonly tf.Variable[]): void {
     const rate = 1 - this.currentDecay;
     tf.tidy(() => {

@@ -222,9 +222,9 @@ export class Trainer {
       blur: batch.blur,
       targets: batch.targets,
       lambda: this.state.lambda,
+      ...(this.average ? { average: this.average } : {}),
     });
     if (!applied) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);
-    this.average?.update(this.variables);
     assertWasmHeapRoom(`training step ${this.state.step + 1}`);
     this.state.step += 1;
     this.state.epoch = Math.floor(((this.state.step) * this.pipeline.batch) / this.pipeline.pairs.length);
