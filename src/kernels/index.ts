@@ -4,6 +4,7 @@ import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
 import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
+import { makeResizeNearestGrad } from './resize-nearest-grad';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
@@ -28,6 +29,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
     makeHeapSplitV('wasm'),
     makeHeapStridedSlice('wasm'),
     makeHeapConcat('wasm'),
+    makeResizeNearestGrad('wasm'),
   ];
 }
 
