@@ -136,7 +136,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
     }
 
     if (run.trainer.step >= until) {
-      say(`${runDir}: already at step ${run.trainer.step} of ${until}; nothing to train`);
+      say(`${runDir}: already at step ${run.trainer.step}${until < s.plannedSteps ? ` (asked to stop at ${until})` : ` of ${s.plannedSteps}`}; nothing to train`);
       return;
     }
     if (backend.backend === 'wasm') await assertTrainingFits(run.model, s.pipeline.batch, s.pipeline.crop, s.variant ?? 'this network');
