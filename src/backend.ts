@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { installLeanBackprop, registerCpuKernelFixes, registerNativeKernels } from './kernels/index';
 import { UsageError } from './errors';
+import { guardWebGpu } from './webgpu-guard';
 
 /** The tfjs backends this lab knows, best first. */
 export const BACKENDS = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -166,6 +167,7 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
   }
   if (!explicit && gpu === undefined) return 'Vulkan is installed but offers no adapter';
   if (!explicit && software) return 'only a software adapter (ask for webgpu by name to use it)';
+  if (gpu !== undefined) gpu = withAdapterLimits(gpu);
   if (gpu === undefined) {
     // Asked for by name, with no Vulkan adapter: Dawn's OpenGL ES backend on Mesa's llvmpipe.
     process.env['EGL_PLATFORM'] ??= 'surfaceless';
@@ -174,7 +176,7 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
     if (!adapter) return 'no WebGPU adapter, hardware or software';
     info = (adapter as unknown as { info: AdapterInfoLike }).info;
     software = true;
-    gpu = compatibilityOnly(gl);
+    gpu = withAdapterLimits(compatibilityOnly(gl));
   }
   Object.assign(globalThis, globals);
   Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
@@ -182,7 +184,39 @@ async function startWebgpu(explicit: boolean): Promise<Omit<BackendReport, 'skip
   const what = [info?.vendor, info?.architecture, info?.device, info?.description].filter((s) => s).join(' ');
   webgpuDevice = `${what || 'unknown adapter'}${software ? ' (software adapter: slow, a correctness path)' : ''}`;
   if (!(await tf.setBackend('webgpu'))) return 'the webgpu backend failed to start';
+  guardWebGpu(tf.backend());
   return { backend: 'webgpu', device: webgpuDevice };
+}
+
+/**
+ * The limits tfjs does not ask for, raised to what the adapter offers: WebGPU's defaults (e.g. 8
+ * storage buffers per shader stage) are far below what GPUs have, and a program over a limit is
+ * an invalid pipeline.
+ */
+const RAISED_LIMITS = ['maxStorageBuffersPerShaderStage', 'maxUniformBuffersPerShaderStage', 'maxBindingsPerBindGroup', 'maxComputeWorkgroupSizeY', 'maxComputeWorkgroupSizeZ'] as const;
+
+function withAdapterLimits(gpu: GPU): GPU {
+  return new Proxy(gpu, {
+    get(target, prop) {
+      if (prop === 'requestAdapter') {
+        return async (o?: GPURequestAdapterOptions) => {
+          const adapter = await target.requestAdapter(o);
+          if (!adapter) return adapter;
+          const requestDevice = adapter.requestDevice.bind(adapter);
+          const limits = adapter.limits as unknown as Record<string, number>;
+          Object.defineProperty(adapter, 'requestDevice', {
+            value: (d: GPUDeviceDescriptor = {}) => {
+              const raised = Object.fromEntries(RAISED_LIMITS.filter((k) => typeof limits[k] === 'number').map((k) => [k, limits[k]!]));
+              return requestDevice({ ...d, requiredLimits: { ...raised, ...(d.requiredLimits ?? {}) } });
+            },
+          });
+          return adapter;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 function isSoftware(info: AdapterInfoLike): boolean {
