@@ -5,8 +5,8 @@
 #   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
 #   --lab        the classic Notebook server too (npm run lab)
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
-#   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy) and the
-#                browser the notebook check opens (chromium)
+#   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy), the
+#                browser the notebook check opens (chromium) and Mesa's EGL/llvmpipe (the software WebGPU adapter)
 # Always: g++ and libdnnl-dev, to build the native kernels for wasm (scripts/build-native.sh);
 # where they cannot be had, everything still runs on wasm's own kernels.
 set -euo pipefail
@@ -28,11 +28,13 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
 fi
 
 notebooks=(jupyter-nbconvert python3-nbclient python3-jupyter-client python3-nbformat)
+# Mesa's EGL and llvmpipe: the software WebGPU adapter (Dawn's OpenGL ES backend) the webgpu tests run on.
+software_gpu=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
 case "${1:-}" in
   --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
   --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
   --bench) bash scripts/apt-ensure.sh python3-torch ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch "${software_gpu[@]}" ;;
   "") ;;
   *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench or --tests)" >&2; exit 2 ;;
 esac

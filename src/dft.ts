@@ -8,11 +8,13 @@ import * as tf from '@tensorflow/tfjs';
  * computed as two matmuls: x·[C_W | S_W], then (transposed) ·[C_H | S_H].
  */
 
-const bases = new Map<number, tf.Tensor2D>();
+const bases = new Map<string, tf.Tensor2D>();
 
 /** [C_N | S_N] as one [N, 2N] matrix, made once per N and kept (tf.keep) for reuse across steps. */
 function cosSinBasis(n: number): tf.Tensor2D {
-  let m = bases.get(n);
+  // Kept per backend: a tensor made on one backend cannot be read on another (webgpu in Node refuses sync reads).
+  const key = `${tf.getBackend()}:${n}`;
+  let m = bases.get(key);
   if (m === undefined) {
     const values = new Float32Array(n * 2 * n);
     for (let k = 0; k < n; k++) {
@@ -24,7 +26,7 @@ function cosSinBasis(n: number): tf.Tensor2D {
       }
     }
     m = tf.keep(tf.tensor2d(values, [n, 2 * n]));
-    bases.set(n, m);
+    bases.set(key, m);
   }
   return m;
 }
@@ -74,7 +76,8 @@ export function spectrumHW(x: tf.Tensor4D): Spectrum {
 const halfBases = new Map<string, tf.Tensor>();
 
 /** Cached constant tensors of the half-spectrum L1: [C_W' | S_W'] for W' = ⌊W/2⌋ + 1 columns, C_H, S_H, and the column weights. */
-function halfBasis(key: string, make: () => tf.Tensor): tf.Tensor {
+function halfBasis(name: string, make: () => tf.Tensor): tf.Tensor {
+  const key = `${tf.getBackend()}:${name}`;
   let t = halfBases.get(key);
   if (t === undefined) {
     t = tf.keep(make());
