@@ -17,7 +17,13 @@ import { loadWeights } from '../src/infer/weights';
 import { configDifference } from '../src/cli/model-options';
 import { designOf, variantConfig } from '../src/model/config';
 import { summarize } from '../src/model/summary';
-import { findCheckpoint, readTrainingState, type TrainingState } from '../src/train/checkpoint';
+import * as tf from '@tensorflow/tfjs';
+import { baselinesFor, type BaselineScores } from '../src/eval/baselines';
+import { saveModel } from '../src/model/io';
+import { findCheckpoint, readCheckpoint, readTrainingState, type TrainingState } from '../src/train/checkpoint';
+import { readCurve, type CurvePoint } from '../src/train/curve';
+import { legacyLedger, summarizeLedger } from '../src/train/ledger';
+import { RECIPE_FILE } from '../src/train/recipe';
 import { LossLog } from '../src/train/loss-log';
 import { describeSchedule } from '../src/train/schedule';
 
@@ -50,6 +56,61 @@ function row(name: string, r: EvalReport): string {
   return `| ${name} | ${r.n} | ${f(r.psnr.input, 2)} | ${f(r.psnr.output, 2)} | ${r.gain.psnr >= 0 ? '+' : ''}${r.gain.psnr.toFixed(2)} | ${f(r.ssim.input, 4)} | ${f(r.ssim.output, 4)} |`;
 }
 
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** The network against the classical baselines on each set that has a training split to tune them on. */
+function baselineSection(names: string[], reports: Record<string, EvalReport>, baselines: Record<string, BaselineScores>): string {
+  const rows = names.flatMap((n) => {
+    const b = baselines[n];
+    if (!b || !('reports' in b)) return [];
+    const r = reports[n]!;
+    return [`| ${n} | ${r.n} | ${signed(r.gain.psnr)} | ${signed(b.reports.usm.gain.psnr)} | **${signed(r.psnr.output - b.reports.usm.psnr.output)}** | ${signed(b.reports.wiener.gain.psnr)} |`];
+  });
+  if (rows.length === 0) return '';
+  const any = Object.values(baselines).find((b): b is Extract<BaselineScores, { reports: unknown }> => 'reports' in b)!;
+  return `
+Against the classical baselines (PSNR gains over the blurred input, dB). The unsharp mask's σ and amount are tuned on the set's
+training split (${any.reports.usm.label}); the Wiener filter is an oracle, not a competitor: it fits its kernel to each sharp image.
+
+| set | images | this network | unsharp mask | margin over the unsharp mask | Wiener (oracle kernel) |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
+}
+
+/** The sittings that trained the run. */
+function ledgerSection(s: TrainingState): string {
+  const ledger = s.ledger?.length ? s.ledger : legacyLedger(s);
+  if (!ledger.length) return '';
+  const sum = summarizeLedger(ledger);
+  const rows = ledger.map((g) => `| ${g.started ? g.started.slice(0, 16).replace('T', ' ') : '–'} | ${g.fromStep} → ${g.toStep} | ${(g.seconds / 3600).toFixed(2)} h | ${g.processor} | \`${g.backend}\` ${g.device} | ${g.host}${g.note ? ` (${g.note})` : ''} |`);
+  return `## Ledger
+
+${sum.steps} steps in ${sum.segments} sittings: ${sum.cpuHours.toFixed(2)} CPU hours and ${sum.gpuMinutes.toFixed(1)} GPU minutes of training (evaluations excluded).
+
+| began (UTC) | steps | training time | on | backend and device | machine |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+`;
+}
+
+/** The run's learning curve: the milestones' held-out and sample gains against the training behind them. */
+function curveSection(curve: CurvePoint[]): string {
+  if (curve.length === 0) return '';
+  const sets = Object.keys(curve[0]!.sets);
+  const rows = curve.map((p) => `| ${p.step} | ${p.training.cpuHours.toFixed(2)} | ${p.training.gpuMinutes.toFixed(1)} | ${p.weights} | ${sets.map((n) => (p.sets[n] ? signed(p.sets[n]!.gain) : '–')).join(' | ')} |`);
+  return `## Learning curve
+
+PSNR gain over the blurred input at each milestone (\`curve.jsonl\`), of the averaged weights (ema) and of the last step's (raw).
+
+| step | CPU hours | GPU minutes | weights | ${sets.map((n) => `${n} (${curve[0]!.sets[n]!.n})`).join(' | ')} |
+|---|---|---|---|${sets.map(() => '---').join('|')}|
+${rows.join('\n')}
+
+`;
+}
+
 async function main(): Promise<void> {
   const o = new Command('ship-weights')
     .requiredOption('--run <dir>', 'training run folder')
@@ -67,27 +128,39 @@ async function main(): Promise<void> {
       return { name: m[1]!, dir: m[2]! };
     }),
   ];
-  const ckpt = findCheckpoint(o.run);
+  const ckptDir = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
-  if (!ckpt || !state) throw new Error(`${o.run}: no complete checkpoint`);
+  if (!ckptDir || !state) throw new Error(`${o.run}: no complete checkpoint`);
   const out = path.join(o.weightsDir, o.name);
   const tmp = `${out}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  for (const f of fs.readdirSync(ckpt)) if (f === 'model.json' || f.startsWith('group1-shard')) fs.copyFileSync(path.join(ckpt, f), path.join(tmp, f));
+  const { backend, device } = await selectBackend({ backend: 'wasm' });
+  // The moving average of the weights is what a run that keeps one evaluates and ships.
+  const ckpt = await readCheckpoint(o.run);
+  if (ckpt.ema) {
+    const averaged = ckpt.ema.map((a, i) => tf.tensor(a, ckpt.model.trainableWeights[i]!.shape as number[]));
+    ckpt.model.setWeights(averaged);
+    tf.dispose(averaged);
+  }
+  await saveModel(ckpt.model, tmp);
+  ckpt.model.dispose();
   fs.copyFileSync(path.join(o.run, 'log.csv'), path.join(tmp, 'log.csv'));
   fs.writeFileSync(path.join(tmp, 'training.json'), JSON.stringify(state, null, 2) + '\n');
+  const curve = readCurve(o.run);
+  if (curve.length) fs.writeFileSync(path.join(tmp, 'curve.jsonl'), curve.map((p) => JSON.stringify(p)).join('\n') + '\n');
 
-  const { backend, device } = await selectBackend({ backend: 'wasm' });
   const { model, config } = await loadWeights(tmp);
   const reports: Record<string, EvalReport> = {};
+  const baselines: Record<string, BaselineScores> = {};
   for (const set of SETS) {
     const ds = await openDataset(set.dir, { split: 'test', strict: true });
     reports[set.name] = await evaluate(model, ds.pairs, { scales: true });
+    baselines[set.name] = await baselinesFor({ root: ds.root, layout: ds.layout, split: 'test' }, ds.pairs, path.join('build', 'cache'));
     process.stderr.write(`${set.name}: ${reports[set.name]!.psnr.input.toFixed(2)} → ${reports[set.name]!.psnr.output.toFixed(2)} dB\n`);
   }
   model.dispose();
-  fs.writeFileSync(path.join(tmp, 'eval.json'), JSON.stringify({ backend, weights: out, reports }, null, 2) + '\n');
+  fs.writeFileSync(path.join(tmp, 'eval.json'), JSON.stringify({ backend, weights: out, reports, baselines }, null, 2) + '\n');
 
   const log = LossLog.read(path.join(o.run, 'log.csv'));
   const meanLoss = (rows: Record<string, number>[]): string => (rows.reduce((s, r) => s + r['loss']!, 0) / rows.length).toFixed(4);
@@ -114,8 +187,9 @@ ${intro}
 ${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
 | optimiser | Adam (β ${state.adam.beta1}, ${state.adam.beta2}; ε ${state.adam.epsilon}), ${describeSchedule(state.schedule)} |
 | loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
+${state.ema ? `| weights | the moving average of the weights (decay ${state.ema.decay}, kept since step ${state.ema.since}), not the last step's |\n` : ''}
 | seed | ${state.initSeed} (weights) and ${state.pipeline.seed} (crops, flips, order) |
-| wall time | ${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\`${state.device ? ` (${state.device})` : ''} |
+| wall time | ${state.ledger?.length ? `${(state.seconds / 3600).toFixed(2)} h of training in ${state.ledger.length} sittings (the ledger below)` : `${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\`${state.device ? ` (${state.device})` : ''}`} |
 | mean training loss | ${meanLoss(log.slice(0, window))} over the first ${window} steps → ${meanLoss(log.slice(-window))} over the last ${window} (noisy: a batch's loss depends mostly on which crops it holds; \`log.csv\` has every step) |
 
 ## Scores
@@ -132,6 +206,7 @@ Per output scale on the ${SETS[0].name} (S3 ¼, S2 ½, S1 full size):
 |---|---|---|---|---|---|---|
 ${(['S3', 'S2', 'S1'] as const).map((k) => row(k, { ...main, ...main.scales![k], gain: { psnr: main.scales![k].psnr.output - main.scales![k].psnr.input, ssim: null } })).join('\n')}
 
+${baselineSection(SETS.map((x) => x.name), reports, baselines)}
 The output beats the input on ${improved(main)} of ${main.n} test images (per image: \`eval.json\`). ${
     onSample
       ? `The test photos never appear in the training split (the sample is split
@@ -139,10 +214,10 @@ by photo), so these are held-out numbers — but the sample is small (${state.da
       : 'No photo of these test sets appears in the training data (it is built from the 11 training photos only), so these are held-out numbers.'
   }
 
-## Reproduce
+${ledgerSection(state)}${curveSection(curve)}## Reproduce
 
 \`\`\`sh
-${trainCommand(state, o.run)}
+${fs.existsSync(path.join(o.run, RECIPE_FILE)) ? `npm run cli -- continue ${o.run}   # continues the run from its recipe and checkpoint` : trainCommand(state, o.run)}
 npm run weights:ship -- --run ${o.run} --name ${o.name}
 npm run cli -- eval --data data/sample --weights ${out}
 \`\`\`
