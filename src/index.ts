@@ -30,6 +30,12 @@ export { writeSynthDataset, SYNTH_MANIFEST, type SynthOptions, type SynthRecord,
 export { psnr, ssim, mse, scores, SSIM_SIGMA, type Scores } from './metrics';
 export { Rng, type RngState } from './random';
 export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';
+export { TrainingRun, hasCheckpoint, resumeMismatches, snapshotDir, LOG_FILE, SNAPSHOTS, type RunPlan, type PlanByPairs, type SittingResult, type Mismatch } from './train/run';
+export { readRecipe, planOf, RECIPE_FILE, type Recipe } from './train/recipe';
+export { readCurve, trainingAt, trainingOf, CURVE_FILE, BASELINES_FILE, type CurvePoint as LearningCurvePoint, type CurveSet, type CurveBaselines, type SetScore } from './train/curve';
+export { summarizeLedger, legacyLedger, processorOf, type LedgerSegment, type LedgerSummary } from './train/ledger';
+export { WeightAverage, type EmaState } from './train/ema';
+export { WebGpuError } from './webgpu-guard';
 export { Trainer, TrainingDiverged, describeData, type StepReport, type RunOptions, type RunResult, type LossValues, type NewRunOptions } from './train/trainer';
 export { ScheduledAdam, ADAM_DEFAULTS, type AdamSettings, type AdamState } from './train/adam';
 export { writeCheckpoint, readCheckpoint, findCheckpoint, readTrainingState, type Checkpoint, type TrainingState, type DataDescription } from './train/checkpoint';
@@ -38,7 +44,10 @@ export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } fr
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
 export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, SHIPPED_WEIGHTS, type LoadedWeights } from './infer/weights';
-export { evaluate, restorePair, meanScores, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
+export { baselinesFor, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
+export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';
+export { fitKernel, wienerDeconvolve, oracleWiener, type BlurKernel } from './classical/wiener';
+export { evaluate, restorePair, meanScores, scorePair, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
 export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } from './ablation/plan';
 export { psnrGains, ssimGains, closestPair, type RunEvaluation } from './ablation/results';
 export { estimateMean, comparePaired, signFlipP, type MeanEstimate, type PairedComparison } from './ablation/stats';

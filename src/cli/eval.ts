@@ -44,7 +44,7 @@ export function describeEval(r: EvalReport, title: string, baselines?: BaselineS
     parts.push(table(['method', 'images', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], [['this network', String(r.n), ...scoreCells(r)], ...base.map((b) => [b.label, String(b.n), ...scoreCells(b)])]));
     const usm = baselines.reports.usm;
     parts.push(`the network's margin over the unsharp mask: ${dB(r.psnr.output - usm.psnr.output)} dB PSNR`);
-  } else if (baselines) {
+  } else if (baselines && 'skipped' in baselines) {
     parts.push(`\nbaselines not scored: ${baselines.skipped}`);
   }
   if (r.scales) {
