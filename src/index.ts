@@ -44,7 +44,7 @@ export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } fr
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
 export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, SHIPPED_WEIGHTS, type LoadedWeights } from './infer/weights';
-export { baselinesFor, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
+export { baselinesFor, scoredBaselines, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
 export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';
 export { fitKernel, wienerDeconvolve, oracleWiener, type BlurKernel } from './classical/wiener';
 export { evaluate, restorePair, meanScores, scorePair, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';

@@ -192,3 +192,9 @@ export async function baselinesFor(
   const reports = await evaluateBaselines(pairs, tuned, BASELINE_NAMES, (d, t) => onProgress?.('baselines', d, t));
   return { tuned, reports };
 }
+
+/** The scored baselines, or an error saying why there are none (for callers that need them, such as the notebooks). */
+export function scoredBaselines(b: BaselineScores): { tuned: TunedBaselines; reports: Record<BaselineName, BaselineReport> } {
+  if ('skipped' in b) throw new Error(`no baselines: ${b.skipped}`);
+  return b;
+}
