@@ -58,8 +58,9 @@ export class ScheduledAdam {
   private ensureMoments(variables: readonly tf.Variable[]): void {
     if (this.m.length === variables.length) return;
     if (this.m.length !== 0) throw new Error(`Adam holds moments for ${this.m.length} weights, not ${variables.length}`);
-    this.m = variables.map((w) => tf.variable(tf.zerosLike(w), false));
-    this.v = variables.map((w) => tf.variable(tf.zerosLike(w), false));
+    // tidy frees the initial tensors: a variable keeps its own reference to the data.
+    this.m = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
+    this.v = tf.tidy(() => variables.map((w) => tf.variable(tf.zerosLike(w), false)));
   }
 
   /** The next step for `grads` (in the variables' order); nothing changes until commit(). */
@@ -117,8 +118,8 @@ export class ScheduledAdam {
       throw new Error(`optimizer state has ${state.m.length} moments for a model with ${shapes.length} trainable weights`);
     }
     this.dispose();
-    this.m = state.m.map((a, i) => tf.variable(tf.tensor(a, shapes[i]), false));
-    this.v = state.v.map((a, i) => tf.variable(tf.tensor(a, shapes[i]), false));
+    this.m = tf.tidy(() => state.m.map((a, i) => tf.variable(tf.tensor(a, shapes[i]), false)));
+    this.v = tf.tidy(() => state.v.map((a, i) => tf.variable(tf.tensor(a, shapes[i]), false)));
     this.iterations = state.iterations;
   }
 

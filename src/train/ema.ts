@@ -35,11 +35,11 @@ export class WeightAverage {
   /** An average saved by export(), in the variables' order and shapes. */
   static restore(variables: readonly tf.Variable[], values: readonly Float32Array[], state: EmaState): WeightAverage {
     if (values.length !== variables.length) throw new Error(`weight average holds ${values.length} arrays for ${variables.length} weights`);
+    values.forEach((a, i) => {
+      if (a.length !== variables[i]!.size) throw new Error(`weight average: ${a.length} values for ${variables[i]!.name} (${variables[i]!.size})`);
+    });
     return new WeightAverage(
-      variables.map((v, i) => {
-        if (values[i]!.length !== v.size) throw new Error(`weight average: ${values[i]!.length} values for ${v.name} (${v.size})`);
-        return tf.variable(tf.tensor(values[i]!, v.shape), false);
-      }),
+      tf.tidy(() => variables.map((v, i) => tf.variable(tf.tensor(values[i]!, v.shape), false))),
       { ...state },
     );
   }

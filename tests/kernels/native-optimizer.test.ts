@@ -35,7 +35,8 @@ const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 async function run(backend: 'cpu' | 'wasm', kernels: KernelSet | undefined, lrs: number[], decay: number): Promise<{ w: Float32Array[]; e: Float32Array[]; fused: boolean }> {
   await startBackendForTest(backend, kernels);
-  const vars = SHAPES.map((s, i) => tf.variable(tf.tensor(seeded(size(s), 10 + i), s)));
+  const before = tf.memory().numTensors;
+  const vars = tf.tidy(() => SHAPES.map((s, i) => tf.variable(tf.tensor(seeded(size(s), 10 + i), s))));
   const adam = new ScheduledAdam();
   const avg = WeightAverage.start(vars, decay, 0);
   for (let t = 1; t <= STEPS; t++) {
@@ -53,6 +54,7 @@ async function run(backend: 'cpu' | 'wasm', kernels: KernelSet | undefined, lrs:
   tf.dispose(vars);
   adam.dispose();
   avg.dispose();
+  assert.is(tf.memory().numTensors, before, `${backend}/${kernels}: tensors left behind by Adam or the average`);
   return { w, e, fused };
 }
 
