@@ -15,8 +15,8 @@ const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'build', 'notebooks');
 const notebooks = fs.readdirSync(path.join(ROOT, 'notebooks')).filter((f) => f.endsWith('.ipynb')).sort();
 
-function runner(args: string[]) {
-  return spawnSync(process.execPath, ['-r', 'ts-node/register', 'scripts/run-notebooks.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+function runner(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['-r', 'ts-node/register', 'scripts/run-notebooks.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', ...env } });
 }
 
 function writeNotebook(file: string, cells: string[]): void {
@@ -79,6 +79,16 @@ test('every notebook runs top to bottom headless and exports HTML (npm run noteb
   // The committed notebooks are untouched: outputs go to build/ only.
   const tour = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', '01-tour.ipynb'), 'utf8'));
   assert.ok(tour.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
+});
+
+test('notebook 06 runs on live GPU tensors: headless on the webgpu backend (the software adapter here), reading them asynchronously', () => {
+  const out = path.join(ROOT, 'build', 'notebooks-webgpu');
+  const r = runner(['06-dffm-attention', '--out', out], { DEBLUR_BACKEND: 'webgpu' });
+  assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-30).join('\n')}`);
+  const executed = JSON.parse(fs.readFileSync(path.join(out, 'executed', '06-dffm-attention.ipynb'), 'utf8'));
+  const text = executed.cells.flatMap((c: { outputs?: Array<{ text?: string[] | string }> }) => (c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))).join('\n');
+  assert.match(text, /backend webgpu on /, 'the notebook did not run on webgpu');
+  assert.not.match(text, /WebGPU \w+ error/);
 });
 
 test('in headless Chromium every exported chart draws and every image loads (screenshots kept)', async () => {
