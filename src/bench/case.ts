@@ -7,7 +7,7 @@ import { buildNet } from '../model/net';
 import { summarize } from '../model/summary';
 import { imagePyramid } from '../pyramid';
 import { ScheduledAdam } from '../train/adam';
-import { planHeap, trainingBytesPerPixel } from '../train/memory';
+import { microBatching, planHeap, trainingBytesPerPixel } from '../train/memory';
 import { optimizerStep } from '../train/step';
 import { timeRuns, type Timing } from './timing';
 
@@ -49,8 +49,10 @@ export interface CaseResult {
    */
   trainGmacsPerSecond: number | null;
   inferGmacsPerSecond: number | null;
-  /** Why training was not timed (e.g. it would not fit the wasm heap). */
+  /** Why training was not timed (e.g. not even one image at a time fits the wasm heap). */
   trainSkipped?: string;
+  /** Micro-batches per timed step (their gradients accumulated) when the batch does not fit the wasm heap at once. */
+  microBatches?: number;
   /** Peak resident memory of this process, and the wasm heap at the end (it never shrinks: its peak). */
   peakRssBytes: number;
   peakWasmHeapBytes: number | null;
@@ -77,18 +79,22 @@ export async function runCase(c: BenchCase, onRun?: CaseProgress): Promise<CaseR
   try {
     let train: Timing | null = null;
     let trainSkipped: string | undefined;
+    let microBatches = 1;
     if (c.train) {
-      const plan = tf.getBackend() === 'wasm' ? planHeap(await trainingBytesPerPixel(model), c.batch, Math.sqrt(c.height * c.width)) : undefined;
+      const plan = tf.getBackend() === 'wasm' ? planHeap(await trainingBytesPerPixel(model), 1, Math.sqrt(c.height * c.width)) : undefined;
       if (plan && !plan.fits) {
-        trainSkipped = `needs about ${(plan.bytes / 2 ** 30).toFixed(1)} GiB of wasm heap (ceiling 4 GiB)`;
+        trainSkipped = `needs about ${(plan.bytes / 2 ** 30).toFixed(1)} GiB of wasm heap for one image (ceiling 4 GiB)`;
       } else {
+        // As train does: the fewest micro-batches whose activations fit the heap.
+        const split = tf.getBackend() === 'wasm' ? microBatching(await trainingBytesPerPixel(model), c.batch, Math.sqrt(c.height * c.width), c.variant) : undefined;
+        microBatches = split?.count ?? 1;
         const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
         const optimizer = new ScheduledAdam();
         optimizer.setLearningRate(1e-4);
         try {
           train = await timeRuns(
             async () => {
-              const { applied } = await optimizerStep({ model, variables, optimizer, blur, targets, lambda: FFT_WEIGHT });
+              const { applied } = await optimizerStep({ model, variables, optimizer, blur, targets, lambda: FFT_WEIGHT, microBatches });
               if (!applied) throw new Error('benchmark step diverged (non-finite loss)');
             },
             c.steps,
@@ -129,6 +135,7 @@ export async function runCase(c: BenchCase, onRun?: CaseProgress): Promise<CaseR
       trainGmacsPerSecond: perSecond(train, (3 * forwardMacs) / 1e9),
       inferGmacsPerSecond: perSecond(infer, forwardMacs / 1e9),
       ...(trainSkipped !== undefined ? { trainSkipped } : {}),
+      ...(microBatches > 1 ? { microBatches } : {}),
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       peakWasmHeapBytes: wasmHeapBytes() ?? null,
     };

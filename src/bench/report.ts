@@ -41,7 +41,7 @@ export function reportRows(rows: SuiteRow[]): ReportRow[] {
         const skipped = isTrain ? r.trainSkipped : undefined;
         out.push({
           ...base,
-          tfjs: t ? seconds(t) : `not run: ${skipped ?? 'unknown'}`,
+          tfjs: t ? `${seconds(t)}${isTrain && r.microBatches ? ` (${r.microBatches} micro-batches)` : ''}` : `not run: ${skipped ?? 'unknown'}`,
           torch: torchTime ? seconds(torchTime) : torchNote,
           ratio: t && torchTime ? (t.median / torchTime.median).toFixed(2) : '–',
           imagesPerSecond: t ? ((row.case.batch * 1000) / t.median).toFixed(2) : '–',

@@ -87,7 +87,7 @@ async function oneCase(o: BenchOptions): Promise<void> {
   }
   const s = (ms: number | null) => (ms === null ? '–' : `${(ms / 1000).toFixed(2)} s`);
   console.log(`${caseLabel(c)} on ${r.backend} (${report.device}), ${r.params.toLocaleString('en-US')} params`);
-  console.log(`  training step: ${r.train ? `${s(r.train.median)} median [${s(r.train.min)}–${s(r.train.max)}], ${r.trainImagesPerSecond!.toFixed(2)} img/s, ${r.trainGmacsPerSecond!.toFixed(1)} GMAC/s` : `not run (${r.trainSkipped ?? 'not asked'})`}`);
+  console.log(`  training step: ${r.train ? `${s(r.train.median)} median [${s(r.train.min)}–${s(r.train.max)}], ${r.trainImagesPerSecond!.toFixed(2)} img/s, ${r.trainGmacsPerSecond!.toFixed(1)} GMAC/s` : `not run (${r.trainSkipped ?? 'not asked'})`}${r.microBatches ? `, accumulating ${r.microBatches} micro-batches (the batch does not fit the wasm heap at once)` : ''}`);
   console.log(`  inference:     ${r.infer ? `${s(r.infer.median)} median [${s(r.infer.min)}–${s(r.infer.max)}], ${r.inferImagesPerSecond!.toFixed(2)} img/s, ${r.inferGmacsPerSecond!.toFixed(1)} GMAC/s` : 'not run'}`);
   console.log(`  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${r.peakWasmHeapBytes !== null ? `, wasm heap ${(r.peakWasmHeapBytes / 2 ** 20).toFixed(0)} MiB` : ''}`);
 }

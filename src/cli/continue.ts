@@ -8,7 +8,6 @@ import { UsageError } from '../errors';
 import { appendCurve, curveBaselines, curvePoint, openCurveSets, readCurve, trainingAt, trainingOf, type CurvePoint, type CurveSet } from '../train/curve';
 import { LossLog } from '../train/loss-log';
 import { summarizeLedger } from '../train/ledger';
-import { assertTrainingFits } from '../train/memory';
 import { planOf, readRecipe, RECIPE_FILE, type Recipe } from '../train/recipe';
 import { hasCheckpoint, SNAPSHOTS, snapshotDir, TrainingRun } from '../train/run';
 import { describeSchedule } from '../train/schedule';
@@ -139,7 +138,8 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
       say(`${runDir}: already at step ${run.trainer.step}${until < s.plannedSteps ? ` (asked to stop at ${until})` : ` of ${s.plannedSteps}`}; nothing to train`);
       return;
     }
-    if (backend.backend === 'wasm') await assertTrainingFits(run.model, s.pipeline.batch, s.pipeline.crop, s.variant ?? 'this network');
+    const split = await run.fitToMemory();
+    if (split) say(split);
 
     // The budget counts from the command's start, so set-up and catch-up evaluations are inside it.
     const deadline = o.for !== undefined ? started + o.for * 1000 : undefined;

@@ -5,7 +5,6 @@ import { DEFAULT_CROP } from '../data/pipeline';
 import { UsageError } from '../errors';
 import { VARIANT_NAMES } from '../model/config';
 import { readTrainingState } from '../train/checkpoint';
-import { assertTrainingFits } from '../train/memory';
 import { hasCheckpoint, SNAPSHOTS, TrainingRun, type Mismatch, type PlanByPairs } from '../train/run';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
 import { TrainingDiverged } from '../train/trainer';
@@ -134,19 +133,19 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     run.dispose();
     return;
   }
-  if (backend.backend === 'wasm') {
-    try {
-      await assertTrainingFits(run.model, s.pipeline.batch, s.pipeline.crop, s.variant ?? 'this network');
-    } catch (e) {
-      run.dispose();
-      throw e;
-    }
+  let split: string | undefined;
+  try {
+    split = await run.fitToMemory();
+  } catch (e) {
+    run.dispose();
+    throw e;
   }
   const start = run.startStep;
   console.log(
     `${run.resumed ? `resuming ${o.out} at step ${start}` : `training into ${o.out}`}: ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}, ${s.config.block}/${s.config.skip}), ` +
       `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}, ${s.plannedSteps} steps`,
   );
+  if (split) console.log(split);
   const bar = progress('train', s.plannedSteps);
   bar.update(start);
   const abort = new AbortController();

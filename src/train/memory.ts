@@ -105,6 +105,38 @@ export async function assertTrainingFits(model: tf.LayersModel, batch: number, c
   return plan;
 }
 
+/** How a batch is split for one training step: `count` micro-batches of `size` images each. */
+export interface MicroBatching {
+  count: number;
+  size: number;
+  /** The heap plan of one micro-batch, and of the whole batch at once. */
+  plan: HeapPlan;
+  whole: HeapPlan;
+}
+
+/**
+ * The fewest micro-batches (equal, dividing the batch) whose steps fit the wasm heap: the step then
+ * accumulates their gradients (optimizerStep), which equals the whole batch's gradient. Refuses,
+ * with the crop that would fit, when even one image at a time does not.
+ */
+export function microBatching(bytesPerPixel: number, batch: number, crop: number, what: string): MicroBatching {
+  const whole = planHeap(bytesPerPixel, batch, crop);
+  for (let count = 1; count <= batch; count++) {
+    if (batch % count !== 0) continue;
+    const plan = planHeap(bytesPerPixel, batch / count, crop);
+    if (plan.fits) return { count, size: batch / count, plan, whole };
+  }
+  const single = planHeap(bytesPerPixel, 1, crop);
+  assertPlanFits(single, 1, crop, `${what} (even one image at a time)`);
+  throw new Error('unreachable: a batch of one fits');
+}
+
+/** microBatching for `model`, from a probe step on the active backend (wasm only; elsewhere the whole batch). */
+export async function planTrainingStep(model: tf.LayersModel, batch: number, crop: number, what: string): Promise<MicroBatching | undefined> {
+  if (tf.getBackend() !== 'wasm') return undefined;
+  return microBatching(await trainingBytesPerPixel(model), batch, crop, what);
+}
+
 /** Throws a UsageError naming the batch or crop that would fit when `plan` does not. */
 export function assertPlanFits(plan: HeapPlan, batch: number, crop: number, what: string): void {
   if (plan.fits) return;

@@ -11,6 +11,7 @@ import { saveModel } from '../model/io';
 import { buildNet } from '../model/net';
 import { CHECKPOINT, readCheckpoint, readTrainingState, type DataDescription, type TrainingState } from './checkpoint';
 import { LossLog } from './loss-log';
+import { planTrainingStep } from './memory';
 import { validateSchedule, type Schedule } from './schedule';
 import { describeData, Trainer, type RunResult, type StepReport } from './trainer';
 
@@ -244,6 +245,20 @@ export class TrainingRun {
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
     return dir;
+  }
+
+  /**
+   * On wasm, measures a probe step and splits the batch into the fewest micro-batches that fit
+   * the heap (the accumulated gradient is the batch's); refuses, naming the crop that would fit,
+   * when one image at a time does not. Returns a line describing a split, or undefined when the
+   * batch runs whole.
+   */
+  async fitToMemory(): Promise<string | undefined> {
+    const { batch, crop } = this.state.pipeline;
+    const m = await planTrainingStep(this.model, batch, crop, this.state.variant ?? 'this network');
+    this.trainer.microBatches = m?.count ?? 1;
+    if (!m || m.count === 1) return undefined;
+    return `a batch of ${batch} × ${crop}² needs about ${(m.whole.bytes / 2 ** 30).toFixed(1)} GiB of wasm heap at once (ceiling 4 GiB): each step accumulates the gradients of ${m.count} micro-batches of ${m.size}, which equal the batch's`;
   }
 
   get logFile(): string {

@@ -115,6 +115,11 @@ export class Trainer {
   private average: WeightAverage | undefined;
   /** This sitting's ledger entry, once begun. */
   private segment: LedgerSegment | undefined;
+  /**
+   * Micro-batches per step (their gradients accumulated): a property of the sitting, chosen to fit
+   * the memory at hand; the steps are the same up to float rounding.
+   */
+  microBatches = 1;
 
   private constructor(
     readonly model: tf.LayersModel,
@@ -222,6 +227,7 @@ export class Trainer {
       blur: batch.blur,
       targets: batch.targets,
       lambda: this.state.lambda,
+      microBatches: this.microBatches,
       ...(this.average ? { average: this.average } : {}),
     });
     if (!applied) throw new TrainingDiverged(this.state.step, loss, this.lastCheckpoint);

@@ -71,7 +71,7 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   assert.is(folderDigest(run), before, 'a refused command changed the run folder');
 });
 
-test('train: bad data, sizes and options each give one clear line', () => {
+test('train: bad data, sizes and options each give one clear line', async () => {
   const empty = path.join(tmp, 'empty');
   fs.mkdirSync(empty);
   const corrupt = path.join(tmp, 'corrupt');
@@ -80,15 +80,26 @@ test('train: bad data, sizes and options each give one clear line', () => {
   fs.writeFileSync(path.join(corrupt, 'blur', 'a.png'), 'not a png');
   fs.writeFileSync(path.join(corrupt, 'sharp', 'a.png'), 'not a png');
   const out = path.join(tmp, 'never');
+  const big = path.join(tmp, 'big'); // one 520² pair
+  await fixtureImage(path.join(big, 'blur', 'a.png'), 520, 520, 41);
+  await fixtureImage(path.join(big, 'sharp', 'a.png'), 520, 520, 42);
   refused(cli('train', '--data', path.join(tmp, 'missing'), '--out', out, '--steps', '1', ...common), /missing.*(no such|does not exist)/i, 'missing folder');
   refused(cli('train', '--data', empty, '--out', out, '--steps', '1', ...common), /cannot tell the dataset layout/, 'empty folder');
   refused(cli('train', '--data', corrupt, '--out', out, '--steps', '1', ...common), /no usable image pairs/, 'corrupt images');
   refused(cli('train', '--data', data, '--layout', 'gopro', '--out', out, '--steps', '1', ...common), /train: no such folder \(GoPro train split: expected/, 'wrong layout');
   refused(cli('train', '--data', data, '--out', out, '--steps', '1', ...common, '--crop', '64'), /smaller than the 64×64 crop.*at most 20/, 'crop too large');
   refused(cli('train', '--data', data, '--out', out, ...common), /--steps N or --epochs E/, 'no run length');
-  refused(cli('train', '--data', 'data/sample', '--variant', 'full', '--out', out, '--steps', '1'), /full at batch 4 × 256² needs about [\d.]+ GiB of wasm heap.*what fits: --batch \d+ at this crop, or --crop \d+ at this batch/, 'too large for the heap');
+  refused(cli('train', '--data', big, '--variant', 'full', '--out', out, '--steps', '1', '--crop', '512'), /full \(even one image at a time\) at batch 1 × 512² needs about [\d.]+ GiB of wasm heap.*what fits: --crop \d+ at this batch/, 'too large for the heap');
   refused(cli('train', '--out', out, '--resume'), /holds no checkpoint to resume/, 'nothing to resume');
   assert.not.ok(fs.existsSync(path.join(out, 'checkpoint')), 'a refused run wrote a checkpoint');
+});
+
+test('a batch too large for the wasm heap at once trains in micro-batches, and says so', () => {
+  const out = path.join(tmp, 'micro');
+  const r = cli('train', '--data', 'data/sample', '--variant', 'lite', '--out', out, '--steps', '1', '--batch', '8', '--crop', '256');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /a batch of 8 × 256² needs about [\d.]+ GiB of wasm heap at once \(ceiling 4 GiB\): each step accumulates the gradients of 2 micro-batches of 4/);
+  assert.is(readTrainingState(out)!.step, 1);
 });
 
 test('Ctrl-C stops training after the current step with a checkpoint of it', async () => {

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readPairsFolder } from '../../src/data/pairs';
-import { TrainingPipeline } from '../../src/data/pipeline';
+import { disposeBatch, TrainingPipeline } from '../../src/data/pipeline';
 import type { Dataset } from '../../src/data/dataset';
 import { variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
@@ -13,6 +13,7 @@ import { readCheckpoint, readTrainingState } from '../../src/train/checkpoint';
 import { LossLog } from '../../src/train/loss-log';
 import { describeData, Trainer, TrainingDiverged, type StepReport } from '../../src/train/trainer';
 import type { Schedule } from '../../src/train/schedule';
+import { batchGradients } from '../../src/train/step';
 import { fixtureImage } from '../data/fixtures';
 import { startBackendForTest } from '../helpers';
 import { UsageError } from '../../src/errors';
@@ -80,6 +81,44 @@ test('resume: 3 steps, a checkpoint, a new process-like start, 2 more steps = 5 
   const init = await weightsOf(buildNet(tiny, { seed: 11 }));
   assert.ok(maxRelDiff(got, init) > 1e-3, 'training did not change the weights');
   resumed.dispose();
+});
+
+test('micro-batches: the gradients accumulated over 2 or 4 parts of a batch equal the whole batch\'s (cpu and wasm, to 1e-5)', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    await startBackendForTest(backend);
+    const model = buildNet(tiny, { seed: 11 });
+    const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const batch = await new TrainingPipeline(dataset.pairs, { ...settings, batch: 4 }).load(0);
+    const read = async (parts: number): Promise<Float32Array[]> => {
+      const r = batchGradients({ model, variables, blur: batch.blur, targets: batch.targets, lambda: 0.1, microBatches: parts });
+      const out = await Promise.all([r.value, ...r.grads].map(async (t) => new Float32Array((await t.data()) as Float32Array)));
+      tf.dispose([r.value, r.content, r.fft, ...r.grads]);
+      return out;
+    };
+    const whole = await read(1);
+    for (const parts of [2, 4]) {
+      const got = await read(parts);
+      got.forEach((g, i) => {
+        let d = 0;
+        let scale = 1e-12;
+        g.forEach((v, k) => {
+          d = Math.max(d, Math.abs(v - whole[i]![k]!));
+          scale = Math.max(scale, Math.abs(whole[i]![k]!));
+        });
+        assert.ok(d <= 1e-5 * scale, `${backend}, ${parts} parts, ${i === 0 ? 'loss' : `gradient ${i - 1}`}: |Δ| ${d} at scale ${scale}`);
+      });
+    }
+    // Not vacuous: the first half alone has another gradient.
+    const half = batchGradients({ model, variables, blur: tf.slice(batch.blur, 0, 2) as tf.Tensor4D, targets: batch.targets.map((t) => tf.slice(t, 0, 2) as tf.Tensor4D), lambda: 0.1 });
+    const halfGrad = await half.grads[0]!.data();
+    assert.ok(halfGrad.some((v, k) => Math.abs(v - whole[1]![k]!) > 1e-3 * Math.abs(whole[1]![k]!) + 1e-9));
+    tf.dispose([half.value, half.content, half.fft, ...half.grads]);
+    disposeBatch(batch);
+    model.dispose();
+  }
+  const model = buildNet(tiny);
+  assert.throws(() => batchGradients({ model, variables: [], blur: tf.zeros([3, 16, 16, 3]) as tf.Tensor4D, targets: [], lambda: 0.1, microBatches: 2 }), /microBatches 2 must divide the batch of 3/);
+  model.dispose();
 });
 
 test('a resumed run that skips Adam\'s state would not match: the test above can fail', async () => {
