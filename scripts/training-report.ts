@@ -1,0 +1,77 @@
+/**
+ * The learning curves of training runs as markdown tables, from their `curve.jsonl` and
+ * `baselines.json` (written by `npm run cli -- continue`):
+ *
+ *   node -r ts-node/register scripts/training-report.ts RUN [RUN …] [--set held-out] [--update-doc NAME]
+ *
+ * One row per milestone and weights (ema: the moving average; raw: the last step's), with the
+ * training behind it (steps, CPU hours, GPU minutes) and the PSNR gain on each curve set; then the
+ * classical baselines on the same sets. `--update-doc NAME` replaces the block between
+ * `<!-- curve:NAME:start -->` and `<!-- curve:NAME:end -->` in docs/TRAINING.md with the tables.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { UsageError } from '../src/errors';
+import { BASELINES_FILE, readCurve, type CurveBaselines } from '../src/train/curve';
+
+const DOC = path.join(__dirname, '..', 'docs', 'TRAINING.md');
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+export function curveTables(runs: readonly string[]): string {
+  const parts: string[] = [];
+  const rows: string[] = [];
+  let sets: string[] | undefined;
+  let baselines: CurveBaselines | undefined;
+  for (const run of runs) {
+    const curve = readCurve(run);
+    if (curve.length === 0) throw new UsageError(`${run}: no curve.jsonl (run \`npm run cli -- continue ${run}\` first)`);
+    sets ??= Object.keys(curve[0]!.sets);
+    const file = path.join(run, BASELINES_FILE);
+    if (!baselines && fs.existsSync(file)) baselines = JSON.parse(fs.readFileSync(file, 'utf8')) as CurveBaselines;
+    for (const p of curve) {
+      rows.push(`| ${path.basename(run)} | ${p.step} | ${p.training.cpuHours.toFixed(2)} | ${p.training.gpuMinutes.toFixed(1)} | ${p.weights} | ${sets.map((n) => (p.sets[n] ? signed(p.sets[n]!.gain) : '–')).join(' | ')} |`);
+    }
+  }
+  const counts = sets!.map((n) => {
+    const any = runs.map((r) => readCurve(r)[0]!.sets[n]).find((s) => s);
+    return `${n} (${any?.n ?? '?'})`;
+  });
+  parts.push(`| run | step | CPU hours | GPU minutes | weights | ${counts.join(' | ')} |`, `|---|---|---|---|---|${sets!.map(() => '---').join('|')}|`, ...rows);
+  if (baselines) {
+    parts.push('', `Baselines on the same pairs, tuned on ${baselines.tuned.tunedOn.description} of \`${baselines.tuned.tunedOn.root}\`:`, '');
+    parts.push(`| baseline | ${sets!.join(' | ')} |`, `|---|${sets!.map(() => '---').join('|')}|`);
+    for (const name of ['usm', 'wiener'] as const) {
+      const label = Object.values(baselines.sets)[0]?.[name]?.label ?? name;
+      parts.push(`| ${label} | ${sets!.map((n) => (baselines!.sets[n]?.[name] ? signed(baselines!.sets[n]![name]!.gain) : '–')).join(' | ')} |`);
+    }
+  }
+  return parts.join('\n');
+}
+
+function main(): void {
+  const cmd = new Command('training-report').argument('<runs...>').option('--update-doc <name>', 'replace that curve block in docs/TRAINING.md').parse(process.argv);
+  const o = cmd.opts<{ updateDoc?: string }>();
+  const tables = curveTables(cmd.args);
+  console.log(tables);
+  if (o.updateDoc) {
+    const start = `<!-- curve:${o.updateDoc}:start -->`;
+    const end = `<!-- curve:${o.updateDoc}:end -->`;
+    const doc = fs.readFileSync(DOC, 'utf8');
+    const a = doc.indexOf(start);
+    const b = doc.indexOf(end);
+    if (a < 0 || b < a) throw new UsageError(`docs/TRAINING.md has no ${start} … ${end} block`);
+    fs.writeFileSync(DOC, `${doc.slice(0, a + start.length)}\n${tables}\n${doc.slice(b)}`);
+    console.log(`updated the ${o.updateDoc} block of docs/TRAINING.md`);
+  }
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (e) {
+    process.stderr.write(`training-report: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  }
+}
