@@ -25,12 +25,17 @@ test('one case prints the fields others compare against, with real timings and t
   assert.match(r.err, /bench: train run 2\/2/);
 });
 
-test('training that would not fit the wasm heap is refused with the size it needs, and inference still runs', () => {
-  const r = cli('--variant', 'full', '--batch', '64', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+test('a batch that does not fit the wasm heap at once is timed in micro-batches; one that does not fit one image at a time is refused with the size it needs', () => {
+  const split = cli('--variant', 'lite', '--batch', '8', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+  assert.is(split.code, 0, split.err);
+  const s = JSON.parse(split.out) as { trainStepMs: number | null; microBatches?: number };
+  assert.ok(s.trainStepMs !== null && s.trainStepMs > 0);
+  assert.is(s.microBatches, 2);
+  const r = cli('--variant', 'full', '--batch', '2', '--crop', '512', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { trainStepMs: number | null; trainSkipped?: string };
   assert.is(j.trainStepMs, null);
-  assert.match(j.trainSkipped ?? '', /needs about [\d.]+ GiB of wasm heap/);
+  assert.match(j.trainSkipped ?? '', /needs about [\d.]+ GiB of wasm heap for one image/);
 });
 
 test('user mistakes: one line, exit 2', () => {
