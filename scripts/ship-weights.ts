@@ -186,8 +186,7 @@ ${intro}
 | data | \`${state.data.root}\`, ${state.data.description}: ${state.data.pairs} pairs (fingerprint ${state.data.fingerprint}) |
 ${trainingImages(state)}| steps | ${state.step} of ${state.plannedSteps} planned; batch ${state.pipeline.batch} × ${state.pipeline.crop}² random crops, flips ${state.pipeline.flip ? 'on' : 'off'}, about ${Math.round((state.step * state.pipeline.batch) / state.data.pairs)} epochs |
 | optimiser | Adam (β ${state.adam.beta1}, ${state.adam.beta2}; ε ${state.adam.epsilon}), ${describeSchedule(state.schedule)} |
-| loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |
-${state.ema ? `| weights | the moving average of the weights (decay ${state.ema.decay}, kept since step ${state.ema.since}), not the last step's |\n` : ''}
+| loss | Σ over 3 scales of L1 + ${state.lambda} · L1 of the FFT (paper eq. 6) |${state.ema ? `\n| weights | the moving average of the weights (decay ${state.ema.decay}, kept since step ${state.ema.since}), not the last step's |` : ''}
 | seed | ${state.initSeed} (weights) and ${state.pipeline.seed} (crops, flips, order) |
 | wall time | ${state.ledger?.length ? `${(state.seconds / 3600).toFixed(2)} h of training in ${state.ledger.length} sittings (the ledger below)` : `${(state.seconds / 60).toFixed(1)} min of training on backend \`${state.backend}\`${state.device ? ` (${state.device})` : ''}`} |
 | mean training loss | ${meanLoss(log.slice(0, window))} over the first ${window} steps → ${meanLoss(log.slice(-window))} over the last ${window} (noisy: a batch's loss depends mostly on which crops it holds; \`log.csv\` has every step) |
@@ -218,7 +217,7 @@ ${ledgerSection(state)}${curveSection(curve)}## Reproduce
 
 \`\`\`sh
 ${fs.existsSync(path.join(o.run, RECIPE_FILE)) ? `npm run cli -- continue ${o.run}   # continues the run from its recipe and checkpoint` : trainCommand(state, o.run)}
-npm run weights:ship -- --run ${o.run} --name ${o.name}
+npm run weights:ship -- --run ${o.run} --name ${o.name}${o.evalSet.map((v) => ` --eval-set ${v}`).join('')}
 npm run cli -- eval --data data/sample --weights ${out}
 \`\`\`
 

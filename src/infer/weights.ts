@@ -8,7 +8,7 @@ import { configOf } from '../model/net';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 
 /** The network the project's main job and tour use by default (see its card.md). */
-export const SHIPPED_WEIGHTS = 'weights/lite-sample';
+export const SHIPPED_WEIGHTS = 'weights/lite-canonical';
 
 export interface LoadedWeights {
   model: tf.LayersModel;

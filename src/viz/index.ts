@@ -4,6 +4,6 @@ export { imageGrid, zoomInsets, detailRegion, errorMap, errorValues, scalarImage
 export { colorize, colorAt, COLORMAPS, type ColormapName, type ColorizeOptions } from './colormap';
 export { plotlyFigure, movingAverage, lineChart, barChart, heatmap, histogram, type ChartOptions, type Series, type BarGroup, type HeatmapOptions } from './plots';
 export { table, type Cell, type TableOptions } from './table';
-export { powerSpectrum, logPowerSpectrum, fftShift, radialPower, powerRatio, type RadialProfile } from './spectra';
+export { powerSpectrum, logPowerSpectrum, fftShift, radialPower, powerRatio, restoredBand, type RadialProfile, type RestoredBand } from './spectra';
 export { effectiveReceptiveField, massRadius, supportBox, layerView, type ReceptiveField } from './erf';
 export { dffmShares, dffmShareBars, dffmChannelHeatmap, dffmSharesAgainst, SCALE_LABELS, type DffmShares } from './attention';

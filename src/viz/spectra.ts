@@ -108,3 +108,37 @@ export function powerRatio(a: RadialProfile, b: RadialProfile): number[] {
   }
   return a.power.map((p, i) => p / b.power[i]!);
 }
+
+/** Where a restoration put back power: the frequencies at which its ratio to the sharp power beats the blurred input's. */
+export interface RestoredBand {
+  /** The lowest and highest frequency (cycles/px) where restored/sharp exceeds blurred/sharp by more than the margin; null when none. */
+  from: number | null;
+  to: number | null;
+  /** The largest restored/sharp ratio over all frequencies but zero (above 1: more power than the sharp image). */
+  maxRatio: number;
+  /** The largest gain in ratio, restored − blurred, and where. */
+  bestGain: number;
+  bestAt: number;
+}
+
+/**
+ * Summarises two power-ratio curves over the same frequencies up to `upTo` cycles/px (default the
+ * Nyquist limit along the axes, 0.5: beyond it only the spectrum's corners). The DC ring is left out.
+ */
+export function restoredBand(frequency: readonly number[], blurred: readonly number[], restored: readonly number[], margin = 0.02, upTo = 0.5): RestoredBand {
+  let from: number | null = null;
+  let to: number | null = null;
+  let maxRatio = 0;
+  let bestGain = -Infinity;
+  let bestAt = 0;
+  for (let i = 1; i < frequency.length && frequency[i]! <= upTo; i++) {
+    const gain = restored[i]! - blurred[i]!;
+    if (gain > margin) {
+      from ??= frequency[i]!;
+      to = frequency[i]!;
+    }
+    if (gain > bestGain) [bestGain, bestAt] = [gain, frequency[i]!];
+    maxRatio = Math.max(maxRatio, restored[i]!);
+  }
+  return { from, to, maxRatio, bestGain, bestAt };
+}

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readRaster } from '../../src/data/image';
 import { cropRaster, rasterToTensor } from '../../src/data/raster';
-import { fftShift, logPowerSpectrum, powerRatio, radialPower } from '../../src/viz/spectra';
+import { fftShift, logPowerSpectrum, powerRatio, radialPower, restoredBand } from '../../src/viz/spectra';
 import { startBackendForTest } from '../helpers';
 
 test.before(() => startBackendForTest('wasm'));
@@ -63,6 +63,16 @@ test('a blurred image has less high-frequency power than its sharp original; pow
   assert.ok(ratio[ratio.length - 10]! < 0.05, `high-frequency power kept: ${ratio[ratio.length - 10]}`);
   assert.throws(() => powerRatio({ frequency: [0], power: [1], count: [1] }, { frequency: [0, 0.1], power: [1, 1], count: [1, 1] }), /different sizes/);
   tf.dispose([sharp, blurred]);
+});
+
+test('restoredBand finds the frequencies where a restoration beats its input, the best gain and the largest ratio', () => {
+  const f = [0, 0.1, 0.2, 0.3, 0.4, 0.5];
+  const blurred = [1, 0.9, 0.5, 0.2, 0.05, 0.01];
+  const restored = [1, 0.91, 0.7, 0.3, 0.06, 0.01];
+  const band = restoredBand(f, blurred, restored);
+  assert.equal([band.from, band.to, band.maxRatio, band.bestAt], [0.2, 0.3, 0.91, 0.2]);
+  assert.ok(Math.abs(band.bestGain - 0.2) < 1e-12, `best gain ${band.bestGain}`);
+  assert.equal(restoredBand(f, blurred, blurred).from, null);
 });
 
 test.run();
