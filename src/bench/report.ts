@@ -12,6 +12,9 @@ export interface ReportRow {
   imagesPerSecond: string;
   gmacs: string;
   torchGmacs: string;
+  /** GMAC/s as a fraction of the machine's limit (bench --limit), tfjs and PyTorch. */
+  ofLimit: string;
+  torchOfLimit: string;
   memory: string;
   torchMemory: string;
 }
@@ -21,7 +24,8 @@ const mib = (b: number | null | undefined): string => (b == null ? '–' : `${Ma
 const isError = (x: unknown): x is { error: string } => typeof x === 'object' && x !== null && 'error' in x;
 
 /** The suite as rows: one per case, part (training step, inference) and tfjs backend. */
-export function reportRows(rows: SuiteRow[]): ReportRow[] {
+export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
+  const of = (gmacs: number | null): string => (gmacs === null || limit === undefined ? '–' : `${Math.round((100 * gmacs) / limit)}%`);
   const out: ReportRow[] = [];
   for (const row of rows) {
     const torch = row.torch && !isError(row.torch) ? row.torch : null;
@@ -34,7 +38,7 @@ export function reportRows(rows: SuiteRow[]): ReportRow[] {
       for (const [backend, r] of Object.entries(row.tfjs)) {
         const base = { case: caseLabel(row.case), part, backend };
         if (isError(r)) {
-          out.push({ ...base, tfjs: `error: ${r.error}`, torch: torchTime ? seconds(torchTime) : torchNote, ratio: '–', imagesPerSecond: '–', gmacs: '–', torchGmacs: '–', memory: '–', torchMemory: mib(torch?.peakRssBytes) });
+          out.push({ ...base, tfjs: `error: ${r.error}`, torch: torchTime ? seconds(torchTime) : torchNote, ratio: '–', imagesPerSecond: '–', gmacs: '–', torchGmacs: '–', ofLimit: '–', torchOfLimit: '–', memory: '–', torchMemory: mib(torch?.peakRssBytes) });
           continue;
         }
         const t = isTrain ? r.train : r.infer;
@@ -47,6 +51,8 @@ export function reportRows(rows: SuiteRow[]): ReportRow[] {
           imagesPerSecond: t ? ((row.case.batch * 1000) / t.median).toFixed(2) : '–',
           gmacs: t ? (macs(r) / 1e6 / t.median).toFixed(1) : '–',
           torchGmacs: torchTime ? (macs(r) / 1e6 / torchTime.median).toFixed(1) : '–',
+          ofLimit: of(t ? macs(r) / 1e6 / t.median : null),
+          torchOfLimit: of(torchTime ? macs(r) / 1e6 / torchTime.median : null),
           memory: `${mib(r.peakRssBytes)}${r.peakWasmHeapBytes !== null ? ` (heap ${mib(r.peakWasmHeapBytes)})` : ''}`,
           torchMemory: mib(torch?.peakRssBytes),
         });
@@ -56,10 +62,10 @@ export function reportRows(rows: SuiteRow[]): ReportRow[] {
   return out;
 }
 
-const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max]', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs peak RSS', 'PyTorch peak RSS'];
+const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max]', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs of limit', 'PyTorch of limit', 'tfjs peak RSS', 'PyTorch peak RSS'];
 
 function cells(r: ReportRow): string[] {
-  return [r.case, r.part, r.backend, r.tfjs, r.torch, r.ratio, r.imagesPerSecond, r.gmacs, r.torchGmacs, r.memory, r.torchMemory];
+  return [r.case, r.part, r.backend, r.tfjs, r.torch, r.ratio, r.imagesPerSecond, r.gmacs, r.torchGmacs, r.ofLimit, r.torchOfLimit, r.memory, r.torchMemory];
 }
 
 /** A GitHub-flavoured markdown table of the rows. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { variantConfig, type VariantName } from '../model/config';
 import type { BenchCase, CaseResult } from './case';
+import type { MachineLimit } from './limit';
 import type { Timing } from './timing';
 
 /** One row of the suite: a case (without its repeat counts), run on every tfjs backend and on the PyTorch twin. */
@@ -127,3 +128,9 @@ export function runTorchCase(c: SuiteCase, s: RunnerSettings): Promise<TorchResu
 }
 
 export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${c.height === c.width ? `${c.height}²` : `${c.width}×${c.height}`}`;
+
+/** The machine's limit (bench --limit) on one engine, in a process of its own. */
+export function measureLimitChild(engine: TfjsEngine, s: RunnerSettings): Promise<MachineLimit | { error: string }> {
+  const args = [path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--limit', '--backend', engine.backend];
+  return runJson<MachineLimit>(process.execPath, args, s.root, s.log, engine.env);
+}

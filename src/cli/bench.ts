@@ -7,8 +7,9 @@ import type { Command } from 'commander';
 import { BACKENDS, backendUnavailable, parseBackendName, startCpu, type BackendName } from '../backend';
 import { runCase, type BenchCase } from '../bench/case';
 import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
-import { caseLabel, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
+import { caseLabel, measureLimitChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
+import { measureLimit } from '../bench/limit';
 import { loadNative } from '../kernels/native-addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
@@ -37,6 +38,7 @@ interface BenchOptions {
   threads: number;
   updateDoc?: boolean;
   quick?: boolean;
+  limit?: boolean;
 }
 
 export function registerBench(program: Command): void {
@@ -58,10 +60,18 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'suite: PyTorch intra-op threads', positiveInt, 2)
     .option('--update-doc', `suite: write the table into ${path.relative(ROOT, DOC)}`)
     .option('--quick', 'suite: tiny cases that check the machinery in seconds (numbers mean little)')
+    .option('--limit', 'only measure what this machine does at best (a large convolution on the backend), as JSON')
     .action(async (o: BenchOptions) => {
-      if (o.variant !== undefined) await oneCase(o);
+      if (o.limit) await limitOnly(o);
+      else if (o.variant !== undefined) await oneCase(o);
       else await suite(o);
     });
+}
+
+async function limitOnly(o: BenchOptions): Promise<void> {
+  const report = await startBackendOption(o.backend);
+  const limit = await measureLimit();
+  console.log(JSON.stringify({ ...limit, what: `${limit.what} (${report.device})` }));
 }
 
 async function oneCase(o: BenchOptions): Promise<void> {
@@ -131,6 +141,9 @@ async function suite(o: BenchOptions): Promise<void> {
   if (o.quick && o.updateDoc) throw new UsageError('--quick results do not belong in the performance doc: drop --update-doc');
   const rows: SuiteRow[] = [];
   const t0 = performance.now();
+  // The yardstick: the best the fastest engine does on one large convolution, measured in its own process.
+  log('bench: measuring the machine\'s limit (one large convolution) …');
+  const limit = await measureLimitChild(engines[0]!, settings);
   for (const [i, c] of cases.entries()) {
     const row: SuiteRow = { case: c, tfjs: {}, torch: null };
     for (const e of engines) {
@@ -148,18 +161,18 @@ async function suite(o: BenchOptions): Promise<void> {
     rows.push(row);
   }
   const minutes = (performance.now() - t0) / 60000;
-  const machine = describeMachine(rows);
-  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after ${o.warmup} warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows))}\n`;
+  const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}; the \`of limit\` columns are each case's GMAC/s as a fraction of it.`}`;
+  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after ${o.warmup} warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond))}\n`;
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, rows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, limit, rows }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.md`), md);
   if (o.updateDoc) updateDoc(md);
-  if (o.json) console.log(JSON.stringify({ machine, rows }));
+  if (o.json) console.log(JSON.stringify({ machine, limit, rows }));
   else {
     console.log(machine);
-    console.log(table(REPORT_HEADER, reportRows(rows).map(reportCells)));
+    console.log(table(REPORT_HEADER, reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond).map(reportCells)));
     console.log(`\nwritten: ${path.relative(process.cwd(), path.join(outDir, `${stamp}.md`))}${o.updateDoc ? ` and ${path.relative(process.cwd(), DOC)}` : ''}`);
   }
 }

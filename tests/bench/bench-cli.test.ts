@@ -76,6 +76,10 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
   assert.match(text, /\| lite 2×32² \| train step \| wasm \|/);
   assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \|/);
   assert.match(text, /PyTorch 1\.13/);
+  // The yardstick: the machine's best on one large convolution, and each case as a fraction of it.
+  assert.match(text, /Limit: [\d.]+ GMAC\/s, a 3×3 convolution, 64 → 64 channels on 1 × 192², on wasm/);
+  assert.match(text, /\| tfjs of limit \| PyTorch of limit \|/);
+  assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \| [^\n]* \| \d+% \| \d+% \|/);
 });
 
 test.run();
