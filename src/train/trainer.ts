@@ -276,8 +276,10 @@ export class Trainer {
       run.pausedMs = 0;
       this.state.seconds += seconds;
       if (this.segment) this.segment.seconds += seconds;
-      if (o.out && this.state.step % every === 0) await this.checkpoint(o, run);
+      // The step is reported (and logged) before its checkpoint is written: a kill in between then
+      // leaves a log row past the checkpoint, which the next sitting drops, never a missing row.
       await o.onStep?.({ step: this.state.step, until, epoch: batch.epoch, lr, loss, imagesPerSecond: this.pipeline.batch / seconds, stepSeconds: seconds });
+      if (o.out && this.state.step % every === 0) await this.checkpoint(o, run);
       run.stepping = false;
       if (o.signal?.aborted) run.stoppedBy = 'signal';
       if (this.state.step >= until || run.stoppedBy === 'signal') break;

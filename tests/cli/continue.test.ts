@@ -118,9 +118,14 @@ test('--for stops at the deadline with a checkpoint; a pending milestone is caug
   const start = readTrainingState(run)!.step;
   const r = cli('continue', run, '--for', '1s', '--no-milestones');
   assert.is(r.code, 0, r.err);
-  assert.match(r.out, /time is up: steps \d+ → \d+/);
+  const stopped = /time is up: steps (\d+) → (\d+)/.exec(r.out);
+  assert.ok(stopped, r.out);
   const s = readTrainingState(run)!;
-  assert.ok(s.step > start && s.step <= start + 2, `one or two steps past ${start}: ${s.step}`);
+  // How many steps fit in a second depends on the machine; what must hold is that the sitting
+  // trained, stopped on its own long before the run's end, and kept every step it took.
+  assert.equal([Number(stopped[1]), Number(stopped[2])], [start, s.step]);
+  assert.ok(s.step > start && s.step < s.plannedSteps, `stopped at ${s.step}, started at ${start}`);
+  assertLog(s.step);
 
   // Forget the curve point of step 4: the next sitting scores the snapshot it left.
   fs.writeFileSync(path.join(run, 'curve.jsonl'), '');
