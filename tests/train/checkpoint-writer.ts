@@ -1,7 +1,7 @@
 /**
  * Test helper run as a child process: writes checkpoints to argv[2] in a loop, checkpoint k holding
  * weights, moments and step all equal to k, so a reader can tell whether what it finds is whole.
- * Prints "ready" after the first one; runs until killed.
+ * Prints "wrote k" after each one; runs until killed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { startCpu } from '../../src/backend';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     const sizes = model.trainableWeights.map((w) => (w.shape as number[]).reduce((a, b) => a * b, 1));
     const moments = sizes.map((n) => new Float32Array(n).fill(k));
     await writeCheckpoint(out, model, { iterations: k, m: moments, v: moments }, state(k));
-    if (k === 1) process.stdout.write('ready\n');
+    process.stdout.write(`wrote ${k}\n`);
   }
 }
 

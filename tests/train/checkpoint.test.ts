@@ -10,14 +10,21 @@ import { rejectsWithUsage, startBackendForTest } from '../helpers';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'checkpoint-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Starts the writer, waits until its first checkpoint is down, lets it run `ms` more, then SIGKILLs it. */
-async function killWriterAfter(out: string, ms: number): Promise<void> {
+/**
+ * Starts the writer, waits until it has written checkpoint `after`, lets it run `ms` more (into the
+ * writing of the next ones), then SIGKILLs it. Counting checkpoints rather than time makes the kills
+ * land at different steps however fast the machine is.
+ */
+async function killWriterAfter(out: string, after: number, ms: number): Promise<void> {
   const child = spawn(process.execPath, ['-r', 'ts-node/register', path.join(__dirname, 'checkpoint-writer.ts'), out], {
     env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => {
+      const written = [...d.toString().matchAll(/wrote (\d+)/g)].map((m) => Number(m[1]));
+      if (written.some((k) => k >= after)) resolve();
+    });
     child.on('exit', (code) => reject(new Error(`writer exited early (${code})`)));
   });
   await new Promise((r) => setTimeout(r, ms));
@@ -31,7 +38,7 @@ test('killing the writer at random moments always leaves one whole checkpoint, o
   const out = path.join(tmp, 'killed');
   const steps: number[] = [];
   for (let i = 0; i < 8; i++) {
-    await killWriterAfter(out, 50 + Math.random() * 400);
+    await killWriterAfter(out, 1 + (i % 6), Math.random() * 150);
     const ckpt = await readCheckpoint(out);
     const k = ckpt.state.step;
     steps.push(k);
@@ -50,7 +57,7 @@ test('killing the writer at random moments always leaves one whole checkpoint, o
 test('a damaged checkpoint is never used: the reader names the damage', async () => {
   await startBackendForTest('cpu');
   const out = path.join(tmp, 'damaged');
-  await killWriterAfter(out, 100);
+  await killWriterAfter(out, 1, 100);
   const dir = findCheckpoint(out)!;
   assert.ok(dir.endsWith('checkpoint') || dir.endsWith('checkpoint.old'));
   fs.rmSync(path.join(out, 'checkpoint.old'), { recursive: true, force: true });
