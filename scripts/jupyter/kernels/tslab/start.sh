@@ -3,4 +3,5 @@
 # so notebooks import ./src/... and read data/... (tslab refuses files outside its working folder).
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
-exec node node_modules/tslab/bin/tslab kernel --config-path "$1"
+# kernel.js: tslab with shell requests in order, so the kernel indicator stays busy while cells run.
+exec node scripts/jupyter/kernels/tslab/kernel.js kernel --config-path "$1"
