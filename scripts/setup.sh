@@ -27,6 +27,17 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt
   touch "$stamp"
 fi
 
+# In a git checkout: git's clean filter for notebooks/*.ipynb (.gitattributes), so outputs written by
+# running a notebook in the lab never reach a commit. Needs Debian's python3-nbformat; without it git
+# stores notebooks as they are.
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  filter='/usr/bin/python3 scripts/jupyter/strip_outputs.py'
+  if [ "$(git config --get filter.notebook-outputs.clean || true)" != "$filter" ]; then
+    git config filter.notebook-outputs.clean "$filter"
+    echo "setup: git stores notebooks/*.ipynb without outputs (filter notebook-outputs)"
+  fi
+fi
+
 notebooks=(jupyter-nbconvert python3-nbclient python3-jupyter-client python3-nbformat)
 # Mesa's EGL and llvmpipe: the software WebGPU adapter (Dawn's OpenGL ES backend) the webgpu tests run on.
 software_gpu=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)

@@ -30,11 +30,21 @@ function writeNotebook(file: string, cells: string[]): void {
   fs.writeFileSync(file, JSON.stringify(nb));
 }
 
+/** A notebook as git stores it: through the clean filter (.gitattributes) where the set-up defined it. */
+function asCommitted(name: string): string {
+  const raw = fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8');
+  const filter = spawnSync('git', ['config', '--get', 'filter.notebook-outputs.clean'], { cwd: ROOT, encoding: 'utf8' });
+  if (filter.status !== 0) return raw;
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'jupyter', 'strip_outputs.py')], { input: raw, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 test('committed notebooks: numbered 01…, tslab kernel, no outputs, every figure cell preceded by prose', () => {
   assert.ok(notebooks.length >= 8, `notebooks: ${notebooks.join(', ')}`);
   for (const name of notebooks) {
     assert.match(name, /^\d\d-[a-z0-9-]+\.ipynb$/);
-    const nb = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'));
+    const nb = JSON.parse(asCommitted(name));
     assert.is(nb.metadata.kernelspec.name, 'tslab', name);
     for (const cell of nb.cells) {
       if (cell.cell_type !== 'code') continue;
@@ -77,8 +87,20 @@ test('every notebook runs top to bottom headless and exports HTML (npm run noteb
   assert.match(r.stdout, new RegExp(`${notebooks.length} of ${notebooks.length} notebooks ran`));
   for (const name of notebooks) assert.ok(fs.existsSync(path.join(OUT, 'html', name.replace('.ipynb', '.html'))), name);
   // The committed notebooks are untouched: outputs go to build/ only.
-  const tour = JSON.parse(fs.readFileSync(path.join(ROOT, 'notebooks', '01-tour.ipynb'), 'utf8'));
+  const tour = JSON.parse(asCommitted('01-tour.ipynb'));
   assert.ok(tour.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
+});
+
+test('the notebook-outputs filter turns every executed notebook back into its committed bytes; they carry the kernel\'s language_info', () => {
+  for (const name of notebooks) {
+    const executed = fs.readFileSync(path.join(OUT, 'executed', name), 'utf8');
+    assert.ok((JSON.parse(executed) as { cells: { outputs?: unknown[] }[] }).cells.some((c) => (c.outputs ?? []).length > 0), `${name} ran with no outputs`);
+    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'jupyter', 'strip_outputs.py')], { input: executed, encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    // Equal bytes: the kernel's language_info (which nbclient records) is the committed one, so
+    // opening a notebook in the lab does not mark it unsaved, and a run shows no change to git.
+    assert.ok(r.stdout === fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'), `${name}: executed and cleaned differs from the committed notebook`);
+  }
 });
 
 test('notebook 06 runs on live GPU tensors: headless on the webgpu backend (the software adapter here), reading them asynchronously', () => {

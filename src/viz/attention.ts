@@ -1,7 +1,10 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { heatmap, barChart, lineChart, type ChartOptions } from './plots';
 import type { Bundle } from './display';
 import { spread } from '../data/synth/statistics';
+import { rastersToBatch, type Raster } from '../data/raster';
+import { disposeProbes, type Probe } from '../model/probes';
+import type { Progress } from '../progress';
 
 /**
  * DFFM's softmax weights, summarised: for each decoder level, how much of each channel's fused
@@ -39,6 +42,46 @@ export async function dffmShares(d: { module: string; level: number; weights: tf
   return { module: d.module, level: d.level, mean, perImage, perChannel };
 }
 
+/**
+ * DFFM shares of every decoder level over many images (same size, sides divisible by the probe's
+ * multiple), probed `batch` at a time so memory stays bounded; the weights of all images are kept
+ * per level and summarised together, as one probe over all of them would.
+ */
+export async function dffmSharesOver(probe: Probe, images: readonly Raster[], o: { batch?: number; progress?: Progress } = {}): Promise<DffmShares[]> {
+  const step = o.batch ?? 4;
+  const perLevel = new Map<number, { module: string; parts: tf.Tensor3D[] }>();
+  try {
+    for (let i = 0; i < images.length; i += step) {
+      const batch = rastersToBatch(images.slice(i, i + step));
+      try {
+        const r = probe.run(batch);
+        for (const d of r.dffm) {
+          const e = perLevel.get(d.level) ?? { module: d.module, parts: [] };
+          e.parts.push(tf.clone(d.weights));
+          perLevel.set(d.level, e);
+        }
+        disposeProbes(r);
+      } finally {
+        batch.dispose();
+      }
+      o.progress?.update(Math.min(i + step, images.length));
+    }
+    const out: DffmShares[] = [];
+    for (const [level, e] of [...perLevel].sort((a, b) => a[0] - b[0])) {
+      const weights = tf.concat(e.parts, 0) as tf.Tensor3D;
+      try {
+        out.push(await dffmShares({ module: e.module, level, weights }));
+      } finally {
+        weights.dispose();
+      }
+    }
+    return out;
+  } finally {
+    for (const e of perLevel.values()) tf.dispose(e.parts);
+    o.progress?.stop();
+  }
+}
+
 /** Grouped bars: for each decoder level, its mean share of E1, E2, E3 (⅓ each = no preference); error bars: s.d. over images. */
 export function dffmShareBars(shares: readonly DffmShares[], o: ChartOptions = {}): Bundle {
   const x = shares.map((s) => `decoder level ${s.level} (${s.module})`);
@@ -58,6 +101,7 @@ export async function dffmChannelHeatmap(s: DffmShares, o: ChartOptions = {}): P
     xTitle: 'encoder scale',
     yTitle: 'channel (sorted by E1 share)',
     height: Math.max(300, 14 * rows.length + 80),
+    labelEveryRow: true,
     ...o,
   });
 }

@@ -6,4 +6,5 @@ export { plotlyFigure, movingAverage, lineChart, barChart, heatmap, histogram, t
 export { table, type Cell, type TableOptions } from './table';
 export { powerSpectrum, logPowerSpectrum, fftShift, radialPower, powerRatio, restoredBand, type RadialProfile, type RestoredBand } from './spectra';
 export { effectiveReceptiveField, massRadius, supportBox, layerView, type ReceptiveField } from './erf';
-export { dffmShares, dffmShareBars, dffmChannelHeatmap, dffmSharesAgainst, SCALE_LABELS, type DffmShares } from './attention';
+export { dffmShares, dffmSharesOver, dffmShareBars, dffmChannelHeatmap, dffmSharesAgainst, SCALE_LABELS, type DffmShares } from './attention';
+export { progressLine, progressHtml, stagedProgress } from './progress';

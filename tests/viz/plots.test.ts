@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dffmShares } from '../../src/viz/attention';
+import { dffmShares, dffmSharesOver } from '../../src/viz/attention';
+import { tensorToRaster } from '../../src/data/raster';
 import { htmlPage } from '../../src/viz/display';
 import { heatmap, lineChart, movingAverage, plotlyFigure } from '../../src/viz/plots';
 import { table } from '../../src/viz/table';
@@ -67,6 +68,34 @@ test('dffmShares: means over images and channels of real DFFM softmax weights (n
     assert.is(s.perImage.length, 3);
   }
   disposeProbes(r);
+  x.dispose();
+  model.dispose();
+});
+
+test('dffmSharesOver: probing 5 images 2 at a time gives the shares of one probe over all 5, without leaking', async () => {
+  const model = buildNet(VARIANTS.lite, { seed: 6 });
+  const probe = new Probe(model);
+  const x = tf.tensor4d(seeded(5 * 32 * 32 * 3, 8).map((v) => 0.5 + 0.4 * v), [5, 32, 32, 3]);
+  const images = [];
+  for (let i = 0; i < 5; i++) {
+    const one = x.slice([i], [1]);
+    images.push(await tensorToRaster(one));
+    one.dispose();
+  }
+  const whole = probe.run(x);
+  const expected = (await Promise.all(whole.dffm.map((d) => dffmShares(d)))).sort((a, b) => a.level - b.level); // levels ascending, as dffmSharesOver returns them
+  disposeProbes(whole);
+  const seen: number[] = [];
+  const before = tf.memory().numTensors;
+  const got = await dffmSharesOver(probe, images, { batch: 2, progress: { update: (done) => seen.push(done), stop: () => seen.push(-1) } });
+  assert.is(tf.memory().numTensors, before, 'no tensor left behind');
+  assert.equal(seen, [2, 4, 5, -1]);
+  assert.equal(got.map((s) => s.level), expected.map((s) => s.level));
+  got.forEach((s, i) => {
+    const e = expected[i]!;
+    s.mean.forEach((m, k) => assert.ok(Math.abs(m - e.mean[k]!) < 1e-5, `level ${s.level} scale ${k}: ${m} vs ${e.mean[k]}`));
+    s.perImage.forEach((row, n) => row.forEach((v, k) => assert.ok(Math.abs(v - e.perImage[n]![k]!) < 1e-5)));
+  });
   x.dispose();
   model.dispose();
 });
