@@ -42,9 +42,14 @@ async function main(argv: string[]): Promise<void> {
       console.log(`\ndeblur-lab notebooks: http://127.0.0.1:${m[1]}/tree?token=${token}\n(kernel: TypeScript (deblur-lab), running in ${ROOT}; Ctrl-C to stop)\n`);
     }
   });
-  const stop = () => child.kill('SIGINT');
+  // One SIGTERM stops Jupyter cleanly (it shuts its kernels down first). On Ctrl-C the terminal has
+  // already sent Jupyter a SIGINT too; a second SIGINT would cut its clean-up short and leave the
+  // kernel running, so SIGINT is never forwarded.
+  const stop = (): void => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
   process.on('SIGINT', stop);
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  process.on('SIGTERM', stop);
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   if (!announced) process.exitCode = code || 1; // it never came up: the reason is in its output above
 }

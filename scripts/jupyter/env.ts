@@ -16,12 +16,38 @@ export const PYTHON = '/usr/bin/python3';
 export function jupyterEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const build = path.join(ROOT, 'build', 'jupyter');
   const dirs = { JUPYTER_CONFIG_DIR: 'config', JUPYTER_DATA_DIR: 'data', JUPYTER_RUNTIME_DIR: 'runtime', IPYTHONDIR: 'ipython' };
-  const env: NodeJS.ProcessEnv = { ...base, JUPYTER_PATH: path.join(ROOT, 'scripts', 'jupyter'), JUPYTER_PLATFORM_DIRS: '0' };
+  const env: NodeJS.ProcessEnv = {
+    ...base,
+    JUPYTER_PATH: path.join(ROOT, 'scripts', 'jupyter'),
+    JUPYTER_PLATFORM_DIRS: '0',
+    // Debian's Python 3.11 makes pydevd (loaded by ipykernel's debugger) warn about frozen modules
+    // at every kernel start; the lab does not debug Python, so the warning is noise in the terminal.
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+  };
   for (const [k, sub] of Object.entries(dirs)) {
     env[k] = path.join(build, sub);
     fs.mkdirSync(env[k]!, { recursive: true });
   }
+  writeNotebookConfig(path.join(build, 'config'));
   return env;
+}
+
+/**
+ * The classic Notebook's front-end settings for the lab: code cells wrap long lines instead of
+ * scrolling sideways. Merged into what is there, so a user's own settings stay.
+ */
+function writeNotebookConfig(configDir: string): void {
+  const file = path.join(configDir, 'nbconfig', 'notebook.json');
+  let config: { CodeCell?: { cm_config?: Record<string, unknown> } } = {};
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    // absent or unreadable: start from the lab's settings
+  }
+  if (config.CodeCell?.cm_config?.['lineWrapping'] !== undefined) return;
+  config.CodeCell = { ...config.CodeCell, cm_config: { ...config.CodeCell?.cm_config, lineWrapping: true } };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(config, null, 2) + '\n');
 }
 
 /** Fails with the set-up command to run when Debian's Jupyter pieces are missing. */

@@ -35,8 +35,9 @@ function layoutOf(o: ChartOptions): Record<string, unknown> {
     title: o.title ? { text: o.title, font: { size: 14 } } : undefined,
     height: o.height ?? 360,
     margin: { t: o.title ? 40 : 16, r: 16, b: 48, l: 60 },
-    xaxis: { title: { text: o.xTitle ?? '' }, type: o.logX ? 'log' : undefined },
-    yaxis: { title: { text: o.yTitle ?? '' }, type: o.logY ? 'log' : undefined },
+    // automargin: long or angled tick labels (image names) get the room they need instead of being cut.
+    xaxis: { title: { text: o.xTitle ?? '' }, type: o.logX ? 'log' : undefined, automargin: true },
+    yaxis: { title: { text: o.yTitle ?? '' }, type: o.logY ? 'log' : undefined, automargin: true },
     ...o.layout,
   };
 }
@@ -93,6 +94,8 @@ export interface HeatmapOptions extends ChartOptions {
   zmax?: number;
   /** Keep pixels square (images, spectra). */
   square?: boolean;
+  /** Label every row (Plotly otherwise skips labels when rows are many), e.g. one per channel. */
+  labelEveryRow?: boolean;
 }
 
 async function rows2d(z: tf.Tensor | readonly (readonly number[])[]): Promise<number[][]> {
@@ -106,7 +109,12 @@ export async function heatmap(z: tf.Tensor | readonly (readonly number[])[], o: 
   const rows = await rows2d(z);
   const trace = { type: 'heatmap', z: rows, x: o.x, y: o.y, colorscale: o.colorscale ?? 'Viridis', zmin: o.zmin, zmax: o.zmax };
   const layout = layoutOf(o);
-  layout['yaxis'] = { ...(layout['yaxis'] as object), autorange: 'reversed', ...(o.square ? { scaleanchor: 'x' } : {}) };
+  layout['yaxis'] = {
+    ...(layout['yaxis'] as object),
+    autorange: 'reversed',
+    ...(o.square ? { scaleanchor: 'x' } : {}),
+    ...(o.labelEveryRow ? { dtick: 1, tickfont: { size: 10 } } : {}),
+  };
   return plotlyFigure([trace], layout);
 }
 
