@@ -26,6 +26,8 @@ async function main(argv: string[]): Promise<void> {
     [
       '-m', 'notebook', '--no-browser', '--ip=127.0.0.1', `--port=${port}`, `--NotebookApp.token=${token}`,
       '--MappingKernelManager.default_kernel_name=tslab', `--notebook-dir=${path.join(ROOT, 'notebooks')}`,
+      // After each save: refresh git's entry of a notebook whose cleaned content is unchanged (see the file).
+      `--config=${path.join(ROOT, 'scripts', 'jupyter', 'jupyter_notebook_config.py')}`,
       // Jupyter refuses to start as root without it (containers and CI run as root).
       ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ],
