@@ -1,14 +1,16 @@
 /**
- * npm run notebooks [-- NOTEBOOK…] [--out DIR] [--timeout S]
+ * npm run notebooks [-- NOTEBOOK…] [--out DIR] [--timeout S] [--jobs N]
  *
  * Executes notebooks top to bottom, headless, with the project's tslab kernel (through
- * scripts/jupyter/execute.py and Debian's nbclient), and exports each to HTML. A failing cell is
+ * scripts/jupyter/execute.py and Debian's nbclient), and exports each to HTML, `--jobs` at a time
+ * (default: one per core; much of a notebook's time is single-threaded). A failing cell is
  * reported with its number, its source and its error text, and the run exits 1 after the rest
  * have run. Executed notebooks and HTML go to build/notebooks/ (never back into notebooks/).
  */
 import { spawn } from 'child_process';
 import { Command } from 'commander';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../src/errors';
 import { formatSeconds } from '../src/cli/progress';
@@ -84,16 +86,21 @@ export function writeIndex(out: string, results: readonly NotebookResult[]): str
   return file;
 }
 
-export async function runNotebooks(files: readonly string[], out: string, timeout: number): Promise<NotebookResult[]> {
+/** Runs the notebooks, `jobs` kernels at a time; results in the order given, each reported as it ends. */
+export async function runNotebooks(files: readonly string[], out: string, timeout: number, jobs = 1): Promise<NotebookResult[]> {
   requireJupyter(['nbclient', 'nbconvert', 'jupyter_client'], '--notebooks');
-  const results: NotebookResult[] = [];
-  for (const file of files) {
-    process.stdout.write(`notebook ${path.relative(ROOT, file)} … `);
-    const r = await executeNotebook(file, out, timeout);
-    results.push(r);
-    console.log(r.ok ? `ran in ${formatSeconds(r.seconds)}` : 'FAILED');
-    if (!r.ok) console.error(describeFailure(r));
-  }
+  const results: NotebookResult[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const r = await executeNotebook(files[i]!, out, timeout);
+      results[i] = r;
+      console.log(`notebook ${r.notebook} ${r.ok ? `ran in ${formatSeconds(r.seconds)}` : 'FAILED'}`);
+      if (!r.ok) console.error(describeFailure(r));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, files.length)) }, worker));
   return results;
 }
 
@@ -103,11 +110,14 @@ async function main(argv: string[]): Promise<void> {
     .argument('[notebooks...]', 'notebook files or names (default: every notebooks/*.ipynb)')
     .option('--out <dir>', 'where executed notebooks and HTML go', path.join(ROOT, 'build', 'notebooks'))
     .option('--timeout <seconds>', 'limit per cell', '900')
+    .option('--jobs <n>', 'notebooks run at once (default: one per core)', String(os.availableParallelism()))
     .parse(argv);
   const timeout = Number(program.opts().timeout);
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--timeout must be a whole number of seconds, got ${program.opts().timeout}`);
+  const jobs = Number(program.opts().jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a whole number ≥ 1, got ${program.opts().jobs}`);
   const out = path.resolve(program.opts().out as string);
-  const results = await runNotebooks(listNotebooks(program.args), out, timeout);
+  const results = await runNotebooks(listNotebooks(program.args), out, timeout, jobs);
   const index = writeIndex(out, results);
   const failed = results.filter((r) => !r.ok);
   console.log(`${results.length - failed.length} of ${results.length} notebooks ran; HTML report: ${path.relative(process.cwd(), index)}`);

@@ -160,8 +160,10 @@ export async function tunedBaselines(pairs: readonly ImagePair[], about: TunedBa
   if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as TunedBaselines;
   const t = await tuneBaselines(pairs, about, onPair);
   fs.mkdirSync(cacheDir, { recursive: true });
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(t, null, 2) + '\n');
-  fs.renameSync(`${file}.tmp`, file);
+  // A temporary name per process: two notebooks run side by side may tune the same set at once.
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(t, null, 2) + '\n');
+  fs.renameSync(tmp, file);
   return t;
 }
 
