@@ -35,15 +35,19 @@ function weights(n: number, start: number, size: number): Float64Array {
   return w;
 }
 
+function channelMean(image: Raster, c: number): number {
+  let sum = 0;
+  for (let i = 0; i < image.width * image.height; i++) sum += image.data[i * 3 + c]!;
+  return sum / (image.width * image.height);
+}
+
 function pad(image: Raster, fft: Fft2, top: number, left: number): Padded {
   const { height: P, width: Q } = fft;
   const wy = weights(P, top, image.height);
   const wx = weights(Q, left, image.width);
   const spectra: Padded['spectra'] = [];
   for (let c = 0; c < 3; c++) {
-    let mean = 0;
-    for (let i = 0; i < image.width * image.height; i++) mean += image.data[i * 3 + c]!;
-    mean /= image.width * image.height;
+    const mean = channelMean(image, c);
     const re = new Float64Array(P * Q);
     for (let y = 0; y < P; y++) {
       const sy = mirrorIndex(y - top, image.height);
@@ -75,9 +79,7 @@ function windowed(image: Raster, fft: Fft2, top: number, left: number): Padded {
   };
   const spectra: Padded['spectra'] = [];
   for (let c = 0; c < 3; c++) {
-    let mean = 0;
-    for (let i = 0; i < image.width * image.height; i++) mean += image.data[i * 3 + c]!;
-    mean /= image.width * image.height;
+    const mean = channelMean(image, c);
     const re = new Float64Array(P * Q);
     for (let y = 0; y < image.height; y++) {
       for (let x = 0; x < image.width; x++) re[(y + top) * Q + (x + left)] = ramp(y, image.height) * ramp(x, image.width) * (image.data[(y * image.width + x) * 3 + c]! - mean);

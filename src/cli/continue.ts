@@ -11,11 +11,10 @@ import { summarizeLedger } from '../train/ledger';
 import { planOf, readRecipe, RECIPE_FILE, type Recipe } from '../train/recipe';
 import { hasCheckpoint, SNAPSHOTS, snapshotDir, TrainingRun } from '../train/run';
 import { describeSchedule } from '../train/schedule';
-import { TrainingDiverged } from '../train/trainer';
 import type { ImagePair } from '../data/dataset';
 import { duration, positiveInt, startBackendOption } from './options';
 import { progress } from './progress';
-import { onSigint } from './train';
+import { onSigint, reportedDivergence } from './train';
 
 interface ContinueCliOptions {
   for?: number;
@@ -177,12 +176,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
       if (r.stoppedBy === 'signal') process.exitCode = 130;
     } catch (e) {
       bar.stop();
-      if (e instanceof TrainingDiverged) {
-        process.stderr.write(`deblur-lab: ${e.message}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw e;
+      if (!reportedDivergence(e)) throw e;
     } finally {
       stopOnSigint();
     }

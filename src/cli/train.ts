@@ -169,16 +169,19 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     if (r.stoppedBy === 'signal') process.exitCode = 130;
   } catch (e) {
     bar.stop();
-    if (e instanceof TrainingDiverged) {
-      process.stderr.write(`deblur-lab: ${e.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw e;
+    if (!reportedDivergence(e)) throw e;
   } finally {
     stopOnSigint();
     run.dispose();
   }
+}
+
+/** A diverged run is the user's to fix (learning rate, data), not a crash: one line, exit 1. */
+export function reportedDivergence(e: unknown): boolean {
+  if (!(e instanceof TrainingDiverged)) return false;
+  process.stderr.write(`deblur-lab: ${e.message}\n`);
+  process.exitCode = 1;
+  return true;
 }
 
 /**
