@@ -69,9 +69,16 @@ export function loadNative(): NativeAddon | string {
       // on the machine (a long run in the background, a notebook beside it) spinning threads take
       // each other's cores: a lite 2 × 64² step measured 3.96 s instead of 0.86 s passive. Without
       // competition passive waiting costs about nothing (0.42 s either way). libgomp reads this when
-      // it loads, so it is set before the addon is; a user's own setting wins.
-      process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE';
-      loaded = require(ADDON_PATH) as NativeAddon;
+      // it loads, so it is set while the addon loads; a user's own setting wins. It is taken out
+      // of the environment again so that child processes (the benchmark's PyTorch peer, which
+      // uses libgomp too) run with the user's own environment.
+      const own = process.env['OMP_WAIT_POLICY'];
+      process.env['OMP_WAIT_POLICY'] = own ?? 'PASSIVE';
+      try {
+        loaded = require(ADDON_PATH) as NativeAddon;
+      } finally {
+        if (own === undefined) delete process.env['OMP_WAIT_POLICY'];
+      }
     } catch (e) {
       loaded = `${ADDON_PATH} does not load: ${(e as Error).message.split('\n')[0]}`;
     }
