@@ -65,10 +65,11 @@ export function loadNative(): NativeAddon | string {
     loaded = `${path.relative(process.cwd(), ADDON_PATH) || ADDON_PATH} is not built (npm run setup builds it where g++ and libdnnl-dev can be installed)`;
   } else {
     try {
-      // oneDNN's OpenMP threads spin while they wait for work by default. With another busy process
-      // on the machine (a long run in the background, a notebook beside it) spinning threads take
-      // each other's cores: a lite 2 × 64² step measured 3.96 s instead of 0.86 s passive. Without
-      // competition passive waiting costs about nothing (0.42 s either way). libgomp reads this when
+      // oneDNN's OpenMP threads spin a while before sleeping when they wait for work. With other busy
+      // processes on the machine (a long run in the background, a notebook beside it) spinning threads
+      // take each other's cores: a profiled lite 2 × 64² step measured 1.44 s against 0.88 s passive
+      // beside one busy process, 3.96 s against 0.86 s beside two; on a quiet machine 0.42 s either
+      // way (docs/PERFORMANCE.md, "Sharing the machine"). libgomp reads this when
       // it loads, so it is set while the addon loads; a user's own setting wins. It is taken out
       // of the environment again so that child processes (the benchmark's PyTorch peer, which
       // uses libgomp too) run with the user's own environment.
