@@ -30,14 +30,18 @@ function writeNotebook(file: string, cells: string[]): void {
   fs.writeFileSync(file, JSON.stringify(nb));
 }
 
+/** A notebook's text through the notebook-outputs clean filter (scripts/jupyter/strip_outputs.py). */
+function stripOutputs(text: string): string {
+  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'jupyter', 'strip_outputs.py')], { input: text, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 /** A notebook as git stores it: through the clean filter (.gitattributes) where the set-up defined it. */
 function asCommitted(name: string): string {
   const raw = fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8');
   const filter = spawnSync('git', ['config', '--get', 'filter.notebook-outputs.clean'], { cwd: ROOT, encoding: 'utf8' });
-  if (filter.status !== 0) return raw;
-  const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'jupyter', 'strip_outputs.py')], { input: raw, encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  return r.stdout;
+  return filter.status === 0 ? stripOutputs(raw) : raw;
 }
 
 test('committed notebooks: numbered 01…, tslab kernel, no outputs, every figure cell preceded by prose', () => {
@@ -95,11 +99,10 @@ test('the notebook-outputs filter turns every executed notebook back into its co
   for (const name of notebooks) {
     const executed = fs.readFileSync(path.join(OUT, 'executed', name), 'utf8');
     assert.ok((JSON.parse(executed) as { cells: { outputs?: unknown[] }[] }).cells.some((c) => (c.outputs ?? []).length > 0), `${name} ran with no outputs`);
-    const r = spawnSync('/usr/bin/python3', [path.join(ROOT, 'scripts', 'jupyter', 'strip_outputs.py')], { input: executed, encoding: 'utf8' });
-    assert.is(r.status, 0, r.stderr);
+    const cleaned = stripOutputs(executed);
     // Equal bytes: the kernel's language_info (which nbclient records) is the committed one, so
     // opening a notebook in the lab does not mark it unsaved, and a run shows no change to git.
-    assert.ok(r.stdout === fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'), `${name}: executed and cleaned differs from the committed notebook`);
+    assert.ok(cleaned === fs.readFileSync(path.join(ROOT, 'notebooks', name), 'utf8'), `${name}: executed and cleaned differs from the committed notebook`);
   }
 });
 
