@@ -6,6 +6,9 @@ with every layer named as the TypeScript layer is (`em2_b3_y4`, `dffm1_fc2`, ...
   - weights saved by tfjs load here (`load_tfjs_weights`), which lets a test check that both
     networks compute the same function, not only that they have the same size.
 
+A config's `resampling` (src/model/config.ts; absent: the lab's) chooses box or nearest
+downscaling of the input pyramid and of the skips, and tfjs's or PyTorch's stride-2 padding.
+
 Layout differences handled here, not in the network's maths:
   - tfjs is NHWC, PyTorch NCHW; kernels are permuted on load.
   - tfjs 'same' padding of a stride-2 3x3 conv on an even size pads 0 before and 1 after
@@ -27,6 +30,7 @@ class Net(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         self.cfg = cfg
+        self.resampling = {**LAB_RESAMPLING, **cfg.get("resampling", {})}
         self.layers = nn.ModuleDict()
         c = cfg["channels"]
         # Build order follows the TypeScript build so that the layer list reads the same.
@@ -125,9 +129,18 @@ class Net(nn.Module):
         return F.relu(y) if relu else y
 
     def down_conv(self, name, x):
-        # tfjs 'same' at stride 2 on an even size: 0 rows/cols before, 1 after.
         layer = self.layers[name]
-        return F.relu(F.conv2d(F.pad(x, (0, 1, 0, 1)), layer.weight, layer.bias, stride=2))
+        if self.resampling["stridePadding"] == "symmetric":
+            return F.relu(F.conv2d(x, layer.weight, layer.bias, stride=2, padding=1))
+        # tfjs 'same' at stride 2: on an even size 0 rows/cols before, 1 after; on an odd one 1 and 1.
+        pad_h = 0 if x.shape[2] % 2 == 0 else 1
+        pad_w = 0 if x.shape[3] % 2 == 0 else 1
+        return F.relu(F.conv2d(F.pad(x, (pad_w, 1, pad_h, 1)), layer.weight, layer.bias, stride=2))
+
+    def downscale(self, x, factor, mode):
+        if mode == "nearest":
+            return F.interpolate(x, scale_factor=1 / factor, mode="nearest")
+        return F.avg_pool2d(x, factor)
 
     def ca(self, name, x):
         pooled = x.mean(dim=(2, 3))
@@ -176,10 +189,9 @@ class Net(nn.Module):
     def fam(self, name, x, z):
         return x + self.conv(f"{name}_merge", x * z)
 
-    @staticmethod
-    def resample(x, frm, to):
+    def resample(self, x, frm, to):
         if frm < to:
-            return F.avg_pool2d(x, 2 ** (to - frm))
+            return self.downscale(x, 2 ** (to - frm), self.resampling["skipDown"])
         if frm > to:
             return F.interpolate(x, scale_factor=2 ** (frm - to), mode="nearest")
         return x
@@ -208,8 +220,8 @@ class Net(nn.Module):
         return encoders[level - 1]
 
     def forward(self, b1):
-        b2 = F.avg_pool2d(b1, 2)
-        b3 = F.avg_pool2d(b2, 2)
+        b2 = self.downscale(b1, 2, self.resampling["pyramid"])
+        b3 = self.downscale(b2, 2, self.resampling["pyramid"])
         e1 = self.group("em1", self.conv("em1_in", b1, True))
         down2 = self.down_conv("em2_down", e1)
         e2 = self.group("em2", self.fam("fam2", down2, self.scm("scm2", b2)))
@@ -225,6 +237,9 @@ class Net(nn.Module):
         d1 = self.group("dm1", self.conv("dm1_in", torch.cat([up1, self.skip(encoders, 1)], 1), True))
         s1 = self.conv("dm1_out", d1) + b1
         return [s3, s2, s1]
+
+
+LAB_RESAMPLING = {"pyramid": "box", "skipDown": "box", "stridePadding": "same"}
 
 
 def ca_hidden_width(channels, reduction, min_hidden):

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,14 +9,13 @@ import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } f
 import { caseLabel, measureLimitChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
 import { measureLimit } from '../bench/limit';
+import { PYTHON, torchUnavailable } from '../interop/python-torch';
 import { loadNative } from '../kernels/native-addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
 import { imageSize, nonNegativeInt, positiveInt, startBackendOption } from './options';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-/** Debian's python3 (the one python3-torch installs into); the first python3 on PATH may be another. */
-const PYTHON = '/usr/bin/python3';
 const DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
 const DOC_START = '<!-- bench:start -->';
 const DOC_END = '<!-- bench:end -->';
@@ -118,14 +116,6 @@ async function suiteBackends(list: string | undefined): Promise<BackendName[]> {
     else process.stderr.write(`bench: skipping ${name}: ${why}\n`);
   }
   return found;
-}
-
-/** Why the PyTorch peer cannot run, or undefined when it can. */
-function torchUnavailable(): string | undefined {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error) return `${PYTHON} not found`;
-  if (probe.status !== 0) return `python3-torch is not installed (install it with: bash scripts/setup.sh --bench)`;
-  return undefined;
 }
 
 async function suite(o: BenchOptions): Promise<void> {

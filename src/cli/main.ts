@@ -10,6 +10,7 @@ import { registerContinue } from './continue';
 import { registerEval } from './eval';
 import { registerDeblur } from './deblur';
 import { registerBench } from './bench';
+import { registerTorchInterop } from './torch-interop';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
 export async function main(argv: string[]): Promise<void> {
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEval(program);
   registerDeblur(program);
   registerBench(program);
+  registerTorchInterop(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

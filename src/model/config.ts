@@ -5,6 +5,29 @@ export type BlockType = 'msrm' | 'res' | 'res2net';
 /** How encoder features reach the decoder. */
 export type SkipFusion = 'dffm' | 'aff' | 'plain';
 
+/**
+ * Where the network's resampling and stride-2 padding follow the lab's conventions or PyTorch's.
+ * The lab's own networks leave it out (= LAB_RESAMPLING); networks imported from PyTorch
+ * checkpoints (MIMO-UNet's official ones) carry TORCH_RESAMPLING, so that they compute exactly
+ * what PyTorch computes. Same weights either way: these are not layers, only how they are applied.
+ */
+export interface Resampling {
+  /** B2 and B3 from B1: 2×2 'box' mean (the lab), or 'nearest' (pixel 2i, as PyTorch's F.interpolate(x, scale_factor=0.5)). */
+  pyramid: 'box' | 'nearest';
+  /** How a skip brings a finer encoder level down: 'box' mean (the lab), or 'nearest' (MIMO-UNet's AFF inputs). */
+  skipDown: 'box' | 'nearest';
+  /** Stride-2 convs: 'same' (tfjs: on an even size 0 rows before, 1 after) or 'symmetric' (PyTorch's padding=1: 1 on each side). */
+  stridePadding: 'same' | 'symmetric';
+}
+
+export const LAB_RESAMPLING: Readonly<Resampling> = { pyramid: 'box', skipDown: 'box', stridePadding: 'same' };
+export const TORCH_RESAMPLING: Readonly<Resampling> = { pyramid: 'nearest', skipDown: 'nearest', stridePadding: 'symmetric' };
+
+/** A config's resampling conventions (absent: the lab's). */
+export function resamplingOf(cfg: Pick<NetConfig, 'resampling'>): Resampling {
+  return { ...LAB_RESAMPLING, ...cfg.resampling };
+}
+
 export interface NetConfig {
   /** Base width C; levels 1, 2, 3 have C, 2C, 4C channels. */
   channels: number;
@@ -33,6 +56,8 @@ export interface NetConfig {
     reduction: number;
     minHidden: number;
   };
+  /** PyTorch's conventions for imported networks; absent in the lab's own (see Resampling). */
+  resampling?: Resampling;
 }
 
 export const VARIANT_NAMES = ['full', 'baseline', 'dffm', 'mimo', 'lite'] as const;
@@ -96,6 +121,16 @@ export function validateConfig(cfg: NetConfig): void {
   intAtLeast(cfg.res2net.seReduction, 1, 'res2net.seReduction');
   intAtLeast(cfg.dffm.reduction, 1, 'dffm.reduction');
   intAtLeast(cfg.dffm.minHidden, 1, 'dffm.minHidden');
+  if (cfg.resampling !== undefined) {
+    if (typeof cfg.resampling !== 'object' || cfg.resampling === null) throw new UsageError('resampling must be an object, e.g. { "pyramid": "nearest" }');
+    const r = cfg.resampling as unknown as Record<string, unknown>;
+    const allowed: Record<keyof Resampling, readonly string[]> = { pyramid: ['box', 'nearest'], skipDown: ['box', 'nearest'], stridePadding: ['same', 'symmetric'] };
+    for (const k of Object.keys(r)) {
+      const values = allowed[k as keyof Resampling];
+      if (!values) throw new UsageError(`unknown field resampling.${k} (known: ${Object.keys(allowed).join(', ')})`);
+      if (!values.includes(r[k] as string)) throw new UsageError(`resampling.${k} must be ${values.join(' or ')} (got ${JSON.stringify(r[k])})`);
+    }
+  }
 }
 
 /** Where two configs differ, as "channels 16 vs 32, blocks 2 vs 8"; '' when equal. */
@@ -108,8 +143,9 @@ export function configDifference(a: NetConfig, b: NetConfig): string {
     }
     return out;
   };
-  const fa = flat(a);
-  const fb = flat(b);
+  // A config without `resampling` has the lab's: equal to one that spells it out.
+  const fa = flat({ ...a, resampling: resamplingOf(a) });
+  const fb = flat({ ...b, resampling: resamplingOf(b) });
   return [...new Set([...Object.keys(fa), ...Object.keys(fb)])]
     .filter((k) => fa[k] !== fb[k])
     .map((k) => `${k} ${String(fa[k])} vs ${String(fb[k])}`)
@@ -126,13 +162,13 @@ export function configFromSpec(json: unknown): { config: NetConfig; variant?: Va
   const { variant = 'full', ...fields } = json as Record<string, unknown>;
   if (typeof variant !== 'string' || !isVariantName(variant)) throw new UsageError(`unknown variant ${JSON.stringify(variant)}`);
   const base = VARIANTS[variant] as unknown as Record<string, unknown>;
-  const known = new Set(Object.keys(base));
+  const known = new Set([...Object.keys(base), 'resampling']);
   const unknown = Object.keys(fields).filter((k) => !known.has(k));
   if (unknown.length) throw new UsageError(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   if (Object.keys(fields).length === 0) return { config: variantConfig(variant), variant };
   const merged: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(fields)) {
-    const b = base[k];
+    const b = k === 'resampling' ? LAB_RESAMPLING : base[k];
     merged[k] = typeof b === 'object' && b !== null && typeof v === 'object' && v !== null ? { ...b, ...v } : v;
   }
   const config = merged as unknown as NetConfig;

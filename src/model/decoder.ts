@@ -1,4 +1,4 @@
-import type { NetConfig } from './config';
+import { resamplingOf, type NetConfig } from './config';
 import { aff } from './aff';
 import { blockGroup } from './blocks';
 import { dffm } from './dffm';
@@ -7,8 +7,9 @@ import { add, concat, conv, upConv, type T } from './layers';
 /** The skip feature for decoder level 1 or 2, by the configured fusion. */
 function skip(encoders: [T, T, T], level: 1 | 2, cfg: NetConfig): T {
   const channels = cfg.channels * 2 ** (level - 1);
-  if (cfg.skip === 'dffm') return dffm(encoders, level, channels, cfg.dffm, `dffm${level}`);
-  if (cfg.skip === 'aff') return aff(encoders, level, channels, `aff${level}`);
+  const down = resamplingOf(cfg).skipDown;
+  if (cfg.skip === 'dffm') return dffm(encoders, level, channels, cfg.dffm, `dffm${level}`, down);
+  if (cfg.skip === 'aff') return aff(encoders, level, channels, `aff${level}`, down);
   return encoders[level - 1]!; // plain U-Net skip
 }
 

@@ -1,6 +1,6 @@
 import type { NetConfig } from './config';
 import { add, concat, conv, dense, globalPool, multiply, permute, reshape, softmaxLast, type T } from './layers';
-import { resampleTo } from './resample';
+import { resampleTo, type DownMode } from './resample';
 
 /**
  * DFFM, the paper's dynamic feature fusion module at decoder level `level` (SKNet-style):
@@ -11,8 +11,8 @@ import { resampleTo } from './resample';
  * tfjs's softmax works on the last axis only, so the logits are laid out [C_l, 3] and then
  * permuted to [3, C_l] to line up with the concatenated features.
  */
-export function dffm(encoders: [T, T, T], level: number, channels: number, cfg: NetConfig['dffm'], name: string): T {
-  const xs = encoders.map((e, i) => resampleTo(e, i + 1, level, channels, `${name}_x${i + 1}`));
+export function dffm(encoders: [T, T, T], level: number, channels: number, cfg: NetConfig['dffm'], name: string, down: DownMode = 'box'): T {
+  const xs = encoders.map((e, i) => resampleTo(e, i + 1, level, channels, `${name}_x${i + 1}`, down));
   const sum = add(xs, `${name}_sum`);
   const hidden = Math.max(Math.floor(channels / cfg.reduction), cfg.minHidden);
   const squeezed = dense(globalPool(sum, `${name}_pool`), hidden, 'relu', `${name}_fc1`);

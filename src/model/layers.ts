@@ -41,21 +41,30 @@ export interface ConvOpts {
   stride?: number;
   relu?: boolean;
   name: string;
+  /**
+   * 'same' (default): tfjs's, which at stride 2 on an even size pads 0 before and 1 after;
+   * 'symmetric': kernel/2 zeros on every side, as PyTorch's padding=k//2 (a `<name>_pad` layer).
+   * At stride 1 both pad alike.
+   */
+  padding?: 'same' | 'symmetric';
 }
 
-/** MIMO-UNet's BasicConv: conv (bias) + optional ReLU, 'same' padding. */
+/** MIMO-UNet's BasicConv: conv (bias) + optional ReLU. */
 export function conv(x: T, o: ConvOpts): T {
+  const symmetric = o.padding === 'symmetric' && o.kernel > 1;
+  const p = Math.floor(o.kernel / 2);
+  const input = symmetric ? apply(tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: `${o.name}_pad` }), x) : x;
   return apply(
     tf.layers.conv2d({
       filters: o.filters,
       kernelSize: o.kernel,
       strides: o.stride ?? 1,
-      padding: 'same',
+      padding: symmetric ? 'valid' : 'same',
       activation: o.relu ? 'relu' : 'linear',
       name: o.name,
       ...kernelInit('kernelInitializer'),
     }),
-    x,
+    input,
   );
 }
 
@@ -80,9 +89,14 @@ export const reshape = (x: T, shape: number[], name: string): T => apply(tf.laye
 export const permute = (x: T, dims: number[], name: string): T => apply(tf.layers.permute({ dims, name }), x);
 export const softmaxLast = (x: T, name: string): T => apply(tf.layers.softmax({ axis: -1, name }), x);
 
-/** Downscale by `factor` (a power of 2) with a box filter: the 2×2 mean is bilinear ×½ with half-pixel centres. */
-export function downscale(x: T, factor: number, name: string): T {
-  return apply(tf.layers.averagePooling2d({ poolSize: factor, strides: factor, padding: 'valid', name }), x);
+/**
+ * Downscale by `factor` (a power of 2). 'box': the factor×factor mean (the 2×2 mean is bilinear ×½
+ * with half-pixel centres). 'nearest': pixel (factor·i, factor·j), as PyTorch's
+ * F.interpolate(x, scale_factor=1/factor) (a 1×1 pool with stride `factor`: no weights).
+ */
+export function downscale(x: T, factor: number, name: string, mode: 'box' | 'nearest' = 'box'): T {
+  const poolSize = mode === 'box' ? factor : 1;
+  return apply(tf.layers.averagePooling2d({ poolSize, strides: factor, padding: 'valid', name }), x);
 }
 
 /** Nearest-neighbour upscale by `factor`, as MIMO-UNet's F.interpolate(scale_factor=2). */

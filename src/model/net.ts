@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { validateConfig, type NetConfig } from './config';
+import { resamplingOf, validateConfig, type NetConfig } from './config';
 import { decoder } from './decoder';
 import { encoder } from './encoder';
 import { downscale, withSeededInit } from './layers';
@@ -24,8 +24,9 @@ export function buildNet(cfg: NetConfig, opts: BuildOptions = {}): tf.LayersMode
   validateConfig(cfg);
   const model = withSeededInit(opts.seed, () => {
     const b1 = tf.input({ shape: [opts.height ?? null, opts.width ?? null, 3], name: 'B1' });
-    const b2 = downscale(b1, 2, 'B2');
-    const b3 = downscale(b2, 2, 'B3');
+    const pyramid = resamplingOf(cfg).pyramid;
+    const b2 = downscale(b1, 2, 'B2', pyramid);
+    const b3 = downscale(b2, 2, 'B3', pyramid);
     const encoders = encoder(b1, b2, b3, cfg);
     const outputs = decoder(encoders, [b1, b2, b3], cfg);
     return tf.model({ inputs: b1, outputs, name: opts.name ?? `deblur_${cfg.block}_${cfg.skip}` });

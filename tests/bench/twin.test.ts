@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { VARIANT_NAMES, variantConfig } from '../../src/model/config';
+import { TORCH_RESAMPLING, VARIANT_NAMES, variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { seeded, startBackendForTest } from '../helpers';
 
@@ -26,12 +26,19 @@ test('the PyTorch twin has exactly the tfjs parameters, layer by layer, for ever
   }
 });
 
-test('with the same weights, the twin computes the same function as the tfjs network (lite, mimo, baseline; 1e-5 of the output scale)', async () => {
+test('with the same weights, the twin computes the same function as the tfjs network (lite, mimo, baseline, and lite and mimo with PyTorch\'s resampling; 1e-5 of the output scale)', async () => {
   await startBackendForTest('wasm');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'twin-'));
   try {
-    for (const [variant, overrides] of [['lite', {}], ['mimo', { channels: 8, blocks: 1 }], ['baseline', { channels: 8, blocks: 1 }]] as const) {
-      const cfg = variantConfig(variant, overrides);
+    const cases = [
+      ['lite', {}, false],
+      ['mimo', { channels: 8, blocks: 1 }, false],
+      ['baseline', { channels: 8, blocks: 1 }, false],
+      ['lite', {}, true],
+      ['mimo', { channels: 8, blocks: 1 }, true],
+    ] as const;
+    for (const [variant, overrides, torchResampling] of cases) {
+      const cfg = { ...variantConfig(variant, overrides), ...(torchResampling ? { resampling: { ...TORCH_RESAMPLING } } : {}) };
       const model = buildNet(cfg, { seed: 11 });
       // Biases start at zero: randomise every weight so that none of them goes unchecked.
       model.setWeights(model.getWeights().map((w, i) => tf.tensor(seeded(w.size, 100 + i).map((v) => 0.3 * v), w.shape)));

@@ -1,0 +1,29 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { UsageError } from '../errors';
+
+/** Debian's python3 (the one python3-torch installs into); the first python3 on PATH may be another. */
+export const PYTHON = '/usr/bin/python3';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CHECKPOINT_IO = path.join(ROOT, 'pytorch', 'checkpoint_io.py');
+
+/** Why PyTorch cannot run here (naming the setup command that installs it), or undefined when it can. */
+export function torchUnavailable(setupOption = '--bench'): string | undefined {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error) return `${PYTHON} not found`;
+  if (probe.status !== 0) return `python3-torch is not installed (install it with: bash scripts/setup.sh ${setupOption})`;
+  return undefined;
+}
+
+/**
+ * Runs pytorch/checkpoint_io.py (`read CKPT DIR` or `write DIR CKPT`). Its own errors (exit 3: a
+ * file torch cannot read, or that is no state_dict) become UsageErrors naming `what`.
+ */
+export function checkpointIo(args: ['read' | 'write', string, string], what: string): void {
+  const missing = torchUnavailable('--bench');
+  if (missing) throw new UsageError(`${what}: reading and writing PyTorch checkpoints needs PyTorch: ${missing}`);
+  const r = spawnSync(PYTHON, [CHECKPOINT_IO, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status === 3) throw new UsageError(`${what}: ${r.stderr.trim().replace(/^checkpoint_io: /, '')}`);
+  if (r.status !== 0) throw new Error(`checkpoint_io.py ${args[0]} failed (exit ${r.status}): ${r.stderr.trim()}`);
+}
