@@ -5,17 +5,20 @@ through a plain exchange folder:
   meta.json   {"tensors": [{"key": str, "shape": [int]}], "deblurLab": {...} or null, "wrapper": str}
   data.bin    every tensor's values, float32 little-endian, in that order
 
-  python3 pytorch/checkpoint_io.py read CKPT DIR    checkpoint -> exchange folder
+  python3 pytorch/checkpoint_io.py read CKPT DIR [--trust]   checkpoint -> exchange folder
   python3 pytorch/checkpoint_io.py write DIR CKPT   exchange folder -> checkpoint {'model': state_dict, 'deblurLab': ...}
 
 Reading never runs code from the file: torch.load(weights_only=True) unpickles tensors and plain
-containers only. A checkpoint may be a bare state_dict, or wrap it as {'model': ...} (MIMO-UNet's
+containers only (and in torch 1.13 not even floats: a training checkpoint with an optimizer's state
+fails there). --trust reads with weights_only=False, which runs whatever the pickle names: only for
+files from a trusted source. A checkpoint may be a bare state_dict, or wrap it as {'model': ...} (MIMO-UNet's
 official releases and train.py) or {'state_dict': ...}; DistributedDataParallel's 'module.' prefix
 is dropped.
 """
 import json
 import os
 import sys
+import zipfile
 from collections import OrderedDict
 
 import numpy as np
@@ -37,11 +40,25 @@ def unwrap(obj):
     return obj, "", lab
 
 
-def read(ckpt, out_dir):
+def looks_like_torch_file(path):
+    """torch.save writes a zip archive (torch >= 1.6) or a pickle stream (older; its first byte is PROTO, 0x80)."""
+    if zipfile.is_zipfile(path):
+        return True
+    with open(path, "rb") as f:
+        return f.read(1) == b"\x80"
+
+
+def read(ckpt, out_dir, trust=False):
+    if not looks_like_torch_file(ckpt):
+        raise CheckpointError("not a PyTorch checkpoint (neither torch.save's zip format nor its older pickle format)")
     try:
-        obj = torch.load(ckpt, map_location="cpu", weights_only=True)
+        obj = torch.load(ckpt, map_location="cpu", weights_only=not trust)
     except Exception as e:  # torch raises many kinds; the first line says which
-        raise CheckpointError(f"torch cannot read it as a plain checkpoint ({str(e).splitlines()[0][:300]})")
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if not trust and "eights only load failed" in first:
+            raise CheckpointError("it holds more than tensors and plain containers, and reading it would run code it names; "
+                                  "if you trust its source, pass --trust-pickle")
+        raise CheckpointError(f"torch cannot read it as a checkpoint ({first[:300]})")
     sd, wrapper, lab = unwrap(obj)
     tensors = []
     arrays = []
@@ -81,8 +98,8 @@ def write(in_dir, ckpt):
 
 if __name__ == "__main__":
     try:
-        if len(sys.argv) == 4 and sys.argv[1] == "read":
-            read(sys.argv[2], sys.argv[3])
+        if len(sys.argv) in (4, 5) and sys.argv[1] == "read":
+            read(sys.argv[2], sys.argv[3], trust=sys.argv[4:] == ["--trust"])
         elif len(sys.argv) == 4 and sys.argv[1] == "write":
             write(sys.argv[2], sys.argv[3])
         else:

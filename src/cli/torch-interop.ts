@@ -18,6 +18,7 @@ interface ImportOptions {
   arch?: string;
   note?: string;
   force?: boolean;
+  trustPickle?: boolean;
 }
 
 interface ExportOptions {
@@ -37,7 +38,7 @@ async function importTorch(file: string, o: ImportOptions): Promise<void> {
   if (fs.existsSync(path.join(o.out, 'model.json')) && !o.force) throw new UsageError(`${o.out} already holds a network (model.json): pass --force to replace it (nothing was written)`);
   if (fs.existsSync(o.out) && !fs.statSync(o.out).isDirectory()) throw new UsageError(`--out ${o.out}: not a folder`);
   await startCpu();
-  const ckpt = readTorchCheckpoint(file);
+  const ckpt = readTorchCheckpoint(file, o.trustPickle ?? false);
   const net = networkFromCheckpoint(ckpt, o.arch as TorchArch | undefined, file);
   try {
     await saveModel(net.model, o.out);
@@ -84,6 +85,7 @@ export function registerTorchInterop(program: Command): void {
     .option('--arch <name>', `${TORCH_ARCHS.join(', ')} (default: from the keys)`)
     .option('--note <text>', "the checkpoint's source and licence, for the card")
     .option('--force', 'replace a network already in --out')
+    .option('--trust-pickle', 'read a checkpoint that holds more than tensors (e.g. an optimizer\'s state) even though that runs code it names: only for files you trust')
     .action((file: string, o: ImportOptions) => importTorch(file, o));
   program
     .command('export-torch')

@@ -20,10 +20,11 @@ export function torchUnavailable(setupOption = '--bench'): string | undefined {
  * Runs pytorch/checkpoint_io.py (`read CKPT DIR` or `write DIR CKPT`). Its own errors (exit 3: a
  * file torch cannot read, or that is no state_dict) become UsageErrors naming `what`.
  */
-export function checkpointIo(args: ['read' | 'write', string, string], what: string): void {
-  const missing = torchUnavailable('--bench');
-  if (missing) throw new UsageError(`${what}: reading and writing PyTorch checkpoints needs PyTorch: ${missing}`);
+export function checkpointIo(args: ['read' | 'write', string, string, ...'--trust'[]], what: string): void {
   const r = spawnSync(PYTHON, [CHECKPOINT_IO, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  // No separate probe for torch: importing it takes ~2 s, so the script's own failure says it.
+  const missing = r.error ? `${PYTHON} not found` : /No module named '(torch|numpy)'/.test(r.stderr) ? torchUnavailable('--bench') : undefined;
+  if (missing) throw new UsageError(`${what}: reading and writing PyTorch checkpoints needs PyTorch: ${missing}`);
   if (r.status === 3) throw new UsageError(`${what}: ${r.stderr.trim().replace(/^checkpoint_io: /, '')}`);
   if (r.status !== 0) throw new Error(`checkpoint_io.py ${args[0]} failed (exit ${r.status}): ${r.stderr.trim()}`);
 }

@@ -42,10 +42,13 @@ function withExchangeDir<R>(run: (dir: string) => R): R {
   }
 }
 
-/** Reads a checkpoint torch.save wrote (zip or legacy format) through pytorch/checkpoint_io.py. */
-export function readTorchCheckpoint(file: string): TorchCheckpoint {
+/**
+ * Reads a checkpoint torch.save wrote (zip or legacy format) through pytorch/checkpoint_io.py:
+ * tensors and plain containers only, unless `trust` (then the pickle may run code it names).
+ */
+export function readTorchCheckpoint(file: string, trust = false): TorchCheckpoint {
   return withExchangeDir((dir) => {
-    checkpointIo(['read', path.resolve(file), dir], file);
+    checkpointIo(trust ? ['read', path.resolve(file), dir, '--trust'] : ['read', path.resolve(file), dir], file);
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as ExchangeMeta;
     const bytes = fs.readFileSync(path.join(dir, 'data.bin'));
     const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
