@@ -56,7 +56,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const image = (shape: number[], seed: number) => seeded(sizeOf(shape), seed).map((v) => 0.5 + 0.5 * v);
 
-test('a MIMO-UNet checkpoint in the official layout: import-torch finds the architecture, and the network computes what PyTorch computes (1e-4; sides multiple of 4 and not; cpu and wasm)', async () => {
+test('a MIMO-UNet checkpoint in the official layout: import-torch finds the architecture, and the network computes what PyTorch computes (1e-5, the issue asks 1e-4; sides multiple of 4 and not; cpu and wasm)', async () => {
   const ckpt = path.join(dir, 'mimo.pkl');
   python([REFERENCE, 'make', ckpt, '--seed', '1']);
   const r = cli('import-torch', ckpt, '--out', path.join(dir, 'mimo'), '--note', 'random weights made by the test');
@@ -74,7 +74,7 @@ test('a MIMO-UNet checkpoint in the official layout: import-torch finds the arch
       const ours = await labOutputs(w.model, x, shape);
       for (const k of [0, 1, 2]) {
         const d = maxAbsDiff(ours[k]!, theirs[k]!);
-        assert.ok(d < 1e-4, `${backend} ${shape.join('×')} output ${k}: max |lab − PyTorch| = ${d}`);
+        assert.ok(d < 1e-5, `${backend} ${shape.join('×')} output ${k}: max |lab − PyTorch| = ${d}`);
       }
       if (backend === 'wasm' && shape[1] === 32) {
         // The conventions matter: the same weights applied the lab's way compute something else.
