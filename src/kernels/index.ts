@@ -3,20 +3,21 @@ import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
 import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
+import { makeEinsum } from './einsum';
 import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 import { makeResizeNearestGrad } from './resize-nearest-grad';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
-import { nativeBinaries } from './native-binary';
+import { nativeBinaries, nativeTanh } from './native-binary';
 import { nativeCopies } from './native-copies';
 import { nativeReductions } from './native-reduce';
 import { onednnKernels } from './onednn';
 import { ADAM_STEP, nativeOptimizer } from './native-optimizer';
 import { original } from './replacing';
 
-/** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast, and
- * Slice/SplitV/Concat that copy only what they need (see heap-copies.ts). */
+/** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast,
+ * Slice/SplitV/Concat that copy only what they need (see heap-copies.ts), and Einsum, which it lacks (for MAXIM). */
 export function wasmTrainingKernels(): KernelConfig[] {
   return [
     makeConv2DBackpropFilter('wasm'),
@@ -30,11 +31,12 @@ export function wasmTrainingKernels(): KernelConfig[] {
     makeHeapStridedSlice('wasm'),
     makeHeapConcat('wasm'),
     makeResizeNearestGrad('wasm'),
+    makeEinsum('wasm'),
   ];
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
@@ -52,7 +54,7 @@ export function registerWasmTrainingKernels(): KernelConfig[] {
 /**
  * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
  * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
- * RealDiv (native-binary.ts), Concat and SplitV (native-copies.ts), and a whole Adam step (native-optimizer.ts).
+ * RealDiv and Tanh (native-binary.ts), Concat and SplitV (native-copies.ts), and a whole Adam step (native-optimizer.ts).
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
@@ -60,7 +62,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon)].forEach(replaceKernel);
   return addon;
 }
 

@@ -21,6 +21,8 @@ export interface NativeAddon {
   /** Row r of out is row r of every part in turn (rowBytes: each part's row length in bytes). */
   concatRows(parts: Uint8Array[], rowBytes: number[], rows: number, out: Uint8Array): void;
   splitRows(x: Uint8Array, rows: number, rowBytes: number[], outs: Uint8Array[]): void;
+  /** out = tanh(x), elementwise. */
+  tanh(x: Float32Array, out: Float32Array): void;
   /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/optimizer.cc. */
   adamStep(
     p: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[], ema: Float32Array[],

@@ -57,3 +57,13 @@ function binaryKernel(addon: NativeAddon, name: keyof typeof OPS): KernelConfig 
 }
 
 export const nativeBinaries = (addon: NativeAddon): KernelConfig[] => (Object.keys(OPS) as Array<keyof typeof OPS>).map((name) => binaryKernel(addon, name));
+
+/** Tanh on all cores (wasm's runs on one; MAXIM's GELUs call it 240 times per image). */
+export function nativeTanh(addon: NativeAddon): KernelConfig {
+  return replacing('Tanh', 'wasm', (own) => (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return own(args);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    return onHeap(backend, [x], [{ shape: x.shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.tanh(xv!, out!))[0]!;
+  });
+}

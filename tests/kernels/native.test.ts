@@ -53,7 +53,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -113,6 +113,7 @@ test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broa
     [[], [4, 16, 16, 8]], // a scalar on the left
     [[4, 16, 16, 8], []],
     [[2, 300, 300, 1], [2, 1, 1, 1]], // large, S = 1: the per-row scalar path on all cores
+    [[1, 64, 64, 32], [1, 64, 64, 1]], // S = 1 with short rows (layer norm's x − mean): rows shared by the cores
     [[4, 16, 16, 8], [4, 1, 16, 1]], // broadcast axes apart: the wasm kernel
     [[4, 1, 1, 8], [1, 16, 16, 1]], // both broadcast: the wasm kernel
   ];
@@ -124,6 +125,12 @@ test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broa
     });
   }
   await againstCpu('int32 add: the wasm kernel', () => tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')).toFloat());
+});
+
+test('Tanh on the addon matches cpu, small and large (the threaded path), saturating ends included', async () => {
+  for (const shape of [[7], [2, 130, 130, 8]]) {
+    await againstCpu(`tanh ${JSON.stringify(shape)}`, () => tf.tanh(tf.tensor(seeded(shape.reduce((p, d) => p * d, 1), 40), shape).mul(12)));
+  }
 });
 
 test('Concat and SplitV on the addon match cpu along every axis, for float32, int32 and bool, with empty parts', async () => {
