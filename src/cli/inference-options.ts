@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { DEFAULT_TILING, validateTiling } from '../infer/tile';
 import type { Tiling } from '../infer/deblur';
-import { loadWeights, type LoadedWeights } from '../infer/weights';
+import { loadNetwork, type LoadedNetwork } from '../infer/weights';
+import { UsageError } from '../errors';
 import { VARIANT_NAMES } from '../model/config';
 import { requireVariant } from './model-options';
 import { nonNegativeInt, positiveInt, startBackendOption } from './options';
@@ -18,7 +19,7 @@ export interface InferenceCliOptions {
 /** The options eval and deblur share: weights, backend, tiling. */
 export function addInferenceOptions(cmd: Command): Command {
   return cmd
-    .requiredOption('--weights <dir>', 'weights folder (model.json), or a training run / checkpoint folder')
+    .requiredOption('--weights <dir>', 'weights folder (model.json), a training run / checkpoint folder, or maxim (a peer: npm run setup -- --peers)')
     .option('--variant <name>', `check that the weights are this variant (${VARIANT_NAMES.join(', ')})`)
     .option('--tile <px>', `run in tiles of this side (default: whole images up to 512×768 px, ${DEFAULT_TILING.tile}² tiles above)`, positiveInt)
     .option('--overlap <px>', 'tile overlap, cross-faded', nonNegativeInt, DEFAULT_TILING.overlap)
@@ -35,11 +36,12 @@ export function tilingOf(o: InferenceCliOptions): Tiling {
 }
 
 /** Starts the backend and loads (and checks) the weights. */
-export async function prepareInference(o: InferenceCliOptions): Promise<LoadedWeights> {
+export async function prepareInference(o: InferenceCliOptions): Promise<LoadedNetwork> {
   await startBackendOption(o.backend);
-  const w = await loadWeights(o.weights);
+  const w = await loadNetwork(o.weights);
   try {
-    requireVariant(w.config, o.variant, o.weights);
+    if (w.config === undefined && o.variant !== undefined) throw new UsageError(`--variant checks the lab's networks; ${o.weights} is a peer`);
+    if (w.config !== undefined) requireVariant(w.config, o.variant, o.weights);
   } catch (e) {
     w.model.dispose();
     throw e;

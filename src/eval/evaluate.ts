@@ -5,7 +5,7 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
-import { padToMultiple } from '../model/run';
+import { padToMultiple, type Network } from '../model/run';
 import { imagePyramid } from '../pyramid';
 import { deblurImage, type Tiling } from '../infer/deblur';
 
@@ -62,7 +62,7 @@ export const EVAL_CONVENTION =
  * Scores a network on image pairs: PSNR and SSIM of the blurred input and of the restored output,
  * per image and on average. Whole images of any size (padding and tiling as deblurImage does).
  */
-export async function evaluate(model: tf.LayersModel, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
+export async function evaluate(model: Network, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
   const began = performance.now();
   if (o.saveTo) fs.mkdirSync(o.saveTo, { recursive: true });
   const images: ImageReport[] = [];
@@ -94,7 +94,7 @@ export interface RestoredPair {
 }
 
 /** Deblurs and scores one pair exactly as `evaluate` does for each of its images. */
-export async function restorePair(model: tf.LayersModel, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling'> = {}): Promise<RestoredPair> {
+export async function restorePair(model: Network, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling'> = {}): Promise<RestoredPair> {
   const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
   const input = rasterToTensor(blur);
   const t0 = performance.now();

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { restore, type Restored } from '../model/run';
+import { restore, type Network, type Restored } from '../model/run';
 import { DEFAULT_TILING, restoreTiled, type TileOptions, type TileProgress } from './tile';
 
 /** 'auto': whole image up to AUTO_TILE_PIXELS, tiles above; 'none': always whole; or explicit tiles. */
@@ -14,7 +14,7 @@ export interface Deblurred extends Restored {
 }
 
 /** Restores one image [1, H, W, 3] of any size, whole or in tiles as `tiling` says. The caller disposes the outputs. */
-export async function deblurImage(model: tf.LayersModel, image: tf.Tensor4D, tiling: Tiling = 'auto', onTile?: TileProgress): Promise<Deblurred> {
+export async function deblurImage(model: Network, image: tf.Tensor4D, tiling: Tiling = 'auto', onTile?: TileProgress): Promise<Deblurred> {
   const [, h, w] = image.shape;
   const tiles: TileOptions | undefined = tiling === 'none' ? undefined : tiling === 'auto' ? (h * w > AUTO_TILE_PIXELS ? DEFAULT_TILING : undefined) : tiling;
   if (tiles === undefined) {

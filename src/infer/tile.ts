@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { padToMultiple, restore, SIZE_MULTIPLE, type Restored } from '../model/run';
+import { padToMultiple, restore, SIZE_MULTIPLE, type Network, type Restored } from '../model/run';
 
 export interface TileOptions {
   /** Tile side in pixels, a multiple of 4 (tiles are clipped to the image). */
@@ -57,7 +57,7 @@ export interface TileProgress {
  * grids. The result is close to, not equal to, the whole-image output: channel attention and DFFM
  * pool over the whole input they see, so a tile's statistics differ a little from the frame's.
  */
-export async function restoreTiled(model: tf.LayersModel, image: tf.Tensor4D, o: TileOptions = DEFAULT_TILING, onTile?: TileProgress): Promise<Restored> {
+export async function restoreTiled(model: Network, image: tf.Tensor4D, o: TileOptions = DEFAULT_TILING, onTile?: TileProgress): Promise<Restored> {
   validateTiling(o);
   if (image.shape[0] !== 1) throw new UsageError(`tiled inference takes one image at a time (got a batch of ${image.shape[0]})`);
   const [, h, w] = image.shape;

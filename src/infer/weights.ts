@@ -5,6 +5,8 @@ import { UsageError } from '../errors';
 import type { NetConfig } from '../model/config';
 import { loadModel } from '../model/io';
 import { configOf } from '../model/net';
+import type { Network } from '../model/run';
+import { maximNetwork } from '../peers/maxim';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 
 /** The network the project's main job and tour use by default (see its card.md). */
@@ -51,4 +53,21 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
 
 function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split('\n')[0]!.slice(0, 200);
+}
+
+/** The peers `--weights` takes by name instead of a folder (optional installs, see src/peers/). */
+export const PEERS = ['maxim'] as const;
+
+export interface LoadedNetwork {
+  model: Network;
+  /** The lab's config; undefined for a peer. */
+  config?: NetConfig;
+  /** The weights folder, or the peer's name. */
+  dir: string;
+}
+
+/** A weights folder (as loadWeights), or a peer by name: `maxim`. */
+export async function loadNetwork(weights: string): Promise<LoadedNetwork> {
+  if (weights === 'maxim' && !fs.existsSync(weights)) return { model: await maximNetwork(), dir: 'maxim' };
+  return loadWeights(weights);
 }

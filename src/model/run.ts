@@ -1,5 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
+import { imagePyramid } from '../pyramid';
+
+/**
+ * A restoration network from elsewhere (e.g. MAXIM, src/peers/): it takes any image size and
+ * restores at full size only.
+ */
+export interface PeerNetwork {
+  /** The peer's name, as `--weights` takes it. */
+  peer: string;
+  /** [N, H, W, 3] in [0, 1] → the restored image, same size. The caller disposes it. */
+  restoreFull(blurred: tf.Tensor4D): tf.Tensor4D;
+  dispose(): void;
+}
+
+/** What restore() runs: the lab's network, or a peer. */
+export type Network = tf.LayersModel | PeerNetwork;
+
+export function isPeer(n: Network): n is PeerNetwork {
+  return typeof (n as PeerNetwork).peer === 'string';
+}
 
 /** The network halves the resolution twice, so it needs H and W divisible by this. */
 export const SIZE_MULTIPLE = 4;
@@ -39,14 +59,31 @@ export function padToMultiple(images: tf.Tensor4D): { tensor: tf.Tensor4D; padH:
  * up to a multiple of 4, runs, and crops the outputs back (S1 to H×W, S2 to ⌈H/2⌉×⌈W/2⌉, S3 to
  * ⌈H/4⌉×⌈W/4⌉). Use inside tf.tidy or dispose the results.
  */
-export function restore(model: tf.LayersModel, blurred: tf.Tensor, training = false): Restored {
+export function restore(model: Network, blurred: tf.Tensor, training = false): Restored {
   assertImageBatch(blurred);
   const [, h, w] = blurred.shape;
   if (h < SIZE_MULTIPLE || w < SIZE_MULTIPLE) throw new UsageError(`image ${w}×${h} is too small: the network needs at least 4×4`);
+  if (isPeer(model)) return restoreByPeer(model, blurred);
   return tf.tidy(() => {
     const { tensor: input, padH, padW } = padToMultiple(blurred);
     const [s3, s2, s1] = model.apply(input, { training }) as tf.Tensor4D[];
     const crop = (t: tf.Tensor4D, f: number) => (padH + padW === 0 ? t : tf.slice(t, [0, 0, 0, 0], [-1, Math.ceil(h / f), Math.ceil(w / f), 3]));
     return { s3: crop(s3!, 4), s2: crop(s2!, 2), s1: crop(s1!, 1) };
   });
+}
+
+/**
+ * A peer restores at full size only: its S2 and S3 are that output box-downscaled the way the
+ * targets are (padded like the lab's input, cropped like its outputs), so per-scale scores compare
+ * like with like.
+ */
+function restoreByPeer(peer: PeerNetwork, blurred: tf.Tensor4D): Restored {
+  const s1 = peer.restoreFull(blurred);
+  const [, h, w] = blurred.shape;
+  const [s3, s2] = tf.tidy(() => {
+    const { tensor } = padToMultiple(s1);
+    const [q, half] = imagePyramid(tensor);
+    return [tf.slice(q, [0, 0, 0, 0], [-1, Math.ceil(h / 4), Math.ceil(w / 4), 3]), tf.slice(half, [0, 0, 0, 0], [-1, Math.ceil(h / 2), Math.ceil(w / 2), 3])];
+  });
+  return { s3: s3!, s2: s2!, s1 };
 }
