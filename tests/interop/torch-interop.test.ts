@@ -119,22 +119,25 @@ test("MIMO-UNet+'s depth (N = 20; narrowed to C = 8 to keep the suite quick) sav
   w.model.dispose();
 });
 
-test("the twin's layout from PyTorch's side (a bare state_dict with DDP's 'module.' prefix): the config is read from the keys and the outputs match", async () => {
+test("the twin's layout from PyTorch's side (a bare state_dict with DDP's 'module.' prefix): the config is read from the keys and the outputs match (sides multiple of 4 and not; cpu and wasm)", async () => {
   const cfg: NetConfig = variantConfig('lite');
   const ckpt = path.join(dir, 'twin.pt');
   python([TWIN_CKPT, 'make', ckpt, JSON.stringify(cfg), '--ddp', '--seed', '5']);
   const r = cli('import-torch', ckpt, '--out', path.join(dir, 'twin'));
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /imported twin \(twin layout, 251,523 parameters/);
-  await startBackendForTest('wasm');
-  const w = await loadWeights(path.join(dir, 'twin'));
-  assert.is(configDifference(w.config, cfg), '');
-  const shape = [1, 24, 40, 3];
-  const x = image(shape, 6);
-  const theirs = torchOutputs([TWIN_CKPT, 'forward', ckpt, JSON.stringify(cfg)], x, shape);
-  const ours = await labOutputs(w.model, x, shape);
-  for (const k of [0, 1, 2]) assert.ok(maxAbsDiff(ours[k]!, theirs[k]!) < 1e-4, `output ${k}: ${maxAbsDiff(ours[k]!, theirs[k]!)}`);
-  w.model.dispose();
+  for (const shape of [[1, 24, 40, 3], [1, 22, 37, 3]]) {
+    const x = image(shape, 6);
+    const theirs = torchOutputs([TWIN_CKPT, 'forward', ckpt, JSON.stringify(cfg)], x, shape);
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await startBackendForTest(backend);
+      const w = await loadWeights(path.join(dir, 'twin'));
+      assert.is(configDifference(w.config, cfg), '');
+      const ours = await labOutputs(w.model, x, shape);
+      for (const k of [0, 1, 2]) assert.ok(maxAbsDiff(ours[k]!, theirs[k]!) < 1e-5, `${backend} ${shape.join('×')} output ${k}: ${maxAbsDiff(ours[k]!, theirs[k]!)}`);
+      w.model.dispose();
+    }
+  }
 });
 
 test('export-torch → import-torch gives back every weight bit for bit and the config; PyTorch computes the same function from the exported file', async () => {
