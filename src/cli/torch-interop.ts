@@ -10,7 +10,7 @@ import { importCard } from '../interop/import-card';
 import { networkFromCheckpoint, TORCH_ARCHS, type TorchArch } from '../interop/import-torch';
 import { readTorchCheckpoint, writeTorchCheckpoint } from '../interop/torch-checkpoint';
 import { hasOfficialDesign, type TorchLayout } from '../interop/torch-names';
-import { resamplingOf, TORCH_RESAMPLING } from '../model/config';
+import { departuresFromTorch } from '../model/config';
 import { saveModel } from '../model/io';
 
 interface ImportOptions {
@@ -53,12 +53,10 @@ async function importTorch(file: string, o: ImportOptions): Promise<void> {
 }
 
 /** 'auto': MIMO-UNet's own layout where the network is one that MIMO-UNet's code computes exactly. */
-function chooseLayout(requested: string, config: Parameters<typeof hasOfficialDesign>[0] & Parameters<typeof resamplingOf>[0]): TorchLayout {
+function chooseLayout(requested: string, config: Parameters<typeof hasOfficialDesign>[0] & Parameters<typeof departuresFromTorch>[0]): TorchLayout {
   if (requested === 'twin' || requested === 'official') return requested;
   if (requested !== 'auto') throw new UsageError(`--layout must be auto, twin or official (got ${requested})`);
-  const r = resamplingOf(config);
-  const torchResampling = (Object.keys(TORCH_RESAMPLING) as (keyof typeof TORCH_RESAMPLING)[]).every((k) => r[k] === TORCH_RESAMPLING[k]);
-  return hasOfficialDesign(config) && torchResampling ? 'official' : 'twin';
+  return hasOfficialDesign(config) && departuresFromTorch(config).length === 0 ? 'official' : 'twin';
 }
 
 async function exportTorch(o: ExportOptions): Promise<void> {

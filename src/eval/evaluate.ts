@@ -5,8 +5,7 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
-import { padToMultiple, type Network } from '../model/run';
-import { imagePyramid } from '../pyramid';
+import { pyramidAnySize, type Network } from '../model/run';
 import { deblurImage, type Tiling } from '../infer/deblur';
 
 /** A score of the blurred input and of the network's output, each against the sharp image. */
@@ -149,12 +148,3 @@ export function meanScores(rs: readonly Scores[]): Scores {
   };
 }
 
-/** [R3, R2]: imagePyramid of an image of any size, padded like restore() and cropped like its outputs. */
-function pyramidAnySize(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
-  return tf.tidy(() => {
-    const [, h, w] = image.shape;
-    const { tensor } = padToMultiple(image);
-    const [q, half] = imagePyramid(tensor);
-    return [tf.slice(q, [0, 0, 0, 0], [1, Math.ceil(h / 4), Math.ceil(w / 4), 3]), tf.slice(half, [0, 0, 0, 0], [1, Math.ceil(h / 2), Math.ceil(w / 2), 3])];
-  });
-}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { resamplingOf, TORCH_RESAMPLING, type NetConfig } from '../model/config';
+import { departuresFromTorch, resamplingOf, type NetConfig } from '../model/config';
 import type { TorchCheckpoint } from './torch-checkpoint';
 import { hasOfficialDesign, labWeights, toTorchPerm, torchKey, type TorchLayout } from './torch-names';
 
@@ -14,7 +14,7 @@ export async function checkpointFromNetwork(model: tf.LayersModel, config: NetCo
   if (layout === 'official') {
     if (!hasOfficialDesign(config)) throw new UsageError(`--layout official names MIMO-UNet's modules only (ResBlocks + AFF); this network has ${config.block} blocks and ${config.skip} skips: use --layout twin`);
     const r = resamplingOf(config);
-    const differs = (Object.keys(TORCH_RESAMPLING) as (keyof typeof TORCH_RESAMPLING)[]).filter((k) => r[k] !== TORCH_RESAMPLING[k]);
+    const differs = departuresFromTorch(config);
     if (differs.length) {
       throw new UsageError(
         `--layout official: this network computes with the lab's resampling (${differs.map((k) => `${k} ${r[k]}`).join(', ')}), MIMO-UNet's code with PyTorch's; ` +

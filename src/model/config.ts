@@ -23,6 +23,12 @@ export interface Resampling {
 export const LAB_RESAMPLING: Readonly<Resampling> = { pyramid: 'box', skipDown: 'box', stridePadding: 'same' };
 export const TORCH_RESAMPLING: Readonly<Resampling> = { pyramid: 'nearest', skipDown: 'nearest', stridePadding: 'symmetric' };
 
+/** The resampling settings in which a config departs from PyTorch's (empty: it computes as PyTorch does). */
+export function departuresFromTorch(cfg: Pick<NetConfig, 'resampling'>): (keyof Resampling)[] {
+  const r = resamplingOf(cfg);
+  return (Object.keys(TORCH_RESAMPLING) as (keyof Resampling)[]).filter((k) => r[k] !== TORCH_RESAMPLING[k]);
+}
+
 /** A config's resampling conventions (absent: the lab's). */
 export function resamplingOf(cfg: Pick<NetConfig, 'resampling'>): Resampling {
   return { ...LAB_RESAMPLING, ...cfg.resampling };

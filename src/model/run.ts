@@ -79,11 +79,16 @@ export function restore(model: Network, blurred: tf.Tensor, training = false): R
  */
 function restoreByPeer(peer: PeerNetwork, blurred: tf.Tensor4D): Restored {
   const s1 = peer.restoreFull(blurred);
-  const [, h, w] = blurred.shape;
-  const [s3, s2] = tf.tidy(() => {
-    const { tensor } = padToMultiple(s1);
+  const [s3, s2] = pyramidAnySize(s1);
+  return { s3, s2, s1 };
+}
+
+/** [R3, R2]: imagePyramid of an image batch of any size, padded like restore() and cropped like its outputs. */
+export function pyramidAnySize(image: tf.Tensor4D): [tf.Tensor4D, tf.Tensor4D] {
+  return tf.tidy(() => {
+    const [, h, w] = image.shape;
+    const { tensor } = padToMultiple(image);
     const [q, half] = imagePyramid(tensor);
     return [tf.slice(q, [0, 0, 0, 0], [-1, Math.ceil(h / 4), Math.ceil(w / 4), 3]), tf.slice(half, [0, 0, 0, 0], [-1, Math.ceil(h / 2), Math.ceil(w / 2), 3])];
   });
-  return { s3: s3!, s2: s2!, s1 };
 }
