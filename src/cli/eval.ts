@@ -7,6 +7,7 @@ import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
 import { openDataset, parseLayout } from '../data/open-dataset';
 import { UsageError } from '../errors';
 import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/evaluate';
+import { realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
 import { table } from './format';
 import { addInferenceOptions, prepareInference, tilingOf, type InferenceCliOptions } from './inference-options';
 import { positiveInt } from './options';
@@ -15,6 +16,7 @@ import { progress } from './progress';
 interface EvalCliOptions extends InferenceCliOptions {
   data: string;
   layout?: string;
+  protocol?: string;
   split: string;
   blur: string;
   json?: boolean;
@@ -60,16 +62,26 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
   if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
   const tiling = tilingOf(o);
   if (o.save && fs.existsSync(o.save) && fs.readdirSync(o.save).length > 0) throw new UsageError(`--save ${o.save} exists and is not empty: choose a new folder (nothing was written)`);
+  if (o.protocol !== undefined && !(SCORING_PROTOCOLS as readonly string[]).includes(o.protocol)) throw new UsageError(`--protocol must be ${SCORING_PROTOCOLS.join(' or ')} (got ${o.protocol})`);
   const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
+  // RealBlur's pairs come from two cameras: scored as its authors score them unless asked otherwise.
+  const protocol = (o.protocol ?? (ds.layout === 'realblur' ? 'realblur' : 'whole')) as ScoringProtocol;
+  if (protocol === 'realblur') {
+    if (o.scales) throw new UsageError("--scales scores whole images; RealBlur's protocol (--protocol realblur, the default for RealBlur) scores the full-size output only: add --protocol whole for per-scale scores");
+    const missing = realBlurUnavailable();
+    if (missing) throw new UsageError(`scoring by RealBlur's protocol: ${missing} (or score whole images with --protocol whole)`);
+  }
   if (ds.problems.length) process.stderr.write(`warning: ${describeProblems(ds.problems, 3)}; scoring the ${ds.pairs.length} good pairs\n`);
   const spaced = o.every !== undefined ? ds.pairs.filter((_, i) => i % o.every! === 0) : ds.pairs;
   const pairs = o.limit !== undefined ? spaced.slice(0, o.limit) : spaced;
   const { model, dir } = await prepareInference(o);
   try {
     const bar = progress('eval', pairs.length);
-    const report = await evaluate(model, pairs, { scales: o.scales ?? false, tiling, ...(o.save ? { saveTo: o.save } : {}), onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
+    const report = await evaluate(model, pairs, { scales: o.scales ?? false, protocol, tiling, ...(o.save ? { saveTo: o.save } : {}), onImage: (done, _n, r) => bar.update(done, `${r.id}: ${dB(r.psnr.input)} → ${dB(r.psnr.output)} dB`) });
     bar.stop();
-    const baselines = o.baselines ? await scoreBaselines(ds, o, pairs) : undefined;
+    const unaligned = report.images.filter((i) => i.alignment && !(i.alignment.input.converged && i.alignment.output.converged));
+    if (unaligned.length) process.stderr.write(`warning: ECC did not converge for ${unaligned.length} of ${report.n} images (${unaligned.slice(0, 3).map((i) => i.id).join(', ')}${unaligned.length > 3 ? ', …' : ''}): scored without alignment there, as "converged": false in --json says\n`);
+    const baselines = o.baselines ? await scoreBaselines(ds, o, pairs, protocol) : undefined;
     const json = {
       dataset: { root: ds.root, description: ds.description },
       weights: dir,
@@ -87,7 +99,7 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
 export const BASELINE_CACHE = path.join('build', 'cache');
 
 /** The baselines on the pairs being scored, with a progress line while they are tuned and run. */
-export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string }, pairs: readonly ImagePair[]): Promise<BaselineScores> {
+export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string }, pairs: readonly ImagePair[], protocol: ScoringProtocol = 'whole'): Promise<BaselineScores> {
   let bar: ReturnType<typeof progress> | undefined;
   let label = '';
   const r = await baselinesFor({ root: ds.root, layout: ds.layout, ...(o.split ? { split: o.split as Split } : {}), ...(o.blur ? { blur: o.blur as GoProBlur } : {}) }, pairs, BASELINE_CACHE, (what, done, total) => {
@@ -97,7 +109,7 @@ export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: st
       label = what;
     }
     bar!.update(done);
-  });
+  }, protocol);
   bar?.stop();
   return r;
 }
@@ -108,6 +120,7 @@ export function registerEval(program: Command): void {
     .description('PSNR and SSIM of the blurred inputs and the restored outputs over a dataset, per image and mean')
     .requiredOption('--data <dir>', 'dataset folder: GoPro, RealBlur or blur/ + sharp/ layout')
     .option('--layout <name>', 'gopro, realblur or pairs (default: detected)')
+    .option('--protocol <name>', "whole (every pixel as it is) or realblur (each image aligned to the sharp one by ECC first, scored where they overlap: RealBlur's protocol; needs python3-opencv) (default: realblur for the RealBlur layout, else whole)")
     .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')
     .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
     .option('--scales', 'also score the ½ and ¼ outputs S2, S3')

@@ -10,6 +10,7 @@ import { readRaster } from '../data/image';
 import { quantize8, type Raster } from '../data/raster';
 import { psnr } from '../metrics';
 import { meanScores, scorePair, type Scores } from './evaluate';
+import type { ScoringProtocol } from './realblur-protocol';
 
 /**
  * Classical references scored beside every network: an unsharp mask whose σ and amount are tuned
@@ -126,11 +127,12 @@ export async function evaluateBaselines(
   tuned: TunedBaselines,
   names: readonly BaselineName[] = BASELINE_NAMES,
   onImage?: (done: number, total: number) => void,
+  protocol: ScoringProtocol = 'whole',
 ): Promise<Record<BaselineName, BaselineReport>> {
   const images = Object.fromEntries(names.map((n) => [n, [] as BaselineReport['images']])) as Record<BaselineName, BaselineReport['images']>;
   for (const [k, p] of pairs.entries()) {
     const { blur, sharp } = await load(p);
-    for (const n of names) images[n].push({ id: p.id, ...scorePair(blur, restoreBaseline(n, tuned, blur, sharp), sharp) });
+    for (const n of names) images[n].push({ id: p.id, ...scorePair(blur, restoreBaseline(n, tuned, blur, sharp), sharp, protocol) });
     onImage?.(k + 1, pairs.length);
   }
   const out = {} as Record<BaselineName, BaselineReport>;
@@ -180,6 +182,7 @@ export async function baselinesFor(
   pairs: readonly ImagePair[],
   cacheDir: string,
   onProgress?: (what: string, done: number, total: number) => void,
+  protocol: ScoringProtocol = 'whole',
 ): Promise<BaselineScores> {
   if (dataset.layout === 'pairs') return { skipped: 'a blur/ + sharp/ folder has no training split to tune the baselines on' };
   if (dataset.split === 'train') return { skipped: 'the baselines are tuned on the training split, so they are not scored on it' };
@@ -191,7 +194,7 @@ export async function baselinesFor(
   }
   const about = { root: train.root, description: train.description, pairs: train.pairs.length, fingerprint: fingerprintPairs(train) };
   const tuned = await tunedBaselines(train.pairs, about, cacheDir, (d, t) => onProgress?.('tuning baselines', d, t));
-  const reports = await evaluateBaselines(pairs, tuned, BASELINE_NAMES, (d, t) => onProgress?.('baselines', d, t));
+  const reports = await evaluateBaselines(pairs, tuned, BASELINE_NAMES, (d, t) => onProgress?.('baselines', d, t), protocol);
   return { tuned, reports };
 }
 

@@ -7,6 +7,7 @@ import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
 import { pyramidAnySize, type Network } from '../model/run';
 import { deblurImage, type Tiling } from '../infer/deblur';
+import { REALBLUR_CONVENTION, scoreAligned, type Alignment, type ScoringProtocol } from './realblur-protocol';
 
 /** A score of the blurred input and of the network's output, each against the sharp image. */
 export interface InputOutput {
@@ -32,6 +33,8 @@ export interface ImageReport extends Scores {
   tiles: number;
   /** Per-scale scores: S_k and the blurred B_k against the sharp image box-downscaled to that scale. */
   scales?: Record<ScaleName, Scores>;
+  /** By RealBlur's protocol: how the input and the output were each aligned to the sharp image. */
+  alignment?: { input: Alignment; output: Alignment };
 }
 
 export interface EvalReport extends Scores {
@@ -46,8 +49,10 @@ export interface EvalReport extends Scores {
 }
 
 export interface EvalOptions {
-  /** Also score S2 and S3 (default false). */
+  /** Also score S2 and S3 (default false; whole images only). */
   scales?: boolean;
+  /** 'whole' (default): every pixel as it is; 'realblur': each image aligned to the sharp one first (RealBlur's protocol). */
+  protocol?: ScoringProtocol;
   tiling?: Tiling;
   /** Also write each restored image (the scored 8-bit S1) as a PNG into this folder, named after its pair id. */
   saveTo?: string;
@@ -57,11 +62,17 @@ export interface EvalOptions {
 export const EVAL_CONVENTION =
   'whole images; outputs clipped to [0, 1] and rounded to 8 bits (the PNG that deblur writes); PSNR and SSIM as scikit-image 0.19 computes them (data range 1, SSIM with an 11-tap Gaussian window σ = 1.5, mean over RGB)';
 
+/** The eval report's `convention`: how outputs are scored, in words. */
+export function conventionOf(protocol: ScoringProtocol): string {
+  return protocol === 'realblur' ? REALBLUR_CONVENTION : EVAL_CONVENTION;
+}
+
 /**
  * Scores a network on image pairs: PSNR and SSIM of the blurred input and of the restored output,
  * per image and on average. Whole images of any size (padding and tiling as deblurImage does).
  */
 export async function evaluate(model: Network, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
+  if (o.scales && o.protocol === 'realblur') throw new Error("evaluate: per-scale scores are for whole images; RealBlur's protocol scores S1 only");
   const began = performance.now();
   if (o.saveTo) fs.mkdirSync(o.saveTo, { recursive: true });
   const images: ImageReport[] = [];
@@ -79,7 +90,7 @@ export async function evaluate(model: Network, pairs: readonly ImagePair[], o: E
     ...(o.scales ? { scales: Object.fromEntries(SCALE_NAMES.map((k) => [k, meanScores(images.map((i) => i.scales![k]))])) as Record<ScaleName, Scores> } : {}),
     images,
     seconds: (performance.now() - began) / 1000,
-    convention: EVAL_CONVENTION,
+    convention: conventionOf(o.protocol ?? 'whole'),
   };
 }
 
@@ -93,14 +104,14 @@ export interface RestoredPair {
 }
 
 /** Deblurs and scores one pair exactly as `evaluate` does for each of its images. */
-export async function restorePair(model: Network, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling'> = {}): Promise<RestoredPair> {
+export async function restorePair(model: Network, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling' | 'protocol'> = {}): Promise<RestoredPair> {
   const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
   const input = rasterToTensor(blur);
   const t0 = performance.now();
   const r = await deblurImage(model, input, o.tiling ?? 'auto');
   const s1 = quantize8(await tensorToRaster(r.s1));
   const seconds = (performance.now() - t0) / 1000;
-  const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...scorePair(blur, s1, sharp) };
+  const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...scorePair(blur, s1, sharp, o.protocol) };
   if (o.scales) {
     const target = rasterToTensor(sharp);
     const [b3, b2] = pyramidAnySize(input);
@@ -122,8 +133,16 @@ export function outputName(id: string): string {
   return id.replace(/\.[^./]+$/, '').replace(/[\\/]+/g, '_') + '.png';
 }
 
-/** PSNR and SSIM of the blurred input and of an output, each against the sharp image. */
-export function scorePair(blur: Raster, output: Raster, sharp: Raster): Scores {
+/**
+ * PSNR and SSIM of the blurred input and of an output, each against the sharp image: whole images, or
+ * by RealBlur's protocol (each aligned to the sharp image first; the alignments come with the scores).
+ */
+export function scorePair(blur: Raster, output: Raster, sharp: Raster, protocol: ScoringProtocol = 'whole'): Scores & { alignment?: { input: Alignment; output: Alignment } } {
+  if (protocol === 'realblur') {
+    const i = scoreAligned(blur, sharp);
+    const out = scoreAligned(output, sharp);
+    return { psnr: { input: i.psnr, output: out.psnr }, ssim: { input: i.ssim, output: out.ssim }, alignment: { input: i.alignment, output: out.alignment } };
+  }
   return {
     psnr: { input: psnr(blur, sharp), output: psnr(output, sharp) },
     ssim: { input: ssimOrNull(blur, sharp), output: ssimOrNull(output, sharp) },
