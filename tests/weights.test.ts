@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { maximUnavailable } from '../src/peers/maxim';
 import { SHIPPED_WEIGHTS } from '../src/infer/weights';
 import { VARIANTS } from '../src/model/config';
 
@@ -60,6 +61,13 @@ test('demo (the README\'s main command) deblurs the sample test set and the real
   assert.match(r.out, /unsharp mask, σ [\d.]+, amount [\d.]+ \(tuned on 41 training pairs\)\s+12\s+24\.50/);
   assert.match(r.out, /Wiener, oracle kernel per image, noise ratio [\d.e-]+ \(tuned on 14 training pairs\)\s+12/);
   assert.match(r.out, /the network's margin over the unsharp mask: -?[\d.]+ dB PSNR/);
+  // MAXIM beside them where the peer is installed (the test command installs it), from its committed restorations.
+  if (maximUnavailable()) assert.match(r.out, /MAXIM \(a published GoPro-trained network\) is not in this table: MAXIM is not installed/);
+  else {
+    const row = /MAXIM-3S \(@upscalerjs\/maxim-deblurring 0\.1\.0, GoPro-trained\)\s+12\s+24\.50\s+([\d.]+)\s+([\d.]+)/.exec(r.out);
+    assert.ok(row, r.out);
+    assert.ok(Number(row[2]) > 1, `MAXIM's gain ${row[2]} dB`);
+  }
   assert.is(fs.readdirSync(path.join(out, 'test')).filter((f) => f.endsWith('.png')).length, 12);
   assert.ok(fs.existsSync(path.join(out, 'clock_motion_deblurred.png')));
   fs.rmSync(out, { recursive: true });

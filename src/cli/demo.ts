@@ -3,13 +3,15 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { readImage, writePng } from '../data/image';
+import type { ImagePair } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import { deblurImage } from '../infer/deblur';
 import { loadWeights, SHIPPED_WEIGHTS } from '../infer/weights';
 import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
 import { readTrainingState } from '../train/checkpoint';
-import { describeEval, scoreBaselines } from './eval';
+import { maximCache, maximLoader, maximUnavailable, MAXIM_PACKAGE, MAXIM_VERSION } from '../peers/maxim';
+import { describeEval, scoreBaselines, type PeerReport } from './eval';
 import { startBackendOption } from './options';
 import { progress } from './progress';
 
@@ -42,7 +44,8 @@ async function demo(o: DemoOptions): Promise<void> {
     const report = await evaluate(model, ds.pairs, { saveTo: testOut, onImage: (done) => bar.update(done) });
     bar.stop();
     const baselines = await scoreBaselines(ds, { split: 'test' }, ds.pairs);
-    console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`, baselines));
+    const peers = await scorePeers(ds.pairs);
+    console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`, baselines, peers));
 
     const real = await readImage(o.real);
     const r = await deblurImage(model, real.tensor);
@@ -53,6 +56,23 @@ async function demo(o: DemoOptions): Promise<void> {
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * MAXIM on the same pairs when the peer is installed (`npm run setup -- --peers`), through its
+ * restoration cache (the sample's restorations are committed, so this is quick there); else a line
+ * saying how to add it.
+ */
+async function scorePeers(pairs: readonly ImagePair[]): Promise<PeerReport[]> {
+  const missing = maximUnavailable();
+  if (missing) {
+    console.log(`\nMAXIM (a published GoPro-trained network) is not in this table: ${missing}`);
+    return [];
+  }
+  const bar = progress('MAXIM-3S (cached restorations where it has them)', pairs.length);
+  const report = await evaluate(maximLoader(), pairs, { cache: maximCache(), onImage: (done) => bar.update(done) });
+  bar.stop();
+  return [{ label: `MAXIM-3S (${MAXIM_PACKAGE} ${MAXIM_VERSION}, GoPro-trained)`, report }];
 }
 
 /** The training record shipped beside the weights (training.json), or a run's checkpoint. */

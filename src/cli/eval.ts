@@ -34,18 +34,30 @@ function scoreCells(s: Scores): string[] {
   return [dB(s.psnr.input), dB(s.psnr.output), dB(s.psnr.output - s.psnr.input), unit(s.ssim.input), unit(s.ssim.output)];
 }
 
-/** The eval table: one row per image, then the mean; per-scale means when measured; the baselines' means when scored. */
-export function describeEval(r: EvalReport, title: string, baselines?: BaselineScores): string {
+/** A published network scored on the same images (e.g. MAXIM in the demo). */
+export interface PeerReport {
+  label: string;
+  report: EvalReport;
+}
+
+/** The eval table: one row per image, then the mean; peers' and baselines' means when scored; per-scale means when measured. */
+export function describeEval(r: EvalReport, title: string, baselines?: BaselineScores, peers: readonly PeerReport[] = []): string {
   const head = ['image', 'size', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'];
   const rows = r.images.map((i) => [i.id, `${i.width}×${i.height}`, ...scoreCells(i)]);
   rows.push([`mean of ${r.n}`, '', ...scoreCells(r)]);
   const parts = [title, table(head, rows)];
+  const scored = baselines && 'reports' in baselines ? Object.values(baselines.reports) : [];
+  if (scored.length || peers.length) {
+    parts.push(
+      scored.length
+        ? '\nother methods on the same images (baselines tuned on the training split; the Wiener filter is an oracle: it fits its kernel to each sharp image):'
+        : '\nother methods on the same images:',
+    );
+    const others = [...peers.map((p) => [p.label, String(p.report.n), ...scoreCells(p.report)]), ...scored.map((b) => [b.label, String(b.n), ...scoreCells(b)])];
+    parts.push(table(['method', 'images', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], [['this network', String(r.n), ...scoreCells(r)], ...others]));
+  }
   if (baselines && 'reports' in baselines) {
-    parts.push('\nclassical baselines on the same images (tuned on the training split; the Wiener filter is an oracle: it fits its kernel to each sharp image):');
-    const base = Object.values(baselines.reports);
-    parts.push(table(['method', 'images', 'PSNR in', 'PSNR out', 'gain', 'SSIM in', 'SSIM out'], [['this network', String(r.n), ...scoreCells(r)], ...base.map((b) => [b.label, String(b.n), ...scoreCells(b)])]));
-    const usm = baselines.reports.usm;
-    parts.push(`the network's margin over the unsharp mask: ${dB(r.psnr.output - usm.psnr.output)} dB PSNR`);
+    parts.push(`the network's margin over the unsharp mask: ${dB(r.psnr.output - baselines.reports.usm.psnr.output)} dB PSNR`);
   } else if (baselines && 'skipped' in baselines) {
     parts.push(`\nbaselines not scored: ${baselines.skipped}`);
   }

@@ -5,8 +5,9 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
-import { pyramidAnySize, type Network } from '../model/run';
+import { pyramidAnySize } from '../model/run';
 import { deblurImage, type Tiling } from '../infer/deblur';
+import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
 import { REALBLUR_CONVENTION, scoreAligned, type Alignment, type ScoringProtocol } from './realblur-protocol';
 
 /** A score of the blurred input and of the network's output, each against the sharp image. */
@@ -33,6 +34,8 @@ export interface ImageReport extends Scores {
   tiles: number;
   /** Per-scale scores: S_k and the blurred B_k against the sharp image box-downscaled to that scale. */
   scales?: Record<ScaleName, Scores>;
+  /** True where the output came from a restoration cache (`seconds` is then when it was made). */
+  cached?: boolean;
   /** By RealBlur's protocol: how the input and the output were each aligned to the sharp image. */
   alignment?: { input: Alignment; output: Alignment };
 }
@@ -54,6 +57,8 @@ export interface EvalOptions {
   /** 'whole' (default): every pixel as it is; 'realblur': each image aligned to the sharp one first (RealBlur's protocol). */
   protocol?: ScoringProtocol;
   tiling?: Tiling;
+  /** Take outputs from this cache where it has them, and keep new ones there (full-size scores only, not with `scales`). */
+  cache?: RestorationCache;
   /** Also write each restored image (the scored 8-bit S1) as a PNG into this folder, named after its pair id. */
   saveTo?: string;
   onImage?: (done: number, total: number, r: ImageReport) => void;
@@ -71,7 +76,7 @@ export function conventionOf(protocol: ScoringProtocol): string {
  * Scores a network on image pairs: PSNR and SSIM of the blurred input and of the restored output,
  * per image and on average. Whole images of any size (padding and tiling as deblurImage does).
  */
-export async function evaluate(model: Network, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
+export async function evaluate(model: NetworkSource, pairs: readonly ImagePair[], o: EvalOptions = {}): Promise<EvalReport> {
   if (o.scales && o.protocol === 'realblur') throw new Error("evaluate: per-scale scores are for whole images; RealBlur's protocol scores S1 only");
   const began = performance.now();
   if (o.saveTo) fs.mkdirSync(o.saveTo, { recursive: true });
@@ -104,27 +109,31 @@ export interface RestoredPair {
 }
 
 /** Deblurs and scores one pair exactly as `evaluate` does for each of its images. */
-export async function restorePair(model: Network, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling' | 'protocol'> = {}): Promise<RestoredPair> {
+export async function restorePair(model: NetworkSource, pair: ImagePair, o: Pick<EvalOptions, 'scales' | 'tiling' | 'protocol' | 'cache'> = {}): Promise<RestoredPair> {
   const [{ raster: blur }, { raster: sharp }] = await Promise.all([readRaster(pair.blur), readRaster(pair.sharp)]);
+  if (!o.scales) {
+    const r = await restoreS1(model, blur, { ...(o.tiling ? { tiling: o.tiling } : {}), ...(o.cache ? { cache: o.cache } : {}), source: pair.id });
+    const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds: r.seconds, tiles: r.tiles, ...(r.cached ? { cached: true } : {}), ...scorePair(blur, r.restored, sharp, o.protocol) };
+    return { report, blur, sharp, restored: r.restored };
+  }
+  if (o.cache) throw new Error('restorePair: a restoration cache holds full-size outputs only; per-scale scores need the network run');
+  const net = typeof model === 'function' ? await model() : model;
   const input = rasterToTensor(blur);
   const t0 = performance.now();
-  const r = await deblurImage(model, input, o.tiling ?? 'auto');
+  const r = await deblurImage(net, input, o.tiling ?? 'auto');
   const s1 = quantize8(await tensorToRaster(r.s1));
   const seconds = (performance.now() - t0) / 1000;
   const report: ImageReport = { id: pair.id, width: pair.width, height: pair.height, seconds, tiles: r.tiles, ...scorePair(blur, s1, sharp, o.protocol) };
-  if (o.scales) {
-    const target = rasterToTensor(sharp);
-    const [b3, b2] = pyramidAnySize(input);
-    const [r3, r2] = pyramidAnySize(target);
-    const outs = { S3: r.s3, S2: r.s2 };
-    const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
-    for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
-      scales[name] = scorePair(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
-    }
-    report.scales = scales;
-    tf.dispose([target, b3, b2, r3, r2]);
+  const target = rasterToTensor(sharp);
+  const [b3, b2] = pyramidAnySize(input);
+  const [r3, r2] = pyramidAnySize(target);
+  const outs = { S3: r.s3, S2: r.s2 };
+  const scales = { S1: { psnr: report.psnr, ssim: report.ssim } } as Record<ScaleName, Scores>;
+  for (const [name, b, t] of [['S3', b3, r3], ['S2', b2, r2]] as const) {
+    scales[name] = scorePair(await tensorToRaster(b), quantize8(await tensorToRaster(outs[name])), await tensorToRaster(t));
   }
-  tf.dispose([input, r.s1, r.s2, r.s3]);
+  report.scales = scales;
+  tf.dispose([target, b3, b2, r3, r2, input, r.s1, r.s2, r.s3]);
   return { report, blur, sharp, restored: s1 };
 }
 

@@ -38,11 +38,6 @@ function assertImageBatch(x: tf.Tensor): asserts x is tf.Tensor4D {
 }
 
 /**
- * Runs the network on images of any size ≥ 4×4: pads the bottom/right edges by mirror reflection
- * up to a multiple of 4, runs, and crops the outputs back (S1 to H×W, S2 to ⌈H/2⌉×⌈W/2⌉, S3 to
- * ⌈H/4⌉×⌈W/4⌉). Use inside tf.tidy or dispose the results.
- */
-/**
  * Mirror-pads the bottom/right edges of an image batch up to a multiple of 4 (the reflection
  * restore() uses). `tensor` is a new tensor either way; the caller disposes it.
  */

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
+import { COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache } from '../infer/restoration-cache';
 import type { PeerNetwork } from '../model/run';
 
 /**
@@ -65,8 +67,30 @@ export function maximRestore(model: tf.GraphModel, blurred: tf.Tensor4D): tf.Ten
   });
 }
 
+/**
+ * A loader of MAXIM that loads it once, on first use (112 MB of weights, seconds): for callers that
+ * mostly read its restorations from the cache (restoreS1, networkMethod).
+ */
+export function maximLoader(): () => Promise<PeerNetwork> {
+  let loading: Promise<PeerNetwork> | undefined;
+  return () => (loading ??= maximNetwork());
+}
+
 /** MAXIM as a network restore() runs (`--weights maxim`). */
 export async function maximNetwork(): Promise<PeerNetwork> {
   const model = await loadMaxim();
   return { peer: 'maxim', restoreFull: (x) => maximRestore(model, x), dispose: () => model.dispose() };
+}
+
+/**
+ * Where MAXIM's restorations are kept (src/infer/restoration-cache.ts): those of the sample's test
+ * images are committed (data/restored/, the CC-BY-SA ones apart in data/restored/cc-by-sa/), others
+ * go to build/cache/restored/. Its identity covers the
+ * package version and its graph (model.json, which names every weight shard).
+ */
+export function maximCache(): RestorationCache {
+  const missing = maximUnavailable();
+  if (missing) throw new UsageError(missing);
+  const graph = createHash('sha256').update(fs.readFileSync(path.join(MAXIM_DIR, 'models', 'model.json'))).digest('hex');
+  return { identity: `${MAXIM_PACKAGE} ${MAXIM_VERSION} model.json sha256:${graph}`, name: `maxim-deblurring-${MAXIM_VERSION}`, readFrom: [COMMITTED_RESTORATIONS, path.join(COMMITTED_RESTORATIONS, 'cc-by-sa'), LOCAL_RESTORATIONS], writeTo: LOCAL_RESTORATIONS };
 }

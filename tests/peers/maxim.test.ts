@@ -5,7 +5,11 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import sharp from 'sharp';
-import { maximUnavailable } from '../../src/peers/maxim';
+import { openDataset } from '../../src/data/open-dataset';
+import { readRaster } from '../../src/data/image';
+import { outputName } from '../../src/eval/evaluate';
+import { COMMITTED_RESTORATIONS, readCached } from '../../src/infer/restoration-cache';
+import { maximCache, maximUnavailable } from '../../src/peers/maxim';
 
 const root = path.join(__dirname, '..', '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maxim-'));
@@ -19,8 +23,9 @@ function cli(...args: string[]) {
 const maybe = missing ? test.skip : test;
 if (missing) console.log(`tests/peers/maxim: skipped: ${missing}`);
 
-maybe('eval --weights maxim prints the JSON the lab\'s weights print, and MAXIM gains over the blurred input (one sample test image)', () => {
-  const peer = cli('eval', '--data', 'data/sample', '--weights', 'maxim', '--limit', '1', '--no-baselines', '--json');
+maybe('eval --weights maxim prints the JSON the lab\'s weights print, MAXIM gains over the blurred input, and its committed restoration is what it computes (one sample test image)', async () => {
+  const saved = path.join(dir, 'saved');
+  const peer = cli('eval', '--data', 'data/sample', '--weights', 'maxim', '--limit', '1', '--no-baselines', '--json', '--save', saved);
   assert.is(peer.code, 0, peer.err);
   const ours = cli('eval', '--data', 'data/sample', '--weights', 'weights/lite-canonical', '--limit', '1', '--no-baselines', '--json');
   assert.is(ours.code, 0, ours.err);
@@ -28,6 +33,16 @@ maybe('eval --weights maxim prints the JSON the lab\'s weights print, and MAXIM 
   const b = JSON.parse(ours.out) as Record<string, unknown>;
   assert.equal(Object.keys(a).sort(), Object.keys(b).sort());
   assert.ok(a.gain.psnr > 1, `MAXIM's gain ${a.gain.psnr} dB`);
+  // The committed restoration of this image (data/restored/, read by notebook 08 and the demo) is
+  // what MAXIM computes now: equal up to float rounding across thread counts (one 8-bit level).
+  const pair = (await openDataset('data/sample', { split: 'test' })).pairs[0]!;
+  const blur = (await readRaster(pair.blur)).raster;
+  const committed = await readCached({ ...maximCache(), readFrom: [COMMITTED_RESTORATIONS] }, 'auto', blur);
+  assert.ok(committed, `no committed restoration of ${pair.id} in ${COMMITTED_RESTORATIONS}`);
+  const fresh = (await readRaster(path.join(saved, outputName(pair.id)))).raster;
+  let worst = 0;
+  for (let i = 0; i < fresh.data.length; i++) worst = Math.max(worst, Math.abs(fresh.data[i]! - committed.restored.data[i]!));
+  assert.ok(worst <= 1 / 255 + 1e-6, `committed vs fresh: ${Math.round(worst * 255)} levels apart`);
 });
 
 // Not a gain test: on crops this small MAXIM lacks context and its PSNR drops (measured at 64² and
