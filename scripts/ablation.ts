@@ -136,7 +136,8 @@ class Ablation {
     for (const [file, args] of jobs) {
       if (fs.existsSync(path.join(dir, file))) continue;
       say(`${name}: ${file.replace('.json', '')}`);
-      writeAtomically(path.join(dir, file), await cli(['eval', '--json', ...args]));
+      // The ablation compares networks with each other: the classical baselines would only cost time.
+      writeAtomically(path.join(dir, file), await cli(['eval', '--json', '--no-baselines', ...args]));
     }
     const curveFile = path.join(dir, 'curve.json');
     if (!fs.existsSync(curveFile)) {
@@ -144,7 +145,7 @@ class Ablation {
       const snaps = path.join(dir, 'snapshots');
       const points = [];
       for (const snap of fs.existsSync(snaps) ? fs.readdirSync(snaps).filter((d) => /^step-\d+$/.test(d)).sort() : []) {
-        const r = JSON.parse(await cli(['eval', '--json', '--data', this.o.data, '--every', String(this.plan.curveEvery), '--weights', path.join(snaps, snap)])) as RunEvaluation;
+        const r = JSON.parse(await cli(['eval', '--json', '--no-baselines', '--data', this.o.data, '--every', String(this.plan.curveEvery), '--weights', path.join(snaps, snap)])) as RunEvaluation;
         points.push({ step: Number(snap.slice(5)), n: r.n, psnrGain: r.gain.psnr, ssimGain: r.gain.ssim });
       }
       writeAtomically(curveFile, `${JSON.stringify({ every: this.plan.curveEvery, points }, null, 1)}\n`);
