@@ -59,8 +59,14 @@ export async function readCached(cache: RestorationCache, tiling: Tiling, blur: 
     const png = path.join(dir, cache.name, `${key}.png`);
     const meta = path.join(dir, cache.name, `${key}.json`);
     if (!fs.existsSync(png) || !fs.existsSync(meta)) continue;
-    const entry = JSON.parse(fs.readFileSync(meta, 'utf8')) as CachedEntry;
-    const { raster } = await readRaster(png);
+    let entry: CachedEntry;
+    let raster: Raster;
+    try {
+      entry = JSON.parse(fs.readFileSync(meta, 'utf8')) as CachedEntry;
+      raster = (await readRaster(png)).raster;
+    } catch (e) {
+      throw new Error(`restoration cache: cannot read ${png} (${(e as Error).message}): delete it and its .json to have it made again`);
+    }
     if (raster.width !== blur.width || raster.height !== blur.height) throw new Error(`restoration cache: ${png} is ${raster.width}×${raster.height}, its input ${blur.width}×${blur.height}: delete it`);
     return { restored: raster, entry };
   }

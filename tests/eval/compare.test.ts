@@ -89,6 +89,15 @@ test('compareOnSet: every method scored as eval scores it, spectra summed, a cac
   const other = await compareOnSet('two crops', pairs, [networkMethod('lite', counted, { cache: { ...cache, identity: 'lite seed 6' } })]);
   assert.is(calls, 4, 'another identity is another key');
   assert.is(other.methods.get('lite')!.cached, 0);
+  // A damaged entry is named, not silently recomputed or misread.
+  const damaged = path.join(tmp, 'cache', 'lite-5', `${restorationKey('lite seed 5', 'auto', (await readRaster(pairs[0]!.blur)).raster)}.png`);
+  fs.writeFileSync(damaged, 'not a png');
+  try {
+    await compareOnSet('two crops', pairs, methods);
+    assert.unreachable('a damaged cache entry');
+  } catch (e) {
+    assert.match((e as Error).message, new RegExp(`restoration cache: cannot read ${damaged.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*delete it`));
+  }
   try {
     await compareOnSet('x', pairs, [INPUT_METHOD, INPUT_METHOD]);
     assert.unreachable('two methods of one name');
