@@ -2,9 +2,10 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster } from '../data/image';
 import { rasterToTensor, type Raster } from '../data/raster';
 import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
-import { psnr, ssim, SSIM_WINDOW } from '../metrics';
+import { psnr } from '../metrics';
 import { radialPower } from '../viz/spectra';
 import { describeBaseline, restoreBaseline, type BaselineName, type TunedBaselines } from './baselines';
+import { ssimOrNull } from './evaluate';
 
 /**
  * Several deblurring methods on the same pairs (notebook 08): the blurred input itself, the lab's
@@ -80,7 +81,7 @@ export async function compareOnSet(name: string, pairs: readonly ImagePair[], me
       const r = await m.restore(blur, sharp, pair.id);
       const res = out.methods.get(m.name)!;
       res.psnr.push(psnr(r.restored, sharp));
-      res.ssim.push(sharp.width >= SSIM_WINDOW && sharp.height >= SSIM_WINDOW ? ssim(r.restored, sharp) : null);
+      res.ssim.push(ssimOrNull(r.restored, sharp));
       if (r.cached) res.cached++;
       if (sized) res.power = addInto(res.power, (await powerOf(r.restored)).power);
       onImage?.(++done, pairs.length * methods.length, `${m.name} on ${pair.id}`);

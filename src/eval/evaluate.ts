@@ -158,7 +158,8 @@ export function scorePair(blur: Raster, output: Raster, sharp: Raster, protocol:
   };
 }
 
-function ssimOrNull(a: Raster, b: Raster): number | null {
+/** SSIM, or null for images smaller than its window. */
+export function ssimOrNull(a: Raster, b: Raster): number | null {
   return a.width >= SSIM_WINDOW && a.height >= SSIM_WINDOW ? ssim(a, b) : null;
 }
 
