@@ -1,4 +1,5 @@
 import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
+import { convBiasGradKernel } from './conv-bias-grad';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInput } from './conv2d-backprop-input';
 import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
@@ -32,6 +33,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
     makeHeapConcat('wasm'),
     makeResizeNearestGrad('wasm'),
     makeEinsum('wasm'),
+    convBiasGradKernel(undefined),
   ];
 }
 
@@ -62,7 +64,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon)].forEach(replaceKernel);
   return addon;
 }
 

@@ -14,6 +14,8 @@ export interface NativeAddon {
   convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu: boolean): string;
   convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, g: ConvGeometry): string;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): string;
+  /** Every gradient of [relu](conv(x, filter) + bias): the ReLU's mask when y (its output) is given, then dx (unless null), dw and db. */
+  convBackward(x: Float32Array, filter: Float32Array, y: Float32Array | null, dy: Float32Array, dx: Float32Array | null, dw: Float32Array, db: Float32Array, g: ConvGeometry): string;
   /** out[a, b] = scale · Σ_r x[a, r, b], x viewed as [A, R, B]. */
   sumAxes(x: Float32Array, A: number, R: number, B: number, out: Float32Array, scale: number): void;
   /** out[p, q, s] = a ∘ b (op 0 add, 1 sub, 2 mul, 3 div); an operand that is not full is [P, 1, S]. */

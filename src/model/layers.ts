@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { labConv2d } from './conv-layer';
 
 /**
  * Thin, named wrappers over tfjs's built-in layers. The whole network is built from built-in
@@ -55,7 +56,7 @@ export function conv(x: T, o: ConvOpts): T {
   const p = Math.floor(o.kernel / 2);
   const input = symmetric ? apply(tf.layers.zeroPadding2d({ padding: [[p, p], [p, p]], name: `${o.name}_pad` }), x) : x;
   return apply(
-    tf.layers.conv2d({
+    labConv2d({
       filters: o.filters,
       kernelSize: o.kernel,
       strides: o.stride ?? 1,

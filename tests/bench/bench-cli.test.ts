@@ -26,7 +26,7 @@ test('one case prints the fields others compare against, with real timings and t
 });
 
 test('a batch that does not fit the wasm heap at once is timed in micro-batches; one that does not fit one image at a time is refused with the size it needs', () => {
-  const split = cli('--variant', 'lite', '--batch', '8', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+  const split = cli('--variant', 'lite', '--batch', '10', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
   assert.is(split.code, 0, split.err);
   const s = JSON.parse(split.out) as { trainStepMs: number | null; microBatches?: number };
   assert.ok(s.trainStepMs !== null && s.trainStepMs > 0);

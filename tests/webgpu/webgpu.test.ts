@@ -107,7 +107,7 @@ test('an impossible GPU job stops train with one clear line naming the program a
   assert.is(r.code, 1);
   const lines = problems(r.err);
   assert.is(lines.length, 1, r.err);
-  assert.match(lines[0]!, /^deblur-lab: WebGPU cannot run Conv2DMMProgram \(\[1, 1456, 1456, 3\] \[3, 3, 3, 16\] → \[1, 1456, 1456, 16\]\): Dispatch size exceeds WebGPU limits/);
+  assert.match(lines[0]!, /^deblur-lab: WebGPU cannot run Conv2DMMProgram \(\[1, 1456, 1456, 3\] \[3, 3, 3, 16\] \[16\] → \[1, 1456, 1456, 16\]\): Dispatch size exceeds WebGPU limits/);
   assert.not.ok(fs.existsSync(path.join(tmp, 'huge-run', 'checkpoint')), 'a failed step wrote a checkpoint');
 });
 
