@@ -8,6 +8,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterConvolutions(env, exports);
   RegisterHeapOps(env, exports);
+  RegisterMatmul(env, exports);
   RegisterOptimizer(env, exports);
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), omp_get_max_threads());

@@ -10,6 +10,8 @@
 void RegisterConvolutions(Napi::Env env, Napi::Object exports);
 // Reductions, broadcasting arithmetic and concat/split copies on OpenMP threads (heap_ops.cc).
 void RegisterHeapOps(Napi::Env env, Napi::Object exports);
+// Batched matrix products on oneDNN (matmul.cc).
+void RegisterMatmul(Napi::Env env, Napi::Object exports);
 // Adam and the weight average over every weight in one call (optimizer.cc).
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 

@@ -12,6 +12,7 @@ import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } f
 import { loadNative, type NativeAddon } from './native-addon';
 import { nativeBinaries, nativeTanh } from './native-binary';
 import { nativeCopies } from './native-copies';
+import { nativeBatchMatMul } from './native-matmul';
 import { nativeReductions } from './native-reduce';
 import { onednnKernels } from './onednn';
 import { ADAM_STEP, nativeOptimizer } from './native-optimizer';
@@ -38,7 +39,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
@@ -55,7 +56,8 @@ export function registerWasmTrainingKernels(): KernelConfig[] {
 
 /**
  * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
- * convolutions (onednn.ts), Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
+ * convolutions and their fused gradient (onednn.ts, conv-bias-grad.ts), BatchMatMul (native-matmul.ts),
+ * Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
  * RealDiv and Tanh (native-binary.ts), Concat and SplitV (native-copies.ts), and a whole Adam step (native-optimizer.ts).
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
@@ -64,7 +66,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
   return addon;
 }
 

@@ -23,6 +23,8 @@ export interface NativeAddon {
   /** Row r of out is row r of every part in turn (rowBytes: each part's row length in bytes). */
   concatRows(parts: Uint8Array[], rowBytes: number[], rows: number, out: Uint8Array): void;
   splitRows(x: Uint8Array, rows: number, rowBytes: number[], outs: Uint8Array[]): void;
+  /** out[i] = op(a[i]) · op(b[i]) for [batch, m, k] · [batch, k, n] (op: transposed when asked); a batch of 1 serves every i. */
+  batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void;
   /** out = tanh(x), elementwise. */
   tanh(x: Float32Array, out: Float32Array): void;
   /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/optimizer.cc. */

@@ -5,6 +5,7 @@ import { getKernel } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
 import { registerNativeKernels } from '../../src/kernels/index';
 import { broadcastLayout } from '../../src/kernels/native-binary';
+import { productLayout } from '../../src/kernels/native-matmul';
 import { reductionLayout } from '../../src/kernels/native-reduce';
 import { original } from '../../src/kernels/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
@@ -53,7 +54,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -125,6 +126,34 @@ test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broa
     });
   }
   await againstCpu('int32 add: the wasm kernel', () => tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')).toFloat());
+});
+
+test('productLayout: op(a) · op(b) as [batch, m, k] · [batch, k, n], one side a single matrix allowed', () => {
+  assert.equal(productLayout([6, 4], [4, 5], false, false), { batchA: 1, batchB: 1, m: 6, k: 4, n: 5, shape: [6, 5] });
+  assert.equal(productLayout([4, 6], [5, 4], true, true), { batchA: 1, batchB: 1, m: 6, k: 4, n: 5, shape: [6, 5] });
+  assert.equal(productLayout([2, 3, 6, 4], [4, 5], false, false), { batchA: 6, batchB: 1, m: 6, k: 4, n: 5, shape: [2, 3, 6, 5] });
+  assert.equal(productLayout([1, 6, 4], [3, 4, 5], false, false), { batchA: 1, batchB: 3, m: 6, k: 4, n: 5, shape: [3, 6, 5] });
+  assert.is(productLayout([2, 1, 6, 4], [1, 3, 4, 5], false, false), undefined); // both broadcast: the wasm kernel
+  assert.is(productLayout([6, 4], [5, 4], false, false), undefined); // inner sizes differ
+});
+
+test('BatchMatMul on the addon matches cpu: plain, transposed either side, batched, one side broadcast', async () => {
+  const cases: Array<[number[], number[], boolean, boolean]> = [
+    [[1560, 128], [128, 128], false, false], // the FFT loss's product at 128²
+    [[37, 19], [19, 23], false, false],
+    [[19, 37], [19, 23], true, false],
+    [[37, 19], [23, 19], false, true],
+    [[19, 37], [23, 19], true, true],
+    [[3, 7, 5], [3, 5, 4], false, false],
+    [[2, 3, 7, 5], [5, 4], false, false],
+    [[1, 7, 5], [3, 4, 5], false, true],
+    [[2, 1, 7, 5], [1, 3, 5, 4], false, false], // both broadcast: the wasm kernel
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    await againstCpu(`matMul ${JSON.stringify(sa)} · ${JSON.stringify(sb)} t ${ta} ${tb}`, () =>
+      tf.matMul(tf.tensor(seeded(sa.reduce((p, d) => p * d, 1), 50), sa), tf.tensor(seeded(sb.reduce((p, d) => p * d, 1), 51), sb), ta, tb),
+    );
+  }
 });
 
 test('Tanh on the addon matches cpu, small and large (the threaded path), saturating ends included', async () => {
