@@ -4,6 +4,7 @@
 // MSRM split and concat and their gradients copy short runs of channels per pixel.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -124,6 +125,83 @@ Napi::Value Binary(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// broadcast(x, P, Q, S, out): out[p, q, s] = x[p, s] (tfjs's Tile of size-1 axes that sit together:
+// broadcastTo, as the gradient of a mean). wasm's Tile computes indices per element on one thread.
+Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+  const int64_t P = integer(info[1], "P"), Q = integer(info[2], "Q"), S = integer(info[3], "S");
+  const float* x = floats(info[0], P * S, "x");
+  float* out = floats(info[4], P * Q * S, "out");
+#pragma omp parallel for if (P * Q * S * 4 > kParallelBytes)
+  for (int64_t row = 0; row < P * Q; row++) std::memcpy(out + row * S, x + (row / Q) * S, S * sizeof(float));
+  return info.Env().Undefined();
+}
+
+// mulSum(a, b, P, Q, S, out): out[p, s] = Σ_q a[p, q, s] · b[p, q, s], each product in float (as the
+// Multiply it replaces) and the sum in double (as sumAxes, split over threads alike): the gradient of a
+// broadcast factor (the channel attention's scale) without the full-size product tfjs writes first.
+Napi::Value MulSum(const Napi::CallbackInfo& info) {
+  const int64_t P = integer(info[2], "P"), Q = integer(info[3], "Q"), S = integer(info[4], "S");
+  const float* a = floats(info[0], P * Q * S, "a");
+  const float* b = floats(info[1], P * Q * S, "b");
+  float* out = floats(info[5], P * S, "out");
+  const bool parallel = P * Q * S * 4 > kParallelBytes;
+  const int threads = parallel ? omp_get_max_threads() : 1;
+  std::vector<double> partials(static_cast<size_t>(threads) * P * S, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const int64_t q0 = Q * t / threads, q1 = Q * (t + 1) / threads;
+    double* acc = partials.data() + static_cast<size_t>(t) * P * S;
+    for (int64_t p = 0; p < P; p++) {
+      double* row = acc + p * S;
+      for (int64_t q = q0; q < q1; q++) {
+        const float* x = a + (p * Q + q) * S;
+        const float* y = b + (p * Q + q) * S;
+#pragma omp simd
+        for (int64_t s = 0; s < S; s++) row[s] += static_cast<double>(x[s] * y[s]);
+      }
+    }
+  }
+  for (int64_t i = 0; i < P * S; i++) {
+    double sum = 0;
+    for (int t = 0; t < threads; t++) sum += partials[static_cast<size_t>(t) * P * S + i];
+    out[i] = static_cast<float>(sum);
+  }
+  return info.Env().Undefined();
+}
+
+// addN(inputs, out): out = Σ inputs, elementwise, in one pass (the gradient of a tensor that several
+// layers read: MSRM's depthwise output feeds four convolutions).
+Napi::Value AddN(const Napi::CallbackInfo& info) {
+  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "addN: an array of inputs expected");
+  Napi::Array list = info[0].As<Napi::Array>();
+  Napi::TypedArrayOf<float> outArray = info[1].As<Napi::TypedArrayOf<float>>();
+  const int64_t n = static_cast<int64_t>(outArray.ElementLength());
+  float* out = floats(info[1], n, "out");
+  std::vector<const float*> in;
+  for (uint32_t i = 0; i < list.Length(); i++) in.push_back(floats(list.Get(i), n, "input"));
+  if (in.empty()) throw Napi::RangeError::New(info.Env(), "addN: no inputs");
+  const int64_t k = static_cast<int64_t>(in.size());
+  constexpr int64_t kBlock = 4096;  // a block of every input stays in cache while it is summed
+#pragma omp parallel for if (n * 4 > kParallelBytes)
+  for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+    const int64_t b1 = std::min(n, b0 + kBlock);
+    if (k == 1) {
+      std::memcpy(out + b0, in[0] + b0, (b1 - b0) * sizeof(float));
+      continue;
+    }
+    const float *x0 = in[0], *x1 = in[1];
+#pragma omp simd
+    for (int64_t i = b0; i < b1; i++) out[i] = x0[i] + x1[i];
+    for (int64_t j = 2; j < k; j++) {
+      const float* x = in[j];
+#pragma omp simd
+      for (int64_t i = b0; i < b1; i++) out[i] += x[i];
+    }
+  }
+  return info.Env().Undefined();
+}
+
 struct Part {
   uint8_t* data;
   int64_t rowBytes;
@@ -201,4 +279,7 @@ void RegisterHeapOps(Napi::Env env, Napi::Object exports) {
   exports.Set("concatRows", Napi::Function::New(env, ConcatRows));
   exports.Set("splitRows", Napi::Function::New(env, SplitRows));
   exports.Set("tanh", Napi::Function::New(env, Tanh));
+  exports.Set("broadcast", Napi::Function::New(env, Broadcast));
+  exports.Set("mulSum", Napi::Function::New(env, MulSum));
+  exports.Set("addN", Napi::Function::New(env, AddN));
 }

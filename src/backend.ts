@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop, registerCpuKernelFixes, registerNativeKernels } from './kernels/index';
+import { installLeanBackprop, installLeanGradients, registerCpuKernelFixes, registerNativeKernels } from './kernels/index';
 import { UsageError } from './errors';
 import { guardWebGpu } from './webgpu-guard';
 
@@ -75,6 +75,7 @@ async function firstThatStarts(skipped: string[]): Promise<BackendReport> {
 /** Starts one backend; returns its report, or why it cannot run here. */
 async function start(name: BackendName, explicit: boolean): Promise<Omit<BackendReport, 'skipped'> | string> {
   installLeanBackprop();
+  installLeanGradients();
   switch (name) {
     case 'tensorflow':
       return startTensorflow();
@@ -107,6 +108,7 @@ async function startTensorflow(): Promise<Omit<BackendReport, 'skipped'> | strin
 /** Starts the cpu backend without its "install tfjs-node" banner: the report above says what runs. */
 export async function startCpu(): Promise<void> {
   installLeanBackprop();
+  installLeanGradients();
   registerCpuKernelFixes();
   await tf.setBackend('cpu');
   const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
@@ -122,6 +124,7 @@ export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | stri
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   const native = registerNativeKernels();
   installLeanBackprop();
+  installLeanGradients();
   if (!(await tf.setBackend('wasm'))) return 'the wasm module failed to initialise';
   const threads = wasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');

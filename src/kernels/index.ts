@@ -10,7 +10,7 @@ import { makeResizeNearestGrad } from './resize-nearest-grad';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
-import { nativeBinaries, nativeTanh } from './native-binary';
+import { nativeAddN, nativeBinaries, nativeTanh, nativeTile } from './native-binary';
 import { nativeCopies } from './native-copies';
 import { nativeBatchMatMul } from './native-matmul';
 import { nativeReductions } from './native-reduce';
@@ -39,7 +39,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
@@ -66,7 +66,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), nativeTile(addon), nativeAddN(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
   return addon;
 }
 
@@ -81,3 +81,4 @@ function replaceKernel(k: KernelConfig): void {
 }
 
 export { installLeanBackprop, uninstallLeanBackprop } from './lean-backprop';
+export { installLeanGradients } from './lean-gradients';

@@ -120,50 +120,64 @@ function leanGradients(engine: EngineInternals, f: () => tf.Tensor, xs: tf.Tenso
 }
 
 /**
- * Gradients by tensor id. A gradient function may hand back the same tensor object for two
- * inputs, so tensors are counted, and freed only when no id refers to them any more.
+ * Gradients by tensor id. A tensor that several nodes read gets one gradient from each; they are
+ * kept as they come and summed once, with AddN, when the gradient is first read (one pass over
+ * all of them, where adding each as it came made a pass per addition). A gradient function may
+ * hand back the same tensor object for two inputs, so tensors are counted, and freed only when
+ * nothing here refers to them any more.
  */
 class GradientMap {
-  private readonly byId = new Map<number, tf.Tensor>();
+  private readonly byId = new Map<number, tf.Tensor[]>();
   private readonly refs = new Map<tf.Tensor, number>();
 
   constructor(private readonly keepIds: Set<number>) {}
 
   get(id: number): tf.Tensor | undefined {
-    return this.byId.get(id);
+    const parts = this.byId.get(id);
+    if (parts === undefined) return undefined;
+    if (parts.length > 1) {
+      const sum = tf.addN(parts);
+      parts.forEach((t) => this.unrefTensor(t));
+      this.byId.set(id, [sum]);
+      this.ref(sum);
+    }
+    return parts.length > 1 ? this.byId.get(id)![0] : parts[0];
   }
 
   set(id: number, t: tf.Tensor): void {
-    this.byId.set(id, t);
-    this.refs.set(t, (this.refs.get(t) ?? 0) + 1);
+    this.byId.set(id, [t]);
+    this.ref(t);
   }
 
   accumulate(id: number, dx: tf.Tensor): void {
-    const current = this.byId.get(id);
-    if (current === undefined) {
+    const parts = this.byId.get(id);
+    if (parts === undefined) {
       this.set(id, dx);
       return;
     }
-    const sum = tf.add(current, dx);
-    this.unref(id);
-    if (!this.refs.has(dx)) dx.dispose();
-    this.set(id, sum);
+    parts.push(dx);
+    this.ref(dx);
   }
 
   /** Holds one extra reference, so that `t` is never freed by this map. */
   pin(t: tf.Tensor): void {
-    this.refs.set(t, (this.refs.get(t) ?? 0) + 1);
+    this.ref(t);
   }
 
   /** Drops the gradient of `id` unless it is one of the requested ones. */
   release(id: number): void {
-    if (!this.keepIds.has(id)) this.unref(id);
+    if (this.keepIds.has(id)) return;
+    const parts = this.byId.get(id);
+    if (parts === undefined) return;
+    this.byId.delete(id);
+    parts.forEach((t) => this.unrefTensor(t));
   }
 
-  private unref(id: number): void {
-    const t = this.byId.get(id);
-    if (t === undefined) return;
-    this.byId.delete(id);
+  private ref(t: tf.Tensor): void {
+    this.refs.set(t, (this.refs.get(t) ?? 0) + 1);
+  }
+
+  private unrefTensor(t: tf.Tensor): void {
     const n = (this.refs.get(t) ?? 1) - 1;
     if (n > 0) {
       this.refs.set(t, n);

@@ -25,6 +25,12 @@ export interface NativeAddon {
   splitRows(x: Uint8Array, rows: number, rowBytes: number[], outs: Uint8Array[]): void;
   /** out[i] = op(a[i]) · op(b[i]) for [batch, m, k] · [batch, k, n] (op: transposed when asked); a batch of 1 serves every i. */
   batchMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batchA: number, batchB: number, m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): void;
+  /** out[p, q, s] = x[p, s]: a broadcast over q. */
+  broadcast(x: Float32Array, P: number, Q: number, S: number, out: Float32Array): void;
+  /** out[p, s] = Σ_q a[p, q, s] · b[p, q, s] (summed in double). */
+  mulSum(a: Float32Array, b: Float32Array, P: number, Q: number, S: number, out: Float32Array): void;
+  /** out = Σ inputs, elementwise, in one pass. */
+  addN(inputs: Float32Array[], out: Float32Array): void;
   /** out = tanh(x), elementwise. */
   tanh(x: Float32Array, out: Float32Array): void;
   /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/optimizer.cc. */

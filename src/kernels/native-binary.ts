@@ -67,3 +67,29 @@ export function nativeTanh(addon: NativeAddon): KernelConfig {
     return onHeap(backend, [x], [{ shape: x.shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.tanh(xv!, out!))[0]!;
   });
 }
+
+/** Tile of size-1 axes that sit together (tf.broadcastTo, as the gradient of a mean), on all cores; wasm's computes indices per element. */
+export function nativeTile(addon: NativeAddon): KernelConfig {
+  return replacing('Tile', 'wasm', (own) => (args) => {
+    const x = args.inputs['x'] as TensorInfo;
+    const { reps } = args.attrs as unknown as { reps: number[] };
+    const shape = x.shape.map((d, i) => d * reps[i]!);
+    // A broadcast: every repeated axis has size 1 (then out[p, q, s] = x[p, s]).
+    const broadcastOnly = reps.length === x.shape.length && reps.every((r, i) => r === 1 || x.shape[i] === 1);
+    const layout = broadcastOnly ? broadcastLayout(shape, x.shape, shape) : undefined;
+    if (x.dtype !== 'float32' || layout === undefined || util.sizeFromShape(shape) === 0) return own(args);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    return onHeap(backend, [x], [{ shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.broadcast(xv!, layout.P, layout.Q, layout.S, out!))[0]!;
+  });
+}
+
+/** AddN in one pass on all cores (wasm's adds on one thread): the sum of a tensor's gradients in the backward pass. */
+export function nativeAddN(addon: NativeAddon): KernelConfig {
+  return replacing('AddN', 'wasm', (own) => (args) => {
+    const inputs = Object.values(args.inputs) as TensorInfo[];
+    const first = inputs[0];
+    if (first === undefined || inputs.some((t) => t.dtype !== 'float32' || !util.arraysEqual(t.shape, first.shape)) || util.sizeFromShape(first.shape) === 0) return own(args);
+    const backend = args.backend as unknown as WasmHeapBackend;
+    return onHeap(backend, inputs, [{ shape: first.shape, dtype: 'float32' }], heapFloats(backend), (ins, [out]) => addon.addN(ins, out!))[0]!;
+  });
+}

@@ -54,7 +54,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -154,6 +154,41 @@ test('BatchMatMul on the addon matches cpu: plain, transposed either side, batch
       tf.matMul(tf.tensor(seeded(sa.reduce((p, d) => p * d, 1), 50), sa), tf.tensor(seeded(sb.reduce((p, d) => p * d, 1), 51), sb), ta, tb),
     );
   }
+});
+
+test('Tile (broadcastTo) and AddN on the addon match cpu; other tiles fall back to wasm', async () => {
+  await againstCpu('broadcastTo [4,1,1,8] → [4,16,16,8]', () => tf.broadcastTo(tf.tensor(seeded(32, 60), [4, 1, 1, 8]), [4, 16, 16, 8]));
+  await againstCpu('broadcastTo large, S = 1', () => tf.broadcastTo(tf.tensor(seeded(3, 61), [3, 1]), [3, 70000]));
+  await againstCpu('tile that repeats a full axis: the wasm kernel', () => tf.tile(tf.tensor(seeded(12, 62), [3, 4]), [2, 3]));
+  for (const n of [1, 2, 4, 5]) {
+    await againstCpu(`addN of ${n}`, () => tf.addN(Array.from({ length: n }, (_, i) => tf.tensor(seeded(2 * 130 * 130 * 8, 70 + i), [2, 130, 130, 8]))));
+  }
+});
+
+test("the lean gradients of Mean and of a broadcast Multiply equal their formulas (dy / count; Σ dy · other), the latter in one native pass", async () => {
+  const shape = [4, 16, 16, 8];
+  const grads = () =>
+    tf.tidy(() => {
+      const x = tf.tensor(seeded(4 * 16 * 16 * 8, 80), shape);
+      const s = tf.tensor(seeded(4 * 8, 81), [4, 1, 1, 8]);
+      const w = tf.tensor(seeded(4 * 16 * 16 * 8, 82), shape);
+      const [dMean] = tf.grads((a) => tf.sum(tf.mul(tf.mean(a, [1, 2], true), s)))([x]);
+      const [dx, ds] = tf.grads((a, b) => tf.sum(tf.mul(tf.mul(a, b), w)))([x, s]);
+      // The formulas, written out: d mean(x)/dx = s / 256 at every pixel; d/dx = w·s, d/ds = Σ_hw w·x.
+      return [dMean!, tf.broadcastTo(tf.div(s, 256), shape), dx!, tf.mul(w, s), ds!, tf.sum(tf.mul(w, x), [1, 2], true)];
+    });
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const got = await onBackend(backend, grads, backend === 'wasm' ? 'native' : undefined);
+    for (let i = 0; i < got.length; i += 2) {
+      const err = relError(got[i]!, got[i + 1]!);
+      assert.ok(err < TOL, `${backend}, gradient ${i / 2}: relative error ${err.toExponential(2)}`);
+    }
+  }
+  await startBackendForTest('wasm', 'native');
+  const profile = await tf.profile(() => {
+    tf.dispose(grads());
+  });
+  assert.ok(profile.kernels.some((k) => k.name === 'DeblurMulSum'), 'the broadcast factor\'s gradient ran as DeblurMulSum');
 });
 
 test('Tanh on the addon matches cpu, small and large (the threaded path), saturating ends included', async () => {
