@@ -85,8 +85,9 @@ export function loadNative(): NativeAddon | string {
       // it loads, so it is set while the addon loads; a user's own setting wins. It is taken out
       // of the environment again so that child processes (the benchmark's PyTorch peer, which
       // uses libgomp too) run with the user's own environment.
-      const own = process.env['OMP_WAIT_POLICY'];
-      process.env['OMP_WAIT_POLICY'] = own ?? 'PASSIVE';
+      // A spin count of the user's (GOMP_SPINCOUNT, which libgomp prefers to the policy) counts as a setting too.
+      const own = process.env['OMP_WAIT_POLICY'] ?? (process.env['GOMP_SPINCOUNT'] !== undefined ? '' : undefined);
+      if (own === undefined) process.env['OMP_WAIT_POLICY'] = 'PASSIVE';
       try {
         loaded = require(ADDON_PATH) as NativeAddon;
       } finally {

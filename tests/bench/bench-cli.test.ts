@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { sameWaitingAsPeer, tfjsEngines } from '../../src/bench/suite';
 
 const root = path.join(__dirname, '..', '..');
 function cli(...args: string[]) {
@@ -36,6 +37,23 @@ test('a batch that does not fit the wasm heap at once is timed in micro-batches;
   const j = JSON.parse(r.out) as { trainStepMs: number | null; trainSkipped?: string };
   assert.is(j.trainStepMs, null);
   assert.match(j.trainSkipped ?? '', /needs about [\d.]+ GiB of wasm heap for one image/);
+});
+
+test("the suite's lab processes wait for OpenMP work as the PyTorch twin does, unless the user chose a policy for both", () => {
+  const saved = { policy: process.env['OMP_WAIT_POLICY'], spin: process.env['GOMP_SPINCOUNT'] };
+  try {
+    delete process.env['OMP_WAIT_POLICY'];
+    delete process.env['GOMP_SPINCOUNT'];
+    assert.equal(sameWaitingAsPeer(), { GOMP_SPINCOUNT: '300000' }); // libgomp's default spin, which the twin gets
+    assert.equal(tfjsEngines(['wasm'], true).map((e) => e.env), [{ GOMP_SPINCOUNT: '300000' }, { GOMP_SPINCOUNT: '300000', DEBLUR_NATIVE: '0' }]);
+    process.env['OMP_WAIT_POLICY'] = 'PASSIVE';
+    assert.equal(sameWaitingAsPeer(), {}); // inherited by both sides
+  } finally {
+    for (const [key, value] of [['OMP_WAIT_POLICY', saved.policy], ['GOMP_SPINCOUNT', saved.spin]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
 });
 
 test('user mistakes: one line, exit 2', () => {
