@@ -39,7 +39,7 @@ export function convBiasGradKernel(addon: NativeAddon | undefined): KernelConfig
     // wasm's own kernels (this lab's gradient kernels), one after another.
     const run = (name: string, inputs: Record<string, TensorInfo>, attrs: object): TensorInfo =>
       getKernel(name, 'wasm')!.kernelFunc({ inputs, attrs: attrs as never, backend: args.backend }) as TensorInfo;
-    const grad = y === undefined ? dy : reluMaskOnHeap(backend, dy, y);
+    const grad = y === undefined ? dy : reluMaskOnHeap(backend, dy, y, run);
     try {
       return [
         run('Conv2DBackpropInput', { dy: grad, filter }, { ...convAttrs(a), inputShape: x.shape }),
@@ -53,12 +53,12 @@ export function convBiasGradKernel(addon: NativeAddon | undefined): KernelConfig
   return { kernelName: CONV_BIAS_GRAD, backendName: 'wasm', kernelFunc };
 }
 
-/** dy · step(y) on the heap (NaN where y is NaN, as tfjs's step). */
-function reluMaskOnHeap(backend: WasmHeapBackend, dy: TensorInfo, y: TensorInfo): TensorInfo {
-  return onHeap(backend, [dy, y], [{ shape: dy.shape, dtype: 'float32' }], heapFloats(backend), ([d, v], [out]) => {
-    for (let i = 0; i < out!.length; i++) {
-      const yi = v![i]!;
-      out![i] = yi > 0 ? d![i]! : Number.isNaN(yi) ? yi : 0;
-    }
-  })[0]!;
+/** dy · step(y) with wasm's own Step and Multiply (tfjs's ReLU gradient, NaN where y is NaN). */
+function reluMaskOnHeap(backend: WasmHeapBackend, dy: TensorInfo, y: TensorInfo, run: (name: string, inputs: Record<string, TensorInfo>, attrs: object) => TensorInfo): TensorInfo {
+  const step = run('Step', { x: y }, { alpha: 0 });
+  try {
+    return run('Multiply', { a: dy, b: step }, {});
+  } finally {
+    backend.disposeData(step.dataId);
+  }
 }

@@ -8,7 +8,7 @@ import { makeEinsum } from './einsum';
 import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
 import { makeResizeNearestGrad } from './resize-nearest-grad';
 import { makeSharedCast, makeSharedIdentity } from './share-data';
-import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice } from './heap-copies';
+import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice, makeHeapTile } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
 import { nativeAddN, nativeBinaries, nativeTanh, nativeTile } from './native-binary';
 import { nativeCopies } from './native-copies';
@@ -32,6 +32,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
     makeHeapSplitV('wasm'),
     makeHeapStridedSlice('wasm'),
     makeHeapConcat('wasm'),
+    makeHeapTile('wasm'),
     makeResizeNearestGrad('wasm'),
     makeEinsum('wasm'),
     convBiasGradKernel(undefined),
@@ -39,7 +40,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'AddN'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the

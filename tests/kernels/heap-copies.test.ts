@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { onBackend, seeded, sizeOf, startBackendForTest } from '../helpers';
+import { original } from '../../src/kernels/replacing';
+import { KERNEL_SETS, onBackend, seeded, sizeOf, startBackendForTest } from '../helpers';
 
 // Copies must be exact: compare wasm (our kernels) against cpu (tfjs's own) bit for bit.
 async function sameOnBothBackends(what: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<void> {
@@ -58,6 +59,26 @@ test('StridedSlice on wasm equals cpu for the strides the conv gradients use, an
   await sameOnBothBackends('stride 3 in channels', () => tf.stridedSlice(x(), [0, 0, 0, 0], [2, 9, 8, 3], [1, 1, 3, 3]));
   await sameOnBothBackends('begin mask and negative stride (original kernel)', () => tf.stridedSlice(x(), [0, 8, 0, 0], [2, 0, 8, 3], [1, -2, 1, 1], 1));
   await sameOnBothBackends('shrink axis (original kernel)', () => tf.stridedSlice(x(), [1, 0, 0, 0], [2, 9, 8, 3], [1, 1, 1, 1], 0, 0, 0, 0, 1));
+});
+
+test('Tile on wasm equals cpu: broadcasts of size-1 axes (doubling copies), and other tiles (the wasm kernel)', async () => {
+  const cases: Array<[number[], number[]]> = [
+    [[4, 1, 1, 8], [1, 16, 16, 1]], // the gradient of the channel attention's mean
+    [[3, 1], [1, 1000]],
+    [[1, 5, 1], [7, 1, 1]],
+    [[2, 1, 3], [1, 5, 1]],
+    [[3, 4], [2, 3]], // repeats full axes
+  ];
+  await startBackendForTest('wasm', 'wasm');
+  assert.is.not(tf.getKernel('Tile', 'wasm')!.kernelFunc, original('Tile', 'wasm').kernelFunc, "the lab's Tile is registered over wasm's");
+  for (const [shape, reps] of cases) {
+    const fn = () => tf.tile(tf.tensor(seeded(sizeOf(shape), 3), shape), reps);
+    const ref = await onBackend('cpu', fn);
+    for (const kernels of KERNEL_SETS) {
+      const got = await onBackend('wasm', fn, kernels);
+      assert.equal(Array.from(got[0]!), Array.from(ref[0]!), `tile ${JSON.stringify(shape)} × ${JSON.stringify(reps)} on ${kernels}`);
+    }
+  }
 });
 
 test('Identity and same-dtype Cast on wasm share the buffer: no copy, and each tensor stays valid after the other is freed', async () => {
