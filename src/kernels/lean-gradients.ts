@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, util, type NamedAttrMap } from '@tensorflow/tfjs';
-import { reductionLayout } from './native-reduce';
+import { MUL_SUM, reductionLayout } from './native-reduce';
 
 /**
  * Gradients of Mean and Multiply that write fewer full-size tensors than tfjs's own, with the
@@ -12,7 +12,6 @@ import { reductionLayout } from './native-reduce';
  *   it; where the backend has DeblurMulSum (the native addon) that is one pass with no product
  *   written. Elsewhere, and for other shapes, tfjs's own computation.
  */
-export const MUL_SUM = 'DeblurMulSum';
 
 function meanGradient(dy: tf.Tensor, saved: tf.Tensor[], attrs: NamedAttrMap): Record<string, () => tf.Tensor> {
   const [x] = saved as [tf.Tensor];

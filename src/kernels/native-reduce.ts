@@ -1,6 +1,5 @@
 import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
-import { MUL_SUM } from './lean-gradients';
 import { replacing } from './replacing';
 
 /**
@@ -42,6 +41,9 @@ function reduceKernel(addon: NativeAddon, name: 'Sum' | 'Mean'): KernelConfig {
     })[0]!;
   });
 }
+
+/** The kernel of a multiply-and-sum: the gradient of a broadcast factor (lean-gradients.ts). */
+export const MUL_SUM = 'DeblurMulSum';
 
 /**
  * DeblurMulSum (lean-gradients.ts): Σ over `axis` of a · b without writing the product, the

@@ -3,8 +3,9 @@ import { labConv2d } from './conv-layer';
 
 /**
  * Thin, named wrappers over tfjs's built-in layers. The whole network is built from built-in
- * layers only, so a saved model.json loads anywhere with plain `tf.loadLayersModel`, browsers
- * included, without registering any class of ours. Layer names are the module path
+ * layers only (its Conv2D layers are conv-layer.ts's subclass, which saves as tfjs's own Conv2D),
+ * so a saved model.json loads anywhere with plain `tf.loadLayersModel`, browsers included,
+ * without registering any class of ours. Layer names are the module path
  * (e.g. `em2_b3_y4`), which is how probes and summaries find modules again after loading.
  */
 export type T = tf.SymbolicTensor;
