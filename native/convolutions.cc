@@ -7,6 +7,7 @@
 // (oneDNN's hwigo with g = C, i = 1, o = M, the channel multiplier). oneDNN picks its own filter
 // layout; the filter is reordered to and from it, which costs little (filters are small).
 #include "kernels.h"
+#include "onednn.h"
 
 #include <dnnl.hpp>
 
@@ -19,16 +20,6 @@ namespace {
 using dnnl::memory;
 using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
-
-dnnl::engine& cpu() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-dnnl::stream& queue() {
-  static dnnl::stream s(cpu());
-  return s;
-}
 
 struct Geometry {
   memory::dim n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;

@@ -16,16 +16,13 @@ namespace {
 // Work below this many bytes stays on one thread: starting the team costs more than it saves.
 constexpr int64_t kParallelBytes = 1 << 16;
 
-// sumAxes(x, A, R, B, out, scale): out[a, b] = scale · Σ_r x[a, r, b] for x viewed as [A, R, B].
-// Any reduction of a contiguous tensor over adjacent axes has this form. Sums are kept in double.
-Napi::Value SumAxes(const Napi::CallbackInfo& info) {
-  const int64_t A = integer(info[1], "A"), R = integer(info[2], "R"), B = integer(info[3], "B");
-  const double scale = info[5].As<Napi::Number>().DoubleValue();
-  const float* x = floats(info[0], A * R * B, "x");
-  float* out = floats(info[4], A * B, "out");
+// out[a, b] = scale · Σ_r term(i), i = (a·R + r)·B + b: a sum over the middle axis of an [A, R, B]
+// array, kept in double. Each thread sums its own range of r into partials[thread][a][b]; the
+// partials are then added, so results do not depend on scheduling.
+template <typename Term>
+void sumMiddle(int64_t A, int64_t R, int64_t B, double scale, float* out, Term term) {
   const bool parallel = A * R * B * 4 > kParallelBytes;
   const int threads = parallel ? omp_get_max_threads() : 1;
-  // Each thread sums its own range of r into partials[thread][a][b]; the partials are then added.
   std::vector<double> partials(static_cast<size_t>(threads) * A * B, 0.0);
 #pragma omp parallel num_threads(threads)
   {
@@ -36,15 +33,14 @@ Napi::Value SumAxes(const Napi::CallbackInfo& info) {
       double* row = acc + a * B;
       if (B == 1) {
         double s = 0;
-        const float* p = x + a * R;
 #pragma omp simd reduction(+ : s)
-        for (int64_t r = r0; r < r1; r++) s += p[r];
+        for (int64_t r = r0; r < r1; r++) s += term(a * R + r);
         row[0] = s;
       } else {
         for (int64_t r = r0; r < r1; r++) {
-          const float* p = x + (a * R + r) * B;
+          const int64_t base = (a * R + r) * B;
 #pragma omp simd
-          for (int64_t b = 0; b < B; b++) row[b] += p[b];
+          for (int64_t b = 0; b < B; b++) row[b] += term(base + b);
         }
       }
     }
@@ -54,6 +50,15 @@ Napi::Value SumAxes(const Napi::CallbackInfo& info) {
     for (int t = 0; t < threads; t++) s += partials[static_cast<size_t>(t) * A * B + i];
     out[i] = static_cast<float>(s * scale);
   }
+}
+
+// sumAxes(x, A, R, B, out, scale): out[a, b] = scale · Σ_r x[a, r, b] for x viewed as [A, R, B].
+// Any reduction of a contiguous tensor over adjacent axes has this form.
+Napi::Value SumAxes(const Napi::CallbackInfo& info) {
+  const int64_t A = integer(info[1], "A"), R = integer(info[2], "R"), B = integer(info[3], "B");
+  const double scale = info[5].As<Napi::Number>().DoubleValue();
+  const float* x = floats(info[0], A * R * B, "x");
+  sumMiddle(A, R, B, scale, floats(info[4], A * B, "out"), [x](int64_t i) { return static_cast<double>(x[i]); });
   return info.Env().Undefined();
 }
 
@@ -137,36 +142,13 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
 }
 
 // mulSum(a, b, P, Q, S, out): out[p, s] = Σ_q a[p, q, s] · b[p, q, s], each product in float (as the
-// Multiply it replaces) and the sum in double (as sumAxes, split over threads alike): the gradient of a
+// Multiply it replaces) and the sum in double (sumMiddle, as sumAxes): the gradient of a
 // broadcast factor (the channel attention's scale) without the full-size product tfjs writes first.
 Napi::Value MulSum(const Napi::CallbackInfo& info) {
   const int64_t P = integer(info[2], "P"), Q = integer(info[3], "Q"), S = integer(info[4], "S");
   const float* a = floats(info[0], P * Q * S, "a");
   const float* b = floats(info[1], P * Q * S, "b");
-  float* out = floats(info[5], P * S, "out");
-  const bool parallel = P * Q * S * 4 > kParallelBytes;
-  const int threads = parallel ? omp_get_max_threads() : 1;
-  std::vector<double> partials(static_cast<size_t>(threads) * P * S, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int64_t q0 = Q * t / threads, q1 = Q * (t + 1) / threads;
-    double* acc = partials.data() + static_cast<size_t>(t) * P * S;
-    for (int64_t p = 0; p < P; p++) {
-      double* row = acc + p * S;
-      for (int64_t q = q0; q < q1; q++) {
-        const float* x = a + (p * Q + q) * S;
-        const float* y = b + (p * Q + q) * S;
-#pragma omp simd
-        for (int64_t s = 0; s < S; s++) row[s] += static_cast<double>(x[s] * y[s]);
-      }
-    }
-  }
-  for (int64_t i = 0; i < P * S; i++) {
-    double sum = 0;
-    for (int t = 0; t < threads; t++) sum += partials[static_cast<size_t>(t) * P * S + i];
-    out[i] = static_cast<float>(sum);
-  }
+  sumMiddle(P, Q, S, 1.0, floats(info[5], P * S, "out"), [a, b](int64_t i) { return static_cast<double>(a[i] * b[i]); });
   return info.Env().Undefined();
 }
 

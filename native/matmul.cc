@@ -8,21 +8,12 @@
 #include <unordered_map>
 
 #include "kernels.h"
+#include "onednn.h"
 
 namespace {
 
 using dnnl::memory;
 using dt = dnnl::memory::data_type;
-
-dnnl::engine& cpu() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-dnnl::stream& queue() {
-  static dnnl::stream s(cpu());
-  return s;
-}
 
 struct Product {
   dnnl::matmul primitive;

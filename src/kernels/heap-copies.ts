@@ -1,5 +1,5 @@
 import { backend_util, slice_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
-import { broadcastLayout } from './native-binary';
+import { tileAsBroadcast } from './native-binary';
 import { replacing } from './replacing';
 
 /**
@@ -165,10 +165,7 @@ export function makeHeapConcat(backendName: string): KernelConfig {
 export function makeHeapTile(backendName: 'wasm'): KernelConfig {
   return replacing('Tile', backendName, (own) => (args) => {
     const x = args.inputs['x'] as TensorInfo;
-    const { reps } = args.attrs as unknown as { reps: number[] };
-    const shape = x.shape.map((d, i) => d * reps[i]!);
-    const broadcastOnly = reps.length === x.shape.length && reps.every((r, i) => r === 1 || x.shape[i] === 1);
-    const layout = broadcastOnly ? broadcastLayout(shape, x.shape, shape) : undefined;
+    const { shape, layout } = tileAsBroadcast(x.shape, (args.attrs as unknown as { reps: number[] }).reps);
     if (layout === undefined || x.dtype === 'string' || util.sizeFromShape(shape) === 0) return own(args);
     const backend = args.backend as unknown as WasmHeapBackend;
     const out = backend.makeOutput(shape, x.dtype);

@@ -68,15 +68,18 @@ export function nativeTanh(addon: NativeAddon): KernelConfig {
   });
 }
 
+/** Tile's output shape, and its [P, 1, S] → [P, Q, S] layout when every repeated axis has size 1 (a broadcast) and they sit together. */
+export function tileAsBroadcast(xShape: readonly number[], reps: readonly number[]): { shape: number[]; layout: BroadcastLayout | undefined } {
+  const shape = xShape.map((d, i) => d * reps[i]!);
+  const broadcastOnly = reps.length === xShape.length && reps.every((r, i) => r === 1 || xShape[i] === 1);
+  return { shape, layout: broadcastOnly ? broadcastLayout(shape, xShape, shape) : undefined };
+}
+
 /** Tile of size-1 axes that sit together (tf.broadcastTo, as the gradient of a mean), on all cores; wasm's computes indices per element. */
 export function nativeTile(addon: NativeAddon): KernelConfig {
   return replacing('Tile', 'wasm', (own) => (args) => {
     const x = args.inputs['x'] as TensorInfo;
-    const { reps } = args.attrs as unknown as { reps: number[] };
-    const shape = x.shape.map((d, i) => d * reps[i]!);
-    // A broadcast: every repeated axis has size 1 (then out[p, q, s] = x[p, s]).
-    const broadcastOnly = reps.length === x.shape.length && reps.every((r, i) => r === 1 || x.shape[i] === 1);
-    const layout = broadcastOnly ? broadcastLayout(shape, x.shape, shape) : undefined;
+    const { shape, layout } = tileAsBroadcast(x.shape, (args.attrs as unknown as { reps: number[] }).reps);
     if (x.dtype !== 'float32' || layout === undefined || util.sizeFromShape(shape) === 0) return own(args);
     const backend = args.backend as unknown as WasmHeapBackend;
     return onHeap(backend, [x], [{ shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.broadcast(xv!, layout.P, layout.Q, layout.S, out!))[0]!;
