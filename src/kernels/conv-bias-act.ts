@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CONV_BIAS_GRAD, type ConvBiasGradAttrs } from './conv-bias-grad';
+import { CONV_BIAS_GRAD, convAttrs, type ConvBiasGradAttrs } from './conv-bias-grad';
 
 /**
  * `[relu](conv2d(x, filter) + bias)` (NHWC, no dilation) that stays one fused kernel when
@@ -33,9 +33,9 @@ export function convBiasGradients(x: tf.Tensor, filter: tf.Tensor, y: tf.Tensor 
   return tf.tidy(() => {
     // tfjs's own gradient of the unfused ops, kernel for kernel.
     const grad = y === undefined ? dy : tf.mul(dy, tf.step(y));
-    const convAttrs = { strides: conv.strides, pad: conv.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...convAttrs, inputShape: x.shape } as never) as tf.Tensor;
-    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...convAttrs, filterShape: filter.shape } as never) as tf.Tensor;
+    const attrs = convAttrs(conv);
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: grad, filter }, { ...attrs, inputShape: x.shape } as never) as tf.Tensor;
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: grad }, { ...attrs, filterShape: filter.shape } as never) as tf.Tensor;
     return [dx, dw, tf.sum(grad, [0, 1, 2])];
   });
 }

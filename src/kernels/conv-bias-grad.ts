@@ -19,7 +19,8 @@ export interface ConvBiasGradAttrs {
   pad: 'same' | 'valid';
 }
 
-const convAttrs = (a: ConvBiasGradAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC' as const, dimRoundingMode: undefined });
+/** The attributes tfjs's convolution gradient kernels take for this convolution (NHWC). */
+export const convAttrs = (a: ConvBiasGradAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC' as const, dimRoundingMode: undefined });
 
 /** The kernel for 'wasm': the addon's single call where oneDNN can express the convolution, else wasm's kernels in turn. */
 export function convBiasGradKernel(addon: NativeAddon | undefined): KernelConfig {
