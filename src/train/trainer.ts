@@ -11,6 +11,7 @@ import { WeightAverage } from './ema';
 import { legacyLedger, newSegment, type LedgerSegment } from './ledger';
 import { learningRate, validateSchedule, type Schedule } from './schedule';
 import { optimizerStep, type LossValues } from './step';
+import { StepClock } from './step-clock';
 
 export type { LossValues } from './step';
 
@@ -260,7 +261,16 @@ export class Trainer {
   }
 
   private async steps(o: RunOptions, until: number, every: number, run: RunProgress): Promise<void> {
-    let last = performance.now();
+    // Time stopped with SIGSTOP is not training time (see StepClock).
+    const clock = new StepClock(this.segment?.processor ?? 'cpu');
+    try {
+      await this.stepsTimed(o, until, every, run, clock);
+    } finally {
+      clock.dispose();
+    }
+  }
+
+  private async stepsTimed(o: RunOptions, until: number, every: number, run: RunProgress, clock: StepClock): Promise<void> {
     for await (const batch of this.pipeline.batches(this.state.step)) {
       run.stepping = true;
       const lr = learningRate(this.state.schedule, this.state.step);
@@ -270,9 +280,7 @@ export class Trainer {
       } finally {
         disposeBatch(batch);
       }
-      const now = performance.now();
-      const seconds = (now - last - run.pausedMs) / 1000;
-      last = now;
+      const { seconds } = await clock.lap(run.pausedMs);
       run.pausedMs = 0;
       this.state.seconds += seconds;
       if (this.segment) this.segment.seconds += seconds;
