@@ -16,7 +16,11 @@ import { registerTorchInterop } from './torch-interop';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('deblur-lab')
     .description('deblur-lab: MSRM + DFFM multi-scale deblurring networks on TensorFlow.js')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // commander has printed its one line (an unknown option, a bad value, a missing argument):
+    // a user mistake like the lab's own, so the same exit code (commander's is 1). Subcommands
+    // inherit this (they are registered below).
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2));
   registerSummary(program);
   registerDemo(program);
   registerMetrics(program);
