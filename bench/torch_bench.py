@@ -1,7 +1,7 @@
 """Times the PyTorch twin for one benchmark case, as src/bench/case.ts times tfjs.
 
 python3 bench/torch_bench.py --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
-    [--train] [--infer] [--steps 3] [--warmup 1] [--threads 2]
+    [--train] [--infer] [--steps 3] [--warmup 1] [--warmup-seconds 0] [--threads 2]
 prints one JSON object: {"torch", "threads", "params", "trainStepMs", "inferMs", "train", "infer",
 "peakRssBytes"}. One case per process, so that the peak RSS belongs to that case alone.
 """
@@ -25,9 +25,17 @@ def timing(ms):
     return {"median": statistics.median(ms), "min": ms[0], "max": ms[-1], "runs": len(ms)}
 
 
-def time_runs(body, steps, warmup):
-    for _ in range(warmup):
+MAX_WARMUP_RUNS = 30  # as src/bench/timing.ts
+
+
+def time_runs(body, steps, warmup, warmup_seconds):
+    """`warmup` untimed runs, then more while the warm-up has taken less than `warmup_seconds`
+    (at most MAX_WARMUP_RUNS in all), then `steps` timed ones: the lab's rule (src/bench/timing.ts)."""
+    w0 = time.perf_counter()
+    i = 0
+    while i < MAX_WARMUP_RUNS and (i < warmup or time.perf_counter() - w0 < warmup_seconds):
         body()
+        i += 1
     ms = []
     for _ in range(steps):
         t0 = time.perf_counter()
@@ -46,6 +54,7 @@ def main():
     p.add_argument("--infer", action="store_true")
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--warmup-seconds", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=2)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
@@ -68,7 +77,7 @@ def main():
             loss.backward()
             opt.step()
 
-        out["train"] = time_runs(step, a.steps, a.warmup)
+        out["train"] = time_runs(step, a.steps, a.warmup, a.warmup_seconds)
         out["trainStepMs"] = out["train"]["median"]
     if a.infer:
         net.eval()
@@ -77,7 +86,7 @@ def main():
             with torch.no_grad():
                 net(blur)
 
-        out["infer"] = time_runs(infer, a.steps, a.warmup)
+        out["infer"] = time_runs(infer, a.steps, a.warmup, a.warmup_seconds)
         out["inferMs"] = out["infer"]["median"]
     out["peakRssBytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(out))

@@ -24,6 +24,8 @@ export interface BenchCase {
   /** Timed runs of each (after `warmup` untimed ones). */
   steps: number;
   warmup: number;
+  /** After the `warmup` runs, more untimed runs until this many seconds of warm-up have passed. */
+  warmupSeconds?: number;
 }
 
 /** What one case measured on one backend. Times in ms; `null` where a part was not run. */
@@ -100,6 +102,7 @@ export async function runCase(c: BenchCase, onRun?: CaseProgress): Promise<CaseR
             c.steps,
             c.warmup,
             (i, ms) => onRun?.('train', i, ms),
+            c.warmupSeconds,
           );
         } finally {
           optimizer.dispose();
@@ -116,6 +119,7 @@ export async function runCase(c: BenchCase, onRun?: CaseProgress): Promise<CaseR
           c.steps,
           c.warmup,
           (i, ms) => onRun?.('infer', i, ms),
+          c.warmupSeconds,
         )
       : null;
     return {

@@ -50,6 +50,7 @@ export interface RunnerSettings {
   python: string;
   steps: number;
   warmup: number;
+  warmupSeconds: number;
   threads: number;
   /** Where each case's progress lines go. */
   log: (line: string) => void;
@@ -125,7 +126,7 @@ export function runTfjsCase(c: SuiteCase, engine: TfjsEngine, s: RunnerSettings)
   const mode = c.train && c.infer ? 'both' : c.train ? 'train' : 'infer';
   const args = [
     path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--variant', c.variant, '--batch', String(c.batch), '--size', `${c.height}x${c.width}`,
-    '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--backend', engine.backend, '--json',
+    '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--warmup-seconds', String(s.warmupSeconds), '--backend', engine.backend, '--json',
   ];
   return runJson<CaseResult>(process.execPath, args, s.root, s.log, engine.env);
 }
@@ -135,7 +136,7 @@ export function runTorchCase(c: SuiteCase, s: RunnerSettings): Promise<TorchResu
   const args = [
     path.join(s.root, 'bench', 'torch_bench.py'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
     '--height', String(c.height), '--width', String(c.width), '--steps', String(s.steps), '--warmup', String(s.warmup),
-    '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
+    '--warmup-seconds', String(s.warmupSeconds), '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
   ];
   return runJson<TorchResult>(s.python, args, s.root, s.log);
 }

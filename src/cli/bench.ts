@@ -13,7 +13,7 @@ import { PYTHON, torchUnavailable } from '../interop/python-torch';
 import { loadNative } from '../kernels/native-addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
-import { imageSize, nonNegativeInt, positiveInt, startBackendOption } from './options';
+import { imageSize, nonNegativeInt, nonNegativeNumber, positiveInt, startBackendOption } from './options';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
@@ -28,6 +28,7 @@ interface BenchOptions {
   mode: string;
   steps: number;
   warmup: number;
+  warmupSeconds: number;
   backend?: string;
   json?: boolean;
   backends?: string;
@@ -50,6 +51,7 @@ export function registerBench(program: Command): void {
     .option('--mode <what>', 'one case: train, infer or both', 'both')
     .option('--steps <k>', 'timed runs per measurement (the median is reported)', positiveInt, 3)
     .option('--warmup <k>', 'untimed runs before timing', nonNegativeInt, 1)
+    .option('--warmup-seconds <s>', 'then more untimed runs until this much warm-up time has passed (at most 30 runs), so each engine is timed in its steady state', nonNegativeNumber, 5)
     .option('--backend <name>', 'one case: auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
     .option('--json', 'print JSON (one case: one object; suite: the rows)')
     .option('--backends <list>', 'suite: tfjs backends, comma-separated (default: every one that starts here, cpu excepted)')
@@ -86,6 +88,7 @@ async function oneCase(o: BenchOptions): Promise<void> {
     infer: o.mode !== 'train',
     steps: o.steps,
     warmup: o.warmup,
+    warmupSeconds: o.warmupSeconds,
   };
   const report = await startBackendOption(o.backend);
   const r = await runCase(c, (what, i, ms) => process.stderr.write(`bench: ${what} run ${i + 1}/${c.steps}: ${(ms / 1000).toFixed(2)} s\n`));
@@ -126,7 +129,7 @@ async function suite(o: BenchOptions): Promise<void> {
   const noTorch = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
   if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const settings: RunnerSettings = { root: ROOT, python: PYTHON, steps: o.steps, warmup: o.warmup, threads: o.threads, log };
+  const settings: RunnerSettings = { root: ROOT, python: PYTHON, steps: o.steps, warmup: o.warmup, warmupSeconds: o.warmupSeconds, threads: o.threads, log };
   const cases = standardCases(variants as VariantName[], o.quick === true);
   if (o.quick && o.updateDoc) throw new UsageError('--quick results do not belong in the performance doc: drop --update-doc');
   const rows: SuiteRow[] = [];
@@ -152,7 +155,7 @@ async function suite(o: BenchOptions): Promise<void> {
   }
   const minutes = (performance.now() - t0) / 60000;
   const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}; the \`of limit\` columns are each case's GMAC/s as a fraction of it.`}`;
-  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after ${o.warmup} warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond))}\n`;
+  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond))}\n`;
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');

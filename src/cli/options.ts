@@ -14,6 +14,12 @@ export function nonNegativeInt(value: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a non-negative number.');
+  return n;
+}
+
 /** "HxW" (or "H×W") with both sides multiples of 4, since the network halves the size twice. */
 export function imageSize(value: string): { height: number; width: number } {
   const m = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/.exec(value);

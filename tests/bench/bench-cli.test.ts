@@ -12,7 +12,7 @@ function cli(...args: string[]) {
 }
 
 test('one case prints the fields others compare against, with real timings and the exact parameter count', () => {
-  const r = cli('--variant', 'lite', '--batch', '2', '--crop', '32', '--steps', '2', '--warmup', '1', '--backend', 'wasm', '--json');
+  const r = cli('--variant', 'lite', '--batch', '2', '--crop', '32', '--steps', '2', '--warmup-seconds', '0', '--warmup', '1', '--backend', 'wasm', '--json');
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out) as Record<string, unknown> & { train: { runs: number; min: number; max: number; median: number } };
   for (const k of ['variant', 'backend', 'trainStepMs', 'inferMs', 'params']) assert.ok(k in j, `missing ${k}`);
@@ -27,12 +27,12 @@ test('one case prints the fields others compare against, with real timings and t
 });
 
 test('a batch that does not fit the wasm heap at once is timed in micro-batches; one that does not fit one image at a time is refused with the size it needs', () => {
-  const split = cli('--variant', 'lite', '--batch', '10', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+  const split = cli('--variant', 'lite', '--batch', '10', '--crop', '256', '--mode', 'train', '--steps', '1', '--warmup-seconds', '0', '--warmup', '0', '--backend', 'wasm', '--json');
   assert.is(split.code, 0, split.err);
   const s = JSON.parse(split.out) as { trainStepMs: number | null; microBatches?: number };
   assert.ok(s.trainStepMs !== null && s.trainStepMs > 0);
   assert.is(s.microBatches, 2);
-  const r = cli('--variant', 'full', '--batch', '2', '--crop', '512', '--mode', 'train', '--steps', '1', '--warmup', '0', '--backend', 'wasm', '--json');
+  const r = cli('--variant', 'full', '--batch', '2', '--crop', '512', '--mode', 'train', '--steps', '1', '--warmup-seconds', '0', '--warmup', '0', '--backend', 'wasm', '--json');
   assert.is(r.code, 0, r.err);
   const j = JSON.parse(r.out) as { trainStepMs: number | null; trainSkipped?: string };
   assert.is(j.trainStepMs, null);
@@ -65,6 +65,8 @@ test('user mistakes: one line, exit 2', () => {
     ['--variants', 'lite,nope'],
     ['--backends', 'auto'],
     ['--quick', '--update-doc'],
+    ['--variant', 'lite', '--warmup-seconds', 'soon'],
+    ['--variant', 'lite', '--warmup-seconds', '-1'],
   ]) {
     const r = cli(...args);
     assert.is(r.code, 2, `${args.join(' ')}: exit ${r.code}, ${r.err}`);
@@ -74,7 +76,7 @@ test('user mistakes: one line, exit 2', () => {
 
 test('the suite (quick cases) runs tfjs (wasm with and without the native kernels) and the PyTorch twin side by side, checks their parameters, and writes its report', () => {
   const before = new Set(fs.existsSync(path.join(root, 'build', 'bench')) ? fs.readdirSync(path.join(root, 'build', 'bench')) : []);
-  const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup', '0', '--json');
+  const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup-seconds', '0', '--warmup', '0', '--json');
   assert.is(r.code, 0, r.err);
   const { rows } = JSON.parse(r.out) as { rows: { case: { variant: string }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; device?: string; error?: string }>; torch: { params: number; inferMs: number; error?: string } }[] };
   assert.is(rows.length, 2);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { MAX_WARMUP_RUNS } from '../../src/bench/timing';
 import * as tf from '@tensorflow/tfjs';
 import { TORCH_RESAMPLING, VARIANT_NAMES, variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
@@ -79,6 +80,24 @@ test('with the same weights, the twin computes the same function as the tfjs net
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("the twin's benchmark warms up by the lab's rule: `warmup` runs, then more until the warm-up time has passed", () => {
+  const script = [
+    'import sys, time; sys.path.insert(0, "bench")',
+    'from torch_bench import time_runs, MAX_WARMUP_RUNS',
+    'calls = [0]',
+    'def body(): calls[0] += 1; time.sleep(0.02)',
+    't = time_runs(body, 2, 1, 0.2); print(calls[0] - 2, t["runs"])',
+    'calls[0] = 0; time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 3, 0); print(calls[0] - 1)',
+    'calls[0] = 0; time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 1, 1000); print(calls[0] - 1, MAX_WARMUP_RUNS)',
+  ].join('\n');
+  const [timedWarmups, plainWarmups, capped] = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(' ').map(Number));
+  assert.ok(timedWarmups![0]! >= 10 && timedWarmups![0]! <= 14, `${timedWarmups![0]} warm-up runs for 0.2 s of 20 ms runs`);
+  assert.is(timedWarmups![1], 2);
+  assert.is(plainWarmups![0], 3);
+  assert.is(capped![0], capped![1]);
+  assert.is(capped![1], MAX_WARMUP_RUNS);
 });
 
 test.run();
