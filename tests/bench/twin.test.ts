@@ -86,15 +86,23 @@ test("the twin's benchmark warms up by the lab's rule: `warmup` runs, then more 
   const script = [
     'import sys, time; sys.path.insert(0, "bench")',
     'from torch_bench import time_runs, MAX_WARMUP_RUNS',
+    'starts = []',
+    'def body(): starts.append(time.perf_counter()); time.sleep(0.02)',
+    't = time_runs(body, 2, 1, 0.2)',
+    'w = starts[:-2]',
+    'print(len(w), round((w[-1] - w[0]) * 1000, 1), round((starts[-2] - w[0]) * 1000, 1), t["runs"])',
     'calls = [0]',
-    'def body(): calls[0] += 1; time.sleep(0.02)',
-    't = time_runs(body, 2, 1, 0.2); print(calls[0] - 2, t["runs"])',
-    'calls[0] = 0; time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 3, 0); print(calls[0] - 1)',
+    'time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 3, 0); print(calls[0] - 1)',
     'calls[0] = 0; time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 1, 1000); print(calls[0] - 1, MAX_WARMUP_RUNS)',
   ].join('\n');
-  const [timedWarmups, plainWarmups, capped] = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(' ').map(Number));
-  assert.ok(timedWarmups![0]! >= 10 && timedWarmups![0]! <= 14, `${timedWarmups![0]} warm-up runs for 0.2 s of 20 ms runs`);
-  assert.is(timedWarmups![1], 2);
+  const [timedWarmup, plainWarmups, capped] = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(' ').map(Number));
+  const [count, lastWarmupStartMs, timingStartMs, runs] = timedWarmup!;
+  // The warm-up ends with the first run that starts after 0.2 s (each run takes 20 ms or more).
+  assert.ok(count! >= 2, `${count} warm-up runs`);
+  assert.ok(lastWarmupStartMs! < 200, `a warm-up run started ${lastWarmupStartMs} ms in`);
+  // (≥ 195: the rule's clock starts a moment before the first run does.)
+  assert.ok(timingStartMs! >= 195, `timing began ${timingStartMs} ms into a 200 ms warm-up`);
+  assert.is(runs, 2);
   assert.is(plainWarmups![0], 3);
   assert.is(capped![0], capped![1]);
   assert.is(capped![1], MAX_WARMUP_RUNS);
