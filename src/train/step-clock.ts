@@ -27,9 +27,11 @@ export class StepClock {
    * known non-training time in it (checkpoints, evaluations), and whether a stop was left out.
    */
   async lap(excludedMs = 0): Promise<{ seconds: number; stopped: boolean }> {
-    // A SIGCONT's listener runs only when the event loop polls: let it, in case the stop ended
-    // during the step's last synchronous stretch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // A SIGCONT's listener runs only when the event loop polls for I/O. A step runs in a
+    // continuation of I/O (its batch read from disk), after this loop iteration's poll, so wait
+    // for the next iteration's: one immediate runs in this iteration's check phase, the one it
+    // schedules after the next poll.
+    await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
     const wallNow = performance.now();
     const cpu = process.cpuUsage(this.cpuStart);
     const wall = Math.max(0, wallNow - this.wallStart - excludedMs) / 1000;
