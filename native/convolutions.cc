@@ -10,6 +10,7 @@
 #include "onednn.h"
 
 #include <dnnl.hpp>
+#include <omp.h>
 
 #include <string>
 #include <unordered_map>
@@ -86,8 +87,10 @@ struct Plan {
 
 enum class Kind { kForward, kBackwardData, kBackwardWeights };
 
+// Keyed by the thread count too: oneDNN fixes a primitive's split of the work across threads when
+// it is made, so after setThreads a plan made for another count would still run on that many.
 std::string planKey(Kind kind, const Geometry& g, bool bias, bool relu) {
-  std::string k = std::to_string(static_cast<int>(kind)) + (bias ? "b" : "-") + (relu ? "r" : "-") + (g.depthwise ? "d" : "-");
+  std::string k = std::to_string(omp_get_max_threads()) + "t" + std::to_string(static_cast<int>(kind)) + (bias ? "b" : "-") + (relu ? "r" : "-") + (g.depthwise ? "d" : "-");
   for (memory::dim v : {g.n, g.ih, g.iw, g.ic, g.oh, g.ow, g.oc, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.pb, g.pr}) {
     k += ":" + std::to_string(v);
   }

@@ -2,6 +2,7 @@
 // wasm heap. wasm's BatchMatMul runs on one thread; the FFT loss's DFT is a handful of large
 // products (e.g. 1560 × 128 by 128 × 128 at 128² crops) that took 10 ms each there.
 #include <dnnl.hpp>
+#include <omp.h>
 
 #include <algorithm>
 #include <string>
@@ -29,7 +30,7 @@ memory::desc matrix(memory::dim batch, memory::dim rows, memory::dim cols, bool 
 // Made once per shape and kept (creating the primitive costs more than a small product).
 Product& product(memory::dim batchA, memory::dim batchB, memory::dim m, memory::dim k, memory::dim n, bool tA, bool tB) {
   static std::unordered_map<std::string, Product> products;
-  std::string key;
+  std::string key = std::to_string(omp_get_max_threads()) + "t";  // as the convolutions' plans (convolutions.cc)
   for (memory::dim v : {batchA, batchB, m, k, n, memory::dim(tA), memory::dim(tB)}) key += std::to_string(v) + ":";
   auto found = products.find(key);
   if (found != products.end()) return found->second;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { installLeanBackprop, installLeanGradients, registerCpuKernelFixes, registerNativeKernels } from './kernels/index';
+import { installLeanBackprop, installLeanGradients, registerCpuKernelFixes, registerNativeKernels, threadsAdapt } from './kernels/index';
 import { UsageError } from './errors';
 import { guardWebGpu } from './webgpu-guard';
 
@@ -129,11 +129,14 @@ export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | stri
   const threads = wasm.getThreadsCount();
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const xnnpack = `XNNPACK, ${simd ? 'SIMD' : 'no SIMD'}, ${plural(threads, 'thread')}`;
-  const kernels = typeof native === 'string' ? `no native kernels: ${native}` : `native kernels (oneDNN ${native.onednnVersion()}), ${plural(native.threads(), 'thread')}`;
+  const kernels = typeof native === 'string' ? `no native kernels: ${native}` : `native kernels (oneDNN ${native.onednnVersion()}), ${nativeThreads(native.threads())}`;
   return { backend: 'wasm', device: `${xnnpack}; ${kernels}` };
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The native kernels' threads: fixed by OMP_NUM_THREADS, or up to every core (src/kernels/core-share.ts). */
+const nativeThreads = (n: number): string => (threadsAdapt() ? `up to ${plural(n, 'thread')}, one fewer per core other processes keep busy` : plural(n, 'thread'));
 
 // ---- WebGPU (Dawn through the `webgpu` npm package) -------------------------------------------
 

@@ -99,13 +99,15 @@ export interface TfjsEngine {
 /**
  * The suite's engines for these backends: wasm runs twice when the native kernels are built, with
  * them ('wasm+native') and without ('wasm', DEBLUR_NATIVE=0), so each run shows what they buy.
+ * Every one runs on `threads` threads, as the PyTorch twin does (OMP_NUM_THREADS also keeps the
+ * native kernels from yielding cores to other processes mid-run: src/kernels/core-share.ts).
  */
-export function tfjsEngines(backends: string[], native: boolean): TfjsEngine[] {
-  const waiting = sameWaitingAsPeer();
+export function tfjsEngines(backends: string[], native: boolean, threads: number): TfjsEngine[] {
+  const env = { ...sameWaitingAsPeer(), OMP_NUM_THREADS: String(threads) };
   return backends.flatMap((backend) =>
     backend === 'wasm' && native
-      ? [{ label: 'wasm+native', backend, env: waiting }, { label: 'wasm', backend, env: { ...waiting, DEBLUR_NATIVE: '0' } }]
-      : [{ label: backend, backend, env: waiting }],
+      ? [{ label: 'wasm+native', backend, env }, { label: 'wasm', backend, env: { ...env, DEBLUR_NATIVE: '0' } }]
+      : [{ label: backend, backend, env }],
   );
 }
 

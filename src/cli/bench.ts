@@ -57,7 +57,7 @@ export function registerBench(program: Command): void {
     .option('--backends <list>', 'suite: tfjs backends, comma-separated (default: every one that starts here, cpu excepted)')
     .option('--variants <list>', 'suite: variants, comma-separated', 'full,lite')
     .option('--no-torch', 'suite: skip the PyTorch peer')
-    .option('--threads <n>', 'suite: PyTorch intra-op threads', positiveInt, 2)
+    .option('--threads <n>', 'suite: threads of both sides (PyTorch intra-op threads; OMP_NUM_THREADS for the lab)', positiveInt, 2)
     .option('--update-doc', `suite: write the table into ${path.relative(ROOT, DOC)}`)
     .option('--quick', 'suite: tiny cases that check the machinery in seconds (numbers mean little)')
     .option('--limit', 'only measure what this machine does at best (a large convolution on the backend), as JSON')
@@ -124,7 +124,7 @@ async function suiteBackends(list: string | undefined): Promise<BackendName[]> {
 async function suite(o: BenchOptions): Promise<void> {
   const variants = (o.variants ?? 'full,lite').split(',').map((v) => v.trim());
   for (const v of variants) if (!isVariantName(v)) throw new UsageError(`--variants: unknown variant '${v}' (choose ${VARIANT_NAMES.join(', ')})`);
-  const engines = tfjsEngines(await suiteBackends(o.backends), typeof loadNative() !== 'string');
+  const engines = tfjsEngines(await suiteBackends(o.backends), typeof loadNative() !== 'string', o.threads);
   await startCpu(); // the parent only builds configs; the cases run in children
   const noTorch = o.torch ? torchUnavailable() : 'skipped (--no-torch)';
   if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);

@@ -83,3 +83,4 @@ function replaceKernel(k: KernelConfig): void {
 
 export { installLeanBackprop, uninstallLeanBackprop } from './lean-backprop';
 export { installLeanGradients } from './lean-gradients';
+export { threadsAdapt } from './native-addon';

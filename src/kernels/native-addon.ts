@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorInfo } from '@tensorflow/tfjs';
+import { ThreadAdapter } from './core-share';
 import type { WasmHeapBackend } from './heap-copies';
 
 /**
@@ -39,7 +40,10 @@ export interface NativeAddon {
     pOut: Float32Array[], mOut: Float32Array[], vOut: Float32Array[], emaOut: Float32Array[],
     lr: number, beta1: number, beta2: number, epsilon: number, correction1: number, correction2: number, emaRate: number,
   ): boolean;
+  /** The threads the kernels use now (OpenMP's omp_get_max_threads). */
   threads(): number;
+  /** Sets how many threads the kernels use from their next call on (at least 1). */
+  setThreads(n: number): void;
   onednnVersion(): string;
 }
 
@@ -68,6 +72,25 @@ export interface ConvGeometry {
 export const ADDON_PATH = path.join(__dirname, '..', '..', 'build', 'native', 'deblur_native.node');
 
 let loaded: NativeAddon | string | undefined;
+let adapter: ThreadAdapter | undefined;
+
+/**
+ * The kernels use one thread fewer per core other processes keep busy (core-share.ts), unless
+ * OMP_NUM_THREADS fixes the count or the load cannot be read (no /proc/stat).
+ */
+function shareCores(addon: NativeAddon): ThreadAdapter | undefined {
+  if (process.env['OMP_NUM_THREADS'] !== undefined || addon.threads() < 2) return undefined;
+  try {
+    return new ThreadAdapter(addon, addon.threads());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the kernels' thread count follows the machine's load (false: fixed, or no addon). */
+export function threadsAdapt(): boolean {
+  return adapter !== undefined;
+}
 
 /** The addon, or why it is not used (DEBLUR_NATIVE=0, not built, fails to load). Loaded once. */
 export function loadNative(): NativeAddon | string {
@@ -93,6 +116,7 @@ export function loadNative(): NativeAddon | string {
       } finally {
         if (own === undefined) delete process.env['OMP_WAIT_POLICY'];
       }
+      adapter = shareCores(loaded);
     } catch (e) {
       loaded = `${ADDON_PATH} does not load: ${(e as Error).message.split('\n')[0]}`;
     }
@@ -113,6 +137,7 @@ export function onHeap<V>(
   view: (t: TensorInfo) => V,
   call: (ins: V[], outs: V[]) => void,
 ): TensorInfo[] {
+  adapter?.tick();
   const made = outputs.map((o) => backend.makeOutput(o.shape, o.dtype));
   try {
     call(inputs.map(view), made.map(view));

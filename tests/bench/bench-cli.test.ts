@@ -39,13 +39,16 @@ test('a batch that does not fit the wasm heap at once is timed in micro-batches;
   assert.match(j.trainSkipped ?? '', /needs about [\d.]+ GiB of wasm heap for one image/);
 });
 
-test("the suite's lab processes wait for OpenMP work as the PyTorch twin does, unless the user chose a policy for both", () => {
+test("the suite's lab processes run on the twin's thread count and wait for OpenMP work as it does, unless the user chose a policy for both", () => {
   const saved = { policy: process.env['OMP_WAIT_POLICY'], spin: process.env['GOMP_SPINCOUNT'] };
   try {
     delete process.env['OMP_WAIT_POLICY'];
     delete process.env['GOMP_SPINCOUNT'];
     assert.equal(sameWaitingAsPeer(), { GOMP_SPINCOUNT: '300000' }); // libgomp's default spin, which the twin gets
-    assert.equal(tfjsEngines(['wasm'], true).map((e) => e.env), [{ GOMP_SPINCOUNT: '300000' }, { GOMP_SPINCOUNT: '300000', DEBLUR_NATIVE: '0' }]);
+    assert.equal(tfjsEngines(['wasm'], true, 2).map((e) => e.env), [
+      { GOMP_SPINCOUNT: '300000', OMP_NUM_THREADS: '2' },
+      { GOMP_SPINCOUNT: '300000', OMP_NUM_THREADS: '2', DEBLUR_NATIVE: '0' },
+    ]);
     process.env['OMP_WAIT_POLICY'] = 'PASSIVE';
     assert.equal(sameWaitingAsPeer(), {}); // inherited by both sides
   } finally {
