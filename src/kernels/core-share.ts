@@ -107,7 +107,7 @@ export class ThreadAdapter {
   private readonly sample: () => CpuSample | null;
   private readonly periodMs: number;
   private readonly now: () => number;
-  threads: number;
+  private current: number;
 
   constructor(private readonly target: ThreadSetter, readonly max: number, timing: AdapterTiming = {}) {
     this.cores = timing.cores ?? os.cpus().length;
@@ -118,19 +118,24 @@ export class ThreadAdapter {
     if (first === null) throw new Error('no /proc/stat to measure the load from');
     this.last = first;
     this.period = timing.firstMs ?? 500;
-    this.threads = max;
+    this.current = max;
+  }
+
+  /** The thread count set last (`max` until the load first asks for fewer). */
+  get threads(): number {
+    return this.current;
   }
 
   tick(): void {
     if (this.now() - this.last.wallMs < this.period) return;
     const now = this.sample();
     if (now === null) return;
-    const next = threadsFor(this.threads, this.max, othersBusyCores(this.last, now, this.cores));
+    const next = threadsFor(this.current, this.max, othersBusyCores(this.last, now, this.cores));
     this.last = now;
     this.period = this.periodMs;
-    if (next !== this.threads) {
+    if (next !== this.current) {
       this.target.setThreads(next);
-      this.threads = next;
+      this.current = next;
     }
   }
 }

@@ -134,7 +134,11 @@ test(`${NOTEBOOK} run through the lab's UI: honest kernel status, progress, auto
     assert.not.ok(samples.at(-1)!.busy, 'the indicator still reads busy after the last cell');
     assert.ok(running.some((s) => s.progress), 'no progress line was shown while cells ran');
 
-    // Autosave writes the outputs to disk; git sees no change.
+    // Autosave writes the outputs to disk; git sees no change. The notebook stretches its autosave
+    // interval to ten times the last save's duration, in steps of 10 s (notebook.js,
+    // _update_autosave_interval): a save during the run that took 3 s on a loaded machine left it at
+    // 40 s. Re-arming it at 2 s keeps this a test of autosave, not of the machine's load.
+    await page.evaluate(() => (window as any).Jupyter.notebook.set_autosave_interval(2000));
     await page.waitForFunction(() => (window as any).Jupyter.notebook.dirty === false, undefined, { timeout: 30_000 }).catch(async (e: Error) => {
       await page.screenshot({ path: path.join(ROOT, 'build', 'lab-ui-failure.png'), fullPage: true });
       throw new Error(`${e.message}: the notebook was not autosaved (screenshot build/lab-ui-failure.png); the server said:\n${labLog.split('\n').slice(-30).join('\n')}`);
