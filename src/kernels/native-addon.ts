@@ -79,7 +79,8 @@ let adapter: ThreadAdapter | undefined;
  * OMP_NUM_THREADS fixes the count or the load cannot be read (no /proc/stat).
  */
 function shareCores(addon: NativeAddon): ThreadAdapter | undefined {
-  if (process.env['OMP_NUM_THREADS'] !== undefined || addon.threads() < 2) return undefined;
+  // An addon built before setThreads existed (npm run setup rebuilds it) keeps its thread count.
+  if (process.env['OMP_NUM_THREADS'] !== undefined || addon.threads() < 2 || typeof addon.setThreads !== 'function') return undefined;
   try {
     return new ThreadAdapter(addon, addon.threads());
   } catch {
