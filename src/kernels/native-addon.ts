@@ -44,6 +44,8 @@ export interface NativeAddon {
   threads(): number;
   /** Sets how many threads the kernels use from their next call on (at least 1). */
   setThreads(n: number): void;
+  /** madvise(MADV_HUGEPAGE) over [buffer, buffer + bytes), 2 MiB-aligned inwards; 0 or the errno. */
+  adviseHugePages(buffer: ArrayBuffer, bytes: number): number;
   onednnVersion(): string;
 }
 
