@@ -17,8 +17,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), omp_get_max_threads());
               }));
-  // How many threads the kernels use from the next call on (at least 1): fewer while other
-  // processes keep cores busy (src/kernels/core-share.ts).
   // Asks Linux for 2 MiB pages over [buffer, buffer + bytes): the wasm heap, whose 4 KiB pages
   // cost 10-40 us each at first touch on this kind of VM and a TLB entry each after (see
   // docs/PERFORMANCE.md). The range may run past the buffer into V8's reservation for the heap,
@@ -34,6 +32,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 const int r = to > from ? madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) : 0;
                 return Napi::Number::New(info.Env(), r == 0 ? 0 : errno);
               }));
+  // How many threads the kernels use from the next call on (at least 1): fewer while other
+  // processes keep cores busy (src/kernels/core-share.ts).
   exports.Set("setThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 const int64_t n = integer(info[0], "threads");
                 if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");

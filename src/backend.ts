@@ -263,9 +263,14 @@ export const WASM_HEAP_MAX = 4294901760;
 
 /** The wasm backend's current heap size in bytes, or undefined when another backend is active. */
 export function wasmHeapBytes(): number | undefined {
+  return wasmHeap()?.byteLength;
+}
+
+/** The wasm backend's heap, or undefined when another backend is active. */
+function wasmHeap(): ArrayBuffer | undefined {
   if (tf.getBackend() !== 'wasm') return undefined;
   const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
-  return backend.wasm?.HEAPU8?.buffer.byteLength;
+  return backend.wasm?.HEAPU8?.buffer as ArrayBuffer | undefined;
 }
 
 /**
@@ -277,10 +282,9 @@ export function wasmHeapBytes(): number | undefined {
  * are off. The heap's first pages (below the first 2 MiB boundary) keep 4 KiB pages.
  */
 export function adviseHugeHeapPages(native: { adviseHugePages?: (buffer: ArrayBuffer, bytes: number) => number }): number | undefined {
-  const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
-  const heap = backend.wasm?.HEAPU8?.buffer;
+  const heap = wasmHeap();
   if (heap === undefined || typeof native.adviseHugePages !== 'function') return undefined;
-  return native.adviseHugePages(heap as ArrayBuffer, WASM_HEAP_MAX);
+  return native.adviseHugePages(heap, WASM_HEAP_MAX);
 }
 
 /**
