@@ -100,6 +100,17 @@ void binaryRows(const float* a, bool aFull, const float* b, bool bFull, int64_t 
     }
     return;
   }
+  if (aFull && bFull) {  // no broadcast: one flat run, in blocks the threads share (as rows, P = Q = 1 kept it on one)
+    const int64_t n = P * Q * S;
+    constexpr int64_t kBlock = 4096;
+#pragma omp parallel for if (n * 4 > kParallelBytes)
+    for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
+      const int64_t b1 = std::min(n, b0 + kBlock);
+#pragma omp simd
+      for (int64_t i = b0; i < b1; i++) out[i] = apply<op>(a[i], b[i]);
+    }
+    return;
+  }
 #pragma omp parallel for if (P * Q * S * 4 > kParallelBytes)
   for (int64_t row = 0; row < P * Q; row++) {
     const int64_t p = row / Q;

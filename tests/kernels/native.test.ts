@@ -109,6 +109,7 @@ test('broadcastLayout: the broadcast operand as [P, 1, S] of an [P, Q, S] output
 test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broadcast', async () => {
   const pairs: Array<[number[], number[]]> = [
     [[4, 16, 16, 8], [4, 16, 16, 8]],
+    [[2, 130, 130, 9], [2, 130, 130, 9]], // equal and large: flat blocks on all cores, the last one partial
     [[4, 16, 16, 8], [8]], // a bias
     [[4, 1, 1, 8], [4, 16, 16, 8]], // the channel attention's scaling
     [[], [4, 16, 16, 8]], // a scalar on the left
