@@ -14,6 +14,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterHeapOps(env, exports);
   RegisterMatmul(env, exports);
   RegisterOptimizer(env, exports);
+  RegisterBlocks(env, exports);
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), omp_get_max_threads());
               }));

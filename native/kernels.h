@@ -12,6 +12,8 @@ void RegisterConvolutions(Napi::Env env, Napi::Object exports);
 void RegisterHeapOps(Napi::Env env, Napi::Object exports);
 // Batched matrix products on oneDNN (matmul.cc).
 void RegisterMatmul(Napi::Env env, Napi::Object exports);
+// Box downscaling, whole-factor nearest upscaling and their gradients (blocks.cc).
+void RegisterBlocks(Napi::Env env, Napi::Object exports);
 // Adam and the weight average over every weight in one call (optimizer.cc).
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 

@@ -11,6 +11,7 @@ import { makeSharedCast, makeSharedIdentity } from './share-data';
 import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice, makeHeapTile } from './heap-copies';
 import { loadNative, type NativeAddon } from './native-addon';
 import { nativeAddN, nativeBinaries, nativeTanh, nativeTile } from './native-binary';
+import { nativeBlocks } from './native-blocks';
 import { nativeCopies } from './native-copies';
 import { nativeBatchMatMul } from './native-matmul';
 import { nativeReductions } from './native-reduce';
@@ -40,7 +41,7 @@ export function wasmTrainingKernels(): KernelConfig[] {
 }
 
 // The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'AddN'];
+const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
 
 /**
  * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
@@ -59,7 +60,8 @@ export function registerWasmTrainingKernels(): KernelConfig[] {
  * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
  * convolutions and their fused gradient (onednn.ts, conv-bias-grad.ts), BatchMatMul (native-matmul.ts),
  * Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
- * RealDiv and Tanh (native-binary.ts), Concat and SplitV (native-copies.ts), and a whole Adam step (native-optimizer.ts).
+ * RealDiv and Tanh (native-binary.ts), Concat and SplitV (native-copies.ts), box pooling and
+ * whole-factor nearest upscaling with their gradients (native-blocks.ts), and a whole Adam step (native-optimizer.ts).
  * Returns the addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
@@ -67,7 +69,7 @@ export function registerNativeKernels(): NativeAddon | string {
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
   const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), nativeTile(addon), nativeAddN(addon), ...nativeCopies(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
+  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), nativeTile(addon), nativeAddN(addon), ...nativeCopies(addon, wasmKernel), ...nativeBlocks(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
   return addon;
 }
 

@@ -34,6 +34,10 @@ export interface NativeAddon {
   addN(inputs: Float32Array[], out: Float32Array): void;
   /** out = tanh(x), elementwise. */
   tanh(x: Float32Array, out: Float32Array): void;
+  /** out[n, i, j, :] = scale · Σ of x's kh × kw block at (i·kh, j·kw); x is [n, H, W, c], out [n, h, w, c]. */
+  blockSum(x: Float32Array, n: number, h: number, w: number, c: number, kh: number, kw: number, H: number, W: number, scale: number, out: Float32Array): void;
+  /** out[n, y, z, :] = scale · x[n, y / kh, z / kw, :] inside the blocks, 0 past them; x is [n, h, w, c], out [n, H, W, c]. */
+  blockSpread(x: Float32Array, n: number, h: number, w: number, c: number, kh: number, kw: number, H: number, W: number, scale: number, out: Float32Array): void;
   /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/optimizer.cc. */
   adamStep(
     p: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[], ema: Float32Array[],

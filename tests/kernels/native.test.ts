@@ -5,11 +5,12 @@ import { getKernel } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
 import { registerNativeKernels, wasmTrainingKernels } from '../../src/kernels/index';
 import { broadcastLayout } from '../../src/kernels/native-binary';
+import { poolBlocks, upscaleBlocks } from '../../src/kernels/native-blocks';
 import { productLayout } from '../../src/kernels/native-matmul';
 import { reductionLayout } from '../../src/kernels/native-reduce';
 import { original } from '../../src/kernels/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
-import { KERNEL_SETS, onBackend, relError, seeded, startBackendForTest } from '../helpers';
+import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
 import type { ConvCase } from './conv-case';
 
 // The native addon's kernels (src/kernels/native-*.ts, onednn.ts). The convolution gradients are
@@ -54,7 +55,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -190,6 +191,56 @@ test("the lean gradients of Mean and of a broadcast Multiply equal their formula
     tf.dispose(grads());
   });
   assert.ok(profile.kernels.some((k) => k.name === 'DeblurMulSum'), 'the broadcast factor\'s gradient ran as DeblurMulSum');
+});
+
+test('poolBlocks and upscaleBlocks: pools whose windows tile the input, and whole-factor nearest upscaling, as blocks', () => {
+  assert.equal(poolBlocks([2, 8, 8, 3], { filterSize: 2, strides: 2, pad: 'valid' }), { n: 2, h: 4, w: 4, c: 3, kh: 2, kw: 2, H: 8, W: 8 });
+  assert.equal(poolBlocks([2, 9, 11, 5], { filterSize: 4, strides: 4, pad: 'valid' }), { n: 2, h: 2, w: 2, c: 5, kh: 4, kw: 4, H: 9, W: 11 }); // the last rows and columns in no block
+  assert.equal(poolBlocks([1, 8, 6, 1], { filterSize: [2, 3], strides: [2, 3], pad: 'same' }), { n: 1, h: 4, w: 2, c: 1, kh: 2, kw: 3, H: 8, W: 6 }); // 'same' without padding
+  assert.is(poolBlocks([1, 9, 9, 1], { filterSize: 2, strides: 2, pad: 'same' }), undefined); // padded
+  assert.is(poolBlocks([1, 9, 9, 1], { filterSize: 3, strides: 2, pad: 'valid' }), undefined); // overlapping
+  assert.equal(upscaleBlocks([2, 4, 5, 3], [8, 15], false, false), { n: 2, h: 4, w: 5, c: 3, kh: 2, kw: 3, H: 8, W: 15 });
+  assert.is(upscaleBlocks([2, 4, 5, 3], [6, 10], false, false), undefined); // ×1.5
+  assert.is(upscaleBlocks([2, 4, 5, 3], [8, 10], true, false), undefined);
+  assert.is(upscaleBlocks([2, 4, 5, 3], [8, 10], false, true), undefined);
+});
+
+test('AvgPool, ResizeNearestNeighbor and both gradients on the addon match cpu; other pools and resizes fall back to wasm', async () => {
+  const pools: Array<[number[], number | [number, number], 'valid' | 'same', number]> = [
+    [[2, 8, 8, 3], 2, 'valid', 2], // the network's box ×½
+    [[2, 9, 11, 5], 4, 'valid', 4], // ×¼, rows and columns past the last block
+    [[1, 8, 6, 2], [2, 3], 'same', 0], // 'same' without padding, a non-square window
+    [[2, 130, 130, 8], 2, 'valid', 2], // large: rows shared by the cores
+    [[1, 9, 9, 2], 3, 'valid', 2], // overlapping windows: the wasm kernels
+    [[1, 9, 9, 2], 2, 'same', 2], // padded: the wasm kernels
+  ];
+  for (const [shape, size, pad, stride] of pools) {
+    await againstCpu(`avgPool ${JSON.stringify(shape)} window ${JSON.stringify(size)} stride ${stride || 'window'} ${pad}, and its gradient`, () => {
+      const x = tf.tensor4d(seeded(sizeOf(shape), 90), shape as [number, number, number, number]);
+      const strides = stride === 0 ? size : stride;
+      const pooled = tf.avgPool(x, size, strides, pad);
+      const w = tf.tensor(seeded(pooled.size, 91), pooled.shape);
+      const [dx] = tf.grads((a) => tf.sum(tf.mul(tf.avgPool(a as tf.Tensor4D, size, strides, pad), w)))([x]);
+      return [pooled, dx!];
+    });
+  }
+  const resizes: Array<[number[], [number, number], boolean, boolean]> = [
+    [[2, 4, 5, 3], [8, 10], false, false], // the network's nearest ×2
+    [[2, 4, 5, 3], [16, 15], false, false], // ×4 down, ×3 across
+    [[2, 65, 65, 8], [130, 130], false, false], // large
+    [[2, 4, 5, 3], [6, 10], false, false], // ×1.5: the wasm kernels
+    [[2, 4, 5, 3], [8, 10], true, false], // aligned corners: the wasm kernels
+    [[2, 4, 5, 3], [8, 10], false, true], // half-pixel centres: the wasm kernels
+  ];
+  for (const [shape, size, alignCorners, halfPixel] of resizes) {
+    await againstCpu(`resizeNearestNeighbor ${JSON.stringify(shape)} → ${JSON.stringify(size)} align ${alignCorners} half-pixel ${halfPixel}, and its gradient`, () => {
+      const x = tf.tensor4d(seeded(sizeOf(shape), 92), shape as [number, number, number, number]);
+      const up = tf.image.resizeNearestNeighbor(x, size, alignCorners, halfPixel);
+      const w = tf.tensor(seeded(up.size, 93), up.shape);
+      const [dx] = tf.grads((a) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, size, alignCorners, halfPixel), w)))([x]);
+      return [up, dx!];
+    });
+  }
 });
 
 test('Tanh on the addon matches cpu, small and large (the threaded path), saturating ends included', async () => {
