@@ -12,37 +12,37 @@
 
 namespace {
 
-// Rows below this many bytes of output stay on one thread: starting the team costs more than it saves.
-constexpr int64_t kParallelBytes = 1 << 16;
-
 struct Blocks {
   int64_t n, h, w, c;  // the small side: one value per block
   int64_t kh, kw;      // the block
   int64_t H, W;        // the large side (at least h·kh × w·kw; rows and columns past the blocks are not in any)
 };
 
-Blocks blocks(const Napi::CallbackInfo& info, int first) {
-  Blocks b{integer(info[first], "n"),      integer(info[first + 1], "h"),  integer(info[first + 2], "w"),
-           integer(info[first + 3], "c"),  integer(info[first + 4], "kh"), integer(info[first + 5], "kw"),
-           integer(info[first + 6], "H"),  integer(info[first + 7], "W")};
+// One call's arguments, (x, n, h, w, c, kh, kw, H, W, scale, out) for both functions: x is the small
+// side [n, h, w, c] and out the large [n, H, W, c] when `fromSmall`, the other way round when not.
+struct BlockCall {
+  Blocks b;
+  float scale;
+  const float* x;
+  float* out;
+};
+
+BlockCall blockCall(const Napi::CallbackInfo& info, bool fromSmall) {
+  Blocks b{integer(info[1], "n"), integer(info[2], "h"),  integer(info[3], "w"), integer(info[4], "c"),
+           integer(info[5], "kh"), integer(info[6], "kw"), integer(info[7], "H"), integer(info[8], "W")};
   if (b.n < 0 || b.h < 0 || b.w < 0 || b.c < 0 || b.kh < 1 || b.kw < 1 || b.H < b.h * b.kh || b.W < b.w * b.kw) {
     throw Napi::RangeError::New(info.Env(), "blocks: sizes must be non-negative, blocks at least 1 × 1 and inside the large side");
   }
-  return b;
-}
-
-float scaleOf(const Napi::Value& v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(v.Env(), "blocks: scale must be a number");
-  return static_cast<float>(v.As<Napi::Number>().DoubleValue());
+  if (!info[9].IsNumber()) throw Napi::TypeError::New(info.Env(), "blocks: scale must be a number");
+  const int64_t small = b.n * b.h * b.w * b.c, large = b.n * b.H * b.W * b.c;
+  return {b, static_cast<float>(info[9].As<Napi::Number>().DoubleValue()), floats(info[0], fromSmall ? small : large, "x"),
+          floats(info[10], fromSmall ? large : small, "out")};
 }
 
 // blockSum(x, n, h, w, c, kh, kw, H, W, scale, out): out[n, i, j, :] = scale · Σ x over the block
 // [i·kh, (i+1)·kh) × [j·kw, (j+1)·kw); x is [n, H, W, c], out [n, h, w, c].
 Napi::Value BlockSum(const Napi::CallbackInfo& info) {
-  const Blocks b = blocks(info, 1);
-  const float scale = scaleOf(info[9]);
-  const float* x = floats(info[0], b.n * b.H * b.W * b.c, "x");
-  float* out = floats(info[10], b.n * b.h * b.w * b.c, "out");
+  const auto [b, scale, x, out] = blockCall(info, false);
   const int64_t rowOut = b.w * b.c;
 #pragma omp parallel for if (b.n * b.h * rowOut * 4 > kParallelBytes)
   for (int64_t row = 0; row < b.n * b.h; row++) {
@@ -71,10 +71,7 @@ Napi::Value BlockSum(const Napi::CallbackInfo& info) {
 // blockSpread(x, n, h, w, c, kh, kw, H, W, scale, out): out[n, y, z, :] = scale · x[n, y / kh, z / kw, :]
 // inside the blocks, 0 past them; x is [n, h, w, c], out [n, H, W, c].
 Napi::Value BlockSpread(const Napi::CallbackInfo& info) {
-  const Blocks b = blocks(info, 1);
-  const float scale = scaleOf(info[9]);
-  const float* x = floats(info[0], b.n * b.h * b.w * b.c, "x");
-  float* out = floats(info[10], b.n * b.H * b.W * b.c, "out");
+  const auto [b, scale, x, out] = blockCall(info, true);
   const int64_t rowOut = b.W * b.c;
 #pragma omp parallel for if (b.n * b.H * rowOut * 4 > kParallelBytes)
   for (int64_t row = 0; row < b.n * b.H; row++) {

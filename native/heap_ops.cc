@@ -13,8 +13,14 @@
 
 namespace {
 
-// Work below this many bytes stays on one thread: starting the team costs more than it saves.
-constexpr int64_t kParallelBytes = 1 << 16;
+// body(b0, b1) over [0, n) in blocks of 4096 floats that the threads share: the flat passes (AddN,
+// an element-wise op without broadcast), each block small enough that all of its operands stay in cache.
+template <typename Body>
+void inBlocks(int64_t n, Body body) {
+  constexpr int64_t kBlock = 4096;
+#pragma omp parallel for if (n * 4 > kParallelBytes)
+  for (int64_t b0 = 0; b0 < n; b0 += kBlock) body(b0, std::min(n, b0 + kBlock));
+}
 
 // out[a, b] = scale · Σ_r term(i), i = (a·R + r)·B + b: a sum over the middle axis of an [A, R, B]
 // array, kept in double. Each thread sums its own range of r into partials[thread][a][b]; the
@@ -100,15 +106,11 @@ void binaryRows(const float* a, bool aFull, const float* b, bool bFull, int64_t 
     }
     return;
   }
-  if (aFull && bFull) {  // no broadcast: one flat run, in blocks the threads share (as rows, P = Q = 1 kept it on one)
-    const int64_t n = P * Q * S;
-    constexpr int64_t kBlock = 4096;
-#pragma omp parallel for if (n * 4 > kParallelBytes)
-    for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
-      const int64_t b1 = std::min(n, b0 + kBlock);
+  if (aFull && bFull) {  // no broadcast: one flat run in blocks (as rows, P = Q = 1 kept it on one thread)
+    inBlocks(P * Q * S, [=](int64_t b0, int64_t b1) {
 #pragma omp simd
       for (int64_t i = b0; i < b1; i++) out[i] = apply<op>(a[i], b[i]);
-    }
+    });
     return;
   }
 #pragma omp parallel for if (P * Q * S * 4 > kParallelBytes)
@@ -175,13 +177,10 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < list.Length(); i++) in.push_back(floats(list.Get(i), n, "input"));
   if (in.empty()) throw Napi::RangeError::New(info.Env(), "addN: no inputs");
   const int64_t k = static_cast<int64_t>(in.size());
-  constexpr int64_t kBlock = 4096;  // a block of every input stays in cache while it is summed
-#pragma omp parallel for if (n * 4 > kParallelBytes)
-  for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
-    const int64_t b1 = std::min(n, b0 + kBlock);
+  inBlocks(n, [&](int64_t b0, int64_t b1) {  // a block of every input stays in cache while it is summed
     if (k == 1) {
       std::memcpy(out + b0, in[0] + b0, (b1 - b0) * sizeof(float));
-      continue;
+      return;
     }
     const float *x0 = in[0], *x1 = in[1];
 #pragma omp simd
@@ -191,7 +190,7 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
 #pragma omp simd
       for (int64_t i = b0; i < b1; i++) out[i] += x[i];
     }
-  }
+  });
   return info.Env().Undefined();
 }
 

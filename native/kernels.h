@@ -17,6 +17,9 @@ void RegisterBlocks(Napi::Env env, Napi::Object exports);
 // Adam and the weight average over every weight in one call (optimizer.cc).
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 
+// Work below this many bytes stays on one thread: starting the team costs more than it saves.
+constexpr int64_t kParallelBytes = 1 << 16;
+
 // The data of a typed array of type T with exactly `elements` elements, or a JS TypeError/RangeError.
 template <typename T, napi_typedarray_type kind>
 T* viewData(const Napi::Value& v, size_t elements, const char* what, const char* typeName) {

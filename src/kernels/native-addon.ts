@@ -155,6 +155,12 @@ export function onHeap<V>(
   return made;
 }
 
+/** One new float32 tensor of `shape`, written by `call` from the inputs (all as float views of the heap). */
+export function onHeapFloat(backend: unknown, inputs: TensorInfo[], shape: number[], call: (ins: Float32Array[], out: Float32Array) => void): TensorInfo {
+  const b = backend as WasmHeapBackend;
+  return onHeap(b, inputs, [{ shape, dtype: 'float32' }], heapFloats(b), (ins, [out]) => call(ins, out!))[0]!;
+}
+
 /** The tensor's bytes on the heap, whatever its dtype. */
 export const heapBytes = (backend: WasmHeapBackend) => (t: TensorInfo): Uint8Array => {
   const v = backend.typedArrayFromHeap(t);

@@ -1,5 +1,5 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { onHeapFloat, type NativeAddon } from './native-addon';
 import { over, replacing } from './replacing';
 
 /**
@@ -52,17 +52,12 @@ export function upscaleBlocks(inShape: readonly number[], size: readonly [number
 
 const args = (b: BlockLayout): [number, number, number, number, number, number, number, number] => [b.n, b.h, b.w, b.c, b.kh, b.kw, b.H, b.W];
 
-/** A new float32 output of `shape`, written by `call` from x (both as views of the wasm heap). */
-function blockKernel(backend: WasmHeapBackend, x: TensorInfo, shape: number[], call: (xv: Float32Array, out: Float32Array) => void): TensorInfo {
-  return onHeap(backend, [x], [{ shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => call(xv!, out!))[0]!;
-}
-
 function avgPool(addon: NativeAddon): KernelConfig {
   return replacing('AvgPool', 'wasm', (own): KernelFunc => (a) => {
     const x = a.inputs['x'] as TensorInfo;
     const b = x.dtype === 'float32' ? poolBlocks(x.shape, a.attrs as unknown as PoolAttrs) : undefined;
     if (b === undefined) return own(a);
-    return blockKernel(a.backend as unknown as WasmHeapBackend, x, [b.n, b.h, b.w, b.c], (xv, out) => addon.blockSum(xv, ...args(b), 1 / (b.kh * b.kw), out));
+    return onHeapFloat(a.backend, [x], [b.n, b.h, b.w, b.c], ([xv], out) => addon.blockSum(xv!, ...args(b), 1 / (b.kh * b.kw), out));
   });
 }
 
@@ -71,7 +66,7 @@ function avgPoolGrad(addon: NativeAddon): KernelConfig {
     const { dy, input } = a.inputs as { dy: TensorInfo; input: TensorInfo };
     const b = dy.dtype === 'float32' ? poolBlocks(input.shape, a.attrs as unknown as PoolAttrs) : undefined;
     if (b === undefined) return own(a);
-    return blockKernel(a.backend as unknown as WasmHeapBackend, dy, [...input.shape], (dyv, out) => addon.blockSpread(dyv, ...args(b), 1 / (b.kh * b.kw), out));
+    return onHeapFloat(a.backend, [dy], [...input.shape], ([dyv], out) => addon.blockSpread(dyv!, ...args(b), 1 / (b.kh * b.kw), out));
   });
 }
 
@@ -87,7 +82,7 @@ function resizeNearest(addon: NativeAddon): KernelConfig {
     const r = a.attrs as unknown as ResizeAttrs;
     const b = images.dtype === 'float32' ? upscaleBlocks(images.shape, r.size, r.alignCorners, r.halfPixelCenters ?? false) : undefined;
     if (b === undefined) return own(a);
-    return blockKernel(a.backend as unknown as WasmHeapBackend, images, [b.n, b.H, b.W, b.c], (xv, out) => addon.blockSpread(xv, ...args(b), 1, out));
+    return onHeapFloat(a.backend, [images], [b.n, b.H, b.W, b.c], ([xv], out) => addon.blockSpread(xv!, ...args(b), 1, out));
   });
 }
 
@@ -98,7 +93,7 @@ function resizeNearestGrad(addon: NativeAddon, wasmKernel: KernelConfig): Kernel
     const r = a.attrs as unknown as Omit<ResizeAttrs, 'size'>;
     const b = dy.dtype === 'float32' ? upscaleBlocks(images.shape, [dy.shape[1]!, dy.shape[2]!], r.alignCorners, r.halfPixelCenters ?? false) : undefined;
     if (b === undefined || b.n !== dy.shape[0] || b.c !== dy.shape[3]) return fallback(a);
-    return blockKernel(a.backend as unknown as WasmHeapBackend, dy, [...images.shape], (dyv, out) => addon.blockSum(dyv, ...args(b), 1, out));
+    return onHeapFloat(a.backend, [dy], [...images.shape], ([dyv], out) => addon.blockSum(dyv!, ...args(b), 1, out));
   });
 }
 

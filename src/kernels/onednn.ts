@@ -1,6 +1,6 @@
 import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { forwardConvInfo, type ConvAttrs } from './geometry';
-import { heapFloats, onHeap, type ConvGeometry, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { onHeapFloat, type ConvGeometry, type NativeAddon } from './native-addon';
 import { over, replacing } from './replacing';
 
 /**
@@ -44,12 +44,6 @@ export function toGeometry(info: backend_util.Conv2DInfo, depthwise: boolean): C
   };
 }
 
-/** Runs a native convolution into a new float32 tensor of `shape`. */
-function native(backend: unknown, inputs: TensorInfo[], shape: number[], call: (ins: Float32Array[], out: Float32Array) => void): TensorInfo {
-  const b = backend as WasmHeapBackend;
-  return onHeap(b, inputs, [{ shape, dtype: 'float32' }], heapFloats(b), (ins, [out]) => call(ins, out!))[0]!;
-}
-
 type Attrs = ConvAttrs & { activation?: string; inputShape?: number[]; filterShape?: number[] };
 const allFloat = (ts: Array<TensorInfo | undefined>): boolean => ts.every((t) => t === undefined || t.dtype === 'float32');
 
@@ -65,7 +59,7 @@ function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fus
       return own(args);
     }
     const ins = bias === undefined ? [x!, filter!] : [x!, filter!, bias];
-    return native(args.backend, ins, [g.n, g.oh, g.ow, g.oc], ([xv, fv, bv], out) => {
+    return onHeapFloat(args.backend, ins, [g.n, g.oh, g.ow, g.oc], ([xv, fv, bv], out) => {
       addon.convForward(xv!, fv!, bv ?? null, out, g, activation === 'relu');
     });
   });
@@ -78,7 +72,7 @@ function backwardDataKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthw
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(forwardConvInfo(a.inputShape!, filter.shape, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([dy, filter])) return fallback(args);
-    return native(args.backend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
+    return onHeapFloat(args.backend, [dy, filter], [g.n, g.ih, g.iw, g.ic], ([dyv, fv], dx) => {
       addon.convBackwardData(dyv!, fv!, dx, g);
     });
   });
@@ -91,7 +85,7 @@ function backwardWeightsKernel(addon: NativeAddon, wasmKernel: KernelConfig, dep
     const a = args.attrs as unknown as Attrs;
     const g = toGeometry(forwardConvInfo(x.shape, a.filterShape!, { ...a, dilations: depthwise ? a.dilations : 1 }, depthwise), depthwise);
     if (g === undefined || !allFloat([x, dy])) return fallback(args);
-    return native(args.backend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
+    return onHeapFloat(args.backend, [x, dy], a.filterShape!, ([xv, dyv], dw) => {
       addon.convBackwardWeights(xv!, dyv!, dw, g);
     });
   });
