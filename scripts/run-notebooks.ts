@@ -5,7 +5,8 @@
  * scripts/jupyter/execute.py and Debian's nbclient), and exports each to HTML, `--jobs` at a time
  * (default: one per core; much of a notebook's time is single-threaded). A failing cell is
  * reported with its number, its source and its error text, and the run exits 1 after the rest
- * have run. Executed notebooks and HTML go to build/notebooks/ (never back into notebooks/).
+ * have run; a notebook that fails before any cell ran (its kernel did not start) is tried once more.
+ * Executed notebooks and HTML go to build/notebooks/ (never back into notebooks/).
  */
 import { spawn } from 'child_process';
 import { Command } from 'commander';
@@ -94,7 +95,13 @@ export async function runNotebooks(files: readonly string[], out: string, timeou
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      const r = await executeNotebook(files[i]!, out, timeout);
+      let r = await executeNotebook(files[i]!, out, timeout);
+      if (!r.ok && !r.cell) {
+        // The kernel did not start. Kernels started at the same moment can take each other's ports
+        // (jupyter_client then reports "Invalid Signature", seen once in `npm run demo`): one more try.
+        console.error(`notebook ${r.notebook}: failed before any cell ran; trying once more`);
+        r = await executeNotebook(files[i]!, out, timeout);
+      }
       results[i] = r;
       console.log(`notebook ${r.notebook} ${r.ok ? `ran in ${formatSeconds(r.seconds)}` : 'FAILED'}`);
       if (!r.ok) console.error(describeFailure(r));
