@@ -14,8 +14,9 @@ import sharp from 'sharp';
 import { readRaster } from '../src/data/image';
 import { psnrByExtent, spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
+import { singleGenerator } from '../src/data/synth/generators';
 import { writeSynthDataset, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
-import { cache, fetchPackages, listFiles, PACKAGES, PHOTOS, REAL_BLUR, root, sha256, SHARE_ALIKE, SKIMAGE_FETCHERS, type Photo, type Pkg } from './photo-sources';
+import { cache, fetchPackages, listFiles, packagesOf, PACKAGES, PHOTOS, REAL_BLUR, root, sha256, SHARE_ALIKE, SKIMAGE_FETCHERS, type Photo, type Pkg } from './photo-sources';
 
 const SEED = 2023;
 const LONG_SIDE = 1280;
@@ -127,7 +128,7 @@ function readme(records: SynthRecord[], curve: ReturnType<typeof psnrByExtent>, 
 }
 
 async function build(out: string): Promise<void> {
-  const dirs = fetchPackages();
+  const dirs = fetchPackages(packagesOf([...PHOTOS, REAL_BLUR]));
   const staging = path.join(cache, 'photos');
   fs.rmSync(staging, { recursive: true, force: true });
   fs.mkdirSync(staging, { recursive: true });
@@ -140,7 +141,7 @@ async function build(out: string): Promise<void> {
   const toSource = (p: Photo): SynthSource => ({ sequence: path.basename(p.file, path.extname(p.file)), file: sourceOf(p), split: p.split, count: p.count });
   fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
-  const opts = { seed: SEED, extent: DEFAULT_EXTENT, model: 'shake' as const, longSide: LONG_SIDE, crop: CROP };
+  const opts = { seed: SEED, generators: singleGenerator('shake', DEFAULT_EXTENT), longSide: LONG_SIDE, crop: CROP };
   const log = (done: number, total: number, r: SynthRecord): void => console.log(`  ${done}/${total} ${r.split}/${r.sequence}/${r.file}: extent ${r.extent.toFixed(1)} px, PSNR ${r.psnr.blur.toFixed(2)} dB`);
   console.log('synthesising train/ and test/');
   const records = await writeSynthDataset(PHOTOS.filter((p) => p.licence !== 'CC-BY-SA-4.0').map(toSource), { ...opts, out, onPair: log });

@@ -5,6 +5,7 @@ import { isImageFile, requireFolder } from '../data/dataset';
 import { readImageHeader, shrunkSize } from '../data/image';
 import { spread } from '../data/synth/statistics';
 import { BLUR_MODELS, DEFAULT_EXTENT, type BlurModel } from '../data/synth/synthesize';
+import { singleGenerator } from '../data/synth/generators';
 import { writeSynthDataset, type SynthSource } from '../data/synth/write-dataset';
 import { UsageError } from '../errors';
 import { Rng } from '../random';
@@ -81,8 +82,7 @@ async function synth(o: SynthCliOptions): Promise<void> {
   const records = await writeSynthDataset(sources, {
     out: o.out,
     seed: o.seed,
-    extent: o.extent,
-    model: o.model as BlurModel,
+    generators: singleGenerator(o.model as BlurModel, o.extent),
     longSide: o.longSide,
     ...(o.crop ? { crop: o.crop } : {}),
     onPair: (done, _total, r) => bar.update(done, `${r.sequence}/${r.file}`),
@@ -110,6 +110,6 @@ export function registerSynth(program: Command): void {
     .option('--per-photo <n>', 'pairs per photo, each a new crop and blur', positiveInt, 1)
     .option('--long-side <px>', 'shrink photos to this long side first (GoPro frames: 1280)', positiveInt, 1280)
     .option('--test-fraction <f>', 'share of photos held out as the test split', fraction, 0.25)
-    .option('--model <name>', 'shake (GoPro-style, non-uniform) or trajectory (uniform, Boracchi & Foi)', 'shake')
+    .option('--model <name>', `${BLUR_MODELS.join(', ')}: the lab's camera shake (non-uniform), GoPro-style hand-held motion (sharp = middle frame), uniform Boracchi–Foi trajectories, a defocus disk (extent = diameter), or no blur`, 'shake')
     .action(synth);
 }

@@ -29,7 +29,16 @@ export interface CameraPathOptions {
   rotationShare?: number;
   /** Hand-tremor amplitude relative to the smooth motion. */
   tremor?: number;
+  /**
+   * Which pose the sharp image shows: 'mean' (default: every streak centred on the sharp image) or
+   * 'middle' (GoPro's convention: the middle captured frame, so a curved or accelerating streak
+   * is off-centre and a pair has a small net shift between its images).
+   */
+  sharpFrame?: SharpFrame;
 }
+
+export type SharpFrame = 'mean' | 'middle';
+export const SHARP_FRAMES: readonly SharpFrame[] = ['mean', 'middle'];
 
 export const DEFAULT_POSES: readonly [number, number] = [7, 13];
 
@@ -52,6 +61,11 @@ export function cornerExtent(poses: readonly Pose[], width: number, height: numb
     }
   }
   return extent;
+}
+
+export function meanPose(poses: readonly Pose[]): Pose {
+  const n = poses.length;
+  return poses.reduce((m, p) => ({ dx: m.dx + p.dx / n, dy: m.dy + p.dy / n, theta: m.theta + p.theta / n }), { dx: 0, dy: 0, theta: 0 });
 }
 
 function scaled(poses: readonly Pose[], k: number): Pose[] {
@@ -91,10 +105,11 @@ export function randomCameraPath(rng: Rng, width: number, height: number, o: Cam
       theta: (spin * t + 0.5 * spinAccel * t * t + walk.a / count) / radius,
     });
   }
-  // The sharp frame is the mean pose (for smooth motion, about GoPro's middle frame): subtracting
-  // it centres every streak on the sharp image, so a pair has no net shift between its images.
-  const mean = raw.reduce((m, p) => ({ dx: m.dx + p.dx / count, dy: m.dy + p.dy / count, theta: m.theta + p.theta / count }), { dx: 0, dy: 0, theta: 0 });
-  let poses = raw.map((p) => ({ dx: p.dx - mean.dx, dy: p.dy - mean.dy, theta: p.theta - mean.theta }));
+  // By default the sharp frame is the mean pose (for smooth motion, about GoPro's middle frame):
+  // subtracting it centres every streak on the sharp image, so a pair has no net shift between its
+  // images. GoPro's own convention subtracts the middle captured frame instead.
+  const ref = (o.sharpFrame ?? 'mean') === 'mean' ? meanPose(raw) : raw[Math.floor((count - 1) / 2)]!;
+  let poses = raw.map((p) => ({ dx: p.dx - ref.dx, dy: p.dy - ref.dy, theta: p.theta - ref.theta }));
   // Corner travel is almost linear in the scale (angles are small): a few fixed-point steps hit L.
   if (o.extent === 0) return { poses: scaled(poses, 0), width, height, extent: 0 };
   for (let k = 0; k < 6; k++) poses = scaled(poses, o.extent / cornerExtent(poses, width, height));

@@ -51,6 +51,10 @@ function addBilinear(src: Raster, x: number, y: number, weight: number, acc: Flo
 }
 
 /** Averages `image` warped to every pose of the path, over the window (frame coordinates). */
+export function warpAverage(image: Raster, path: CameraPath, win: Window): Raster {
+  return createRaster(win.width, win.height, Float32Array.from(averageWarps(image, path, win)));
+}
+
 function averageWarps(image: Raster, path: CameraPath, win: Window): Float64Array {
   const acc = new Float64Array(win.width * win.height * 3);
   const cx = (path.width - 1) / 2;
@@ -80,9 +84,7 @@ export function shakeBlur(frame: Raster, path: CameraPath, win: Window = { left:
   if (win.left < 0 || win.top < 0 || win.left + win.width > frame.width || win.top + win.height > frame.height) {
     throw new Error(`shakeBlur: window outside the frame`);
   }
-  const blur = createRaster(win.width, win.height, Float32Array.from(averageWarps(frame, path, win)));
-  const linear = createRaster(win.width, win.height, Float32Array.from(averageWarps(toLinear(frame), path, win)));
-  return { blur, blurGamma: fromLinear(linear) };
+  return { blur: warpAverage(frame, path, win), blurGamma: fromLinear(warpAverage(toLinear(frame), path, win)) };
 }
 
 /**

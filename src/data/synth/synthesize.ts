@@ -1,12 +1,21 @@
 import type { Rng } from '../../random';
 import { cropRaster, quantize8, type Raster } from '../raster';
-import { randomCameraPath } from './camera-path';
-import { shakeBlur, type Window } from './shake';
-import { kernelBlur, randomTrajectory, trajectoryKernel, withSpan } from './trajectory';
+import { addSensorNoise, boostHighlights, clip01, jpegRoundTrip, type CameraEffects } from './camera-effects';
+import { randomCameraPath, type CameraPath, type SharpFrame } from './camera-path';
+import { diskKernel } from './defocus';
+import { fromLinear, toLinear } from './gamma';
+import { handheldPath } from './handheld-path';
+import { warpAverage, type Window } from './shake';
+import { convolve, randomTrajectory, trajectoryKernel, withSpan, type Kernel } from './trajectory';
 
-/** `shake`: GoPro-style non-uniform camera shake; `trajectory`: uniform Boracchi–Foi kernels. */
-export type BlurModel = 'shake' | 'trajectory';
-export const BLUR_MODELS: readonly BlurModel[] = ['shake', 'trajectory'];
+/**
+ * How a pair is blurred. `shake`: the lab's non-uniform camera shake (camera-path.ts); `gopro`: an
+ * independent hand-held model at 240 fps whose sharp image is the middle frame (handheld-path.ts);
+ * `trajectory`: uniform Boracchi–Foi kernels; `defocus`: a uniform disk (extent = its diameter);
+ * `none`: the sharp image itself, so a network can be asked to leave it alone.
+ */
+export type BlurModel = 'shake' | 'gopro' | 'trajectory' | 'defocus' | 'none';
+export const BLUR_MODELS: readonly BlurModel[] = ['shake', 'gopro', 'trajectory', 'defocus', 'none'];
 
 /**
  * Blur extent range in pixels at GoPro scale (long side 1280). Chosen so that the mean PSNR of
@@ -24,12 +33,29 @@ export function extentForFrame(extent: number, frame: Raster, longSide: number):
 
 export interface SynthesizedPair {
   sharp: Raster;
+  /** GoPro's `blur`: the frames averaged in sRGB (with camera effects: the same as blurGamma). */
   blur: Raster;
+  /** GoPro's `blur_gamma`: averaged in linear light (gamma 2.2). */
   blurGamma: Raster;
   window: Window;
   extent: number;
-  /** Frames averaged (shake) or trajectory steps (trajectory). */
+  /** Frames averaged (shake, gopro), trajectory steps (trajectory), 1 (defocus, none). */
   poses: number;
+  /** The camera effects applied (JPEG still to come: see compressPair). */
+  camera?: CameraEffects;
+}
+
+export interface PairOptions {
+  /** Blur extent in pixels of this frame (defocus: the disk's diameter; none: ignored). */
+  extent: number;
+  model: BlurModel;
+  crop?: { width: number; height: number };
+  /** shake only: which pose the sharp image shows (default 'mean'; gopro always uses the middle frame). */
+  sharpFrame?: SharpFrame;
+  /** Draw the window once, flat or not (default false: flat windows are redrawn, see MIN_TEXTURE). */
+  keepFlat?: boolean;
+  /** Highlights and sensor noise are applied here, in linear light; JPEG afterwards by compressPair. */
+  camera?: CameraEffects;
 }
 
 /** Mean |horizontal| + |vertical| difference of the grey image: ~0.001 for sky, ~0.02+ for detail. */
@@ -50,14 +76,72 @@ export function texture(r: Raster): number {
 export const MIN_TEXTURE = 0.01;
 const WINDOW_TRIES = 10;
 
+/** A blur of one window of a frame, applicable to any image in the frame's coordinates. */
+interface WindowBlur {
+  apply(image: Raster): Raster;
+  extent: number;
+  poses: number;
+}
+
+function warpBlur(path: CameraPath, window: Window): WindowBlur {
+  return { apply: (image) => warpAverage(image, path, window), extent: path.extent, poses: path.poses.length };
+}
+
+/** Blurs a region grown by the kernel's reach, so the crop's edges see real neighbours where they exist. */
+function kernelWindowBlur(kernel: Kernel, window: Window, extent: number, poses: number): WindowBlur {
+  return {
+    apply: (image) => {
+      const half = (kernel.size - 1) / 2;
+      const left = Math.max(0, window.left - half);
+      const top = Math.max(0, window.top - half);
+      const right = Math.min(image.width, window.left + window.width + half);
+      const bottom = Math.min(image.height, window.top + window.height + half);
+      const blurred = convolve(cropRaster(image, left, top, right - left, bottom - top), kernel);
+      return cropRaster(blurred, window.left - left, window.top - top, window.width, window.height);
+    },
+    extent,
+    poses,
+  };
+}
+
+function windowBlur(frame: Raster, window: Window, rng: Rng, o: PairOptions): WindowBlur {
+  switch (o.model) {
+    case 'shake':
+      return warpBlur(randomCameraPath(rng, frame.width, frame.height, { extent: o.extent, ...(o.sharpFrame ? { sharpFrame: o.sharpFrame } : {}) }), window);
+    case 'gopro':
+      return warpBlur(handheldPath(rng, frame.width, frame.height, { extent: o.extent }), window);
+    case 'trajectory': {
+      // Boracchi–Foi trajectories curl back on themselves: scale to the same extent (span) as shake.
+      const traj = withSpan(randomTrajectory(rng, { length: o.extent }), o.extent);
+      return kernelWindowBlur(trajectoryKernel(traj), window, o.extent, traj.x.length);
+    }
+    case 'defocus':
+      return kernelWindowBlur(diskKernel(o.extent), window, o.extent, 1);
+    case 'none':
+      return { apply: (image) => cropRaster(image, window.left, window.top, window.width, window.height), extent: 0, poses: 1 };
+  }
+}
+
+/** Frames in linear light, kept while the frame is: a dataset makes many pairs from one frame. */
+const linearFrames = new WeakMap<Raster, Raster>();
+function linearOf(frame: Raster): Raster {
+  let linear = linearFrames.get(frame);
+  if (!linear) linearFrames.set(frame, (linear = toLinear(frame)));
+  return linear;
+}
+
 /**
  * One training pair from a sharp frame: the blur, both GoPro variants, all quantised to 8 bits as
  * they will be stored. With a crop size the window is drawn at random, kept at least the blur
  * extent away from the frame's border when the frame allows (so the blur never sees past the
- * photo's edge), and redrawn (up to 10 times, then the most textured draw) while it is flat;
- * without a crop size it is the whole frame.
+ * photo's edge), and redrawn (up to 10 times, then the most textured draw) while it is flat unless
+ * `keepFlat`; without a crop size it is the whole frame.
+ *
+ * With camera effects the pair is made in linear light as a camera makes it: highlights restored
+ * above white, blurred, clipped, noise added, clipped, gamma; the sharp image is the same scene
+ * clipped without blur or noise. Both blurred variants are then that one image.
  */
-export function synthesizePair(frame: Raster, rng: Rng, o: { extent: number; model: BlurModel; crop?: { width: number; height: number } }): SynthesizedPair {
+export function synthesizePair(frame: Raster, rng: Rng, o: PairOptions): SynthesizedPair {
   const cw = o.crop?.width ?? frame.width;
   const ch = o.crop?.height ?? frame.height;
   if (cw > frame.width || ch > frame.height) throw new Error(`synthesizePair: crop ${cw}×${ch} larger than the ${frame.width}×${frame.height} frame`);
@@ -66,28 +150,33 @@ export function synthesizePair(frame: Raster, rng: Rng, o: { extent: number; mod
     return rng.int(margin, room - margin);
   };
   let best: { window: Window; sharp: Raster; texture: number } | undefined;
-  for (let i = 0; i < WINDOW_TRIES && !(best && best.texture >= MIN_TEXTURE); i++) {
+  const tries = o.keepFlat ? 1 : WINDOW_TRIES;
+  for (let i = 0; i < tries && !(best && best.texture >= MIN_TEXTURE); i++) {
     const window: Window = { left: pick(frame.width - cw), top: pick(frame.height - ch), width: cw, height: ch };
     const sharp = cropRaster(frame, window.left, window.top, cw, ch);
-    const t = o.crop ? texture(sharp) : Infinity;
+    const t = o.crop && !o.keepFlat ? texture(sharp) : Infinity;
     if (!best || t > best.texture) best = { window, sharp, texture: t };
   }
   const { window, sharp } = best!;
-  if (o.model === 'shake') {
-    const path = randomCameraPath(rng, frame.width, frame.height, { extent: o.extent });
-    const r = shakeBlur(frame, path, window);
-    return { sharp, blur: quantize8(r.blur), blurGamma: quantize8(r.blurGamma), window, extent: path.extent, poses: path.poses.length };
+  const blur = windowBlur(frame, window, rng, o);
+  const made = { window, extent: blur.extent, poses: blur.poses };
+  const camera = o.camera;
+  if (!camera || (!camera.highlights && !camera.noise)) {
+    const pair = { sharp, blur: quantize8(blur.apply(frame)), blurGamma: quantize8(fromLinear(blur.apply(linearOf(frame)))), ...made };
+    return camera ? { ...pair, camera } : pair;
   }
-  // Boracchi–Foi trajectories curl back on themselves: scale to the same extent (span) as shake.
-  const traj = withSpan(randomTrajectory(rng, { length: o.extent }), o.extent);
-  const kernel = trajectoryKernel(traj);
-  // Blur a region grown by the kernel's reach, so the crop's edges see real neighbours where they exist.
-  const half = (kernel.size - 1) / 2;
-  const left = Math.max(0, window.left - half);
-  const top = Math.max(0, window.top - half);
-  const right = Math.min(frame.width, window.left + cw + half);
-  const bottom = Math.min(frame.height, window.top + ch + half);
-  const r = kernelBlur(cropRaster(frame, left, top, right - left, bottom - top), kernel);
-  const cut = (x: Raster): Raster => quantize8(cropRaster(x, window.left - left, window.top - top, cw, ch));
-  return { sharp, blur: cut(r.blur), blurGamma: cut(r.blurGamma), window, extent: o.extent, poses: traj.x.length };
+  const scene = camera.highlights ? boostHighlights(linearOf(frame), camera.highlights) : linearOf(frame);
+  let linear = clip01(blur.apply(scene));
+  if (camera.noise) linear = addSensorNoise(linear, camera.noise, rng);
+  const blurred = quantize8(fromLinear(linear));
+  const clippedSharp = camera.highlights ? quantize8(fromLinear(clip01(cropRaster(scene, window.left, window.top, cw, ch)))) : sharp;
+  return { sharp: clippedSharp, blur: blurred, blurGamma: blurred, ...made, camera };
+}
+
+/** The pair's blurred images as the camera's JPEG would store them, when its effects ask for JPEG. */
+export async function compressPair(pair: SynthesizedPair): Promise<SynthesizedPair> {
+  const q = pair.camera?.jpeg;
+  if (q === undefined || q === null) return pair;
+  const blur = await jpegRoundTrip(pair.blur, q);
+  return { ...pair, blur, blurGamma: pair.blurGamma === pair.blur ? blur : await jpegRoundTrip(pair.blurGamma, q) };
 }

@@ -5,8 +5,11 @@ import { Rng } from '../../random';
 import type { Split } from '../gopro';
 import { readRaster, writePng } from '../image';
 import { dihedral, type Raster } from '../raster';
+import { describeCameraEffects, jpegRoundTrip, type CameraEffects } from './camera-effects';
+import type { SharpFrame } from './camera-path';
+import { drawGenerator, fixedDraw, singleGenerator, type WeightedGenerator } from './generators';
 import type { Window } from './shake';
-import { extentForFrame, synthesizePair, type BlurModel } from './synthesize';
+import { compressPair, extentForFrame, synthesizePair, type BlurModel } from './synthesize';
 
 /** A photo to make pairs from; its pairs go into one GoPro "sequence" named after it. */
 export interface SynthSource {
@@ -15,17 +18,27 @@ export interface SynthSource {
   split: Split;
   /** How many pairs (each a new crop and blur draw). */
   count: number;
+  /** Shrink this photo to this long side instead of the options' (a smaller copy of a photo is its own source). */
+  longSide?: number;
 }
 
 export interface SynthOptions {
   out: string;
   seed: number;
   /**
-   * Blur extent drawn uniformly from [min, max] pixels at GoPro scale (a frame whose long side is
-   * `longSide`); a smaller photo gets a proportionally smaller extent, as if from a smaller sensor.
+   * How each pair is blurred: one generator, or a weighted mixture drawn per pair. Extents are
+   * drawn from the generator's range, in pixels at GoPro scale (a frame whose long side is
+   * `longSide`): a smaller photo gets a proportionally smaller extent, as if from a smaller
+   * sensor, unless `extentInFramePixels`.
    */
-  extent: readonly [number, number];
-  model: BlurModel;
+  generators: readonly WeightedGenerator[];
+  /**
+   * Extents in pixels of whatever frame the pair is cut from (a training set with downscaled
+   * copies of its photos wants the same blurs on every scale); default false.
+   */
+  extentInFramePixels?: boolean;
+  /** Keep flat windows (sky, walls, bokeh) in proportion instead of redrawing them (default false). */
+  keepFlat?: boolean;
   /** Shrink photos so the long side is at most this (GoPro: 1280). */
   longSide: number;
   /** Crop each pair to this size; whole frames when absent. */
@@ -53,7 +66,24 @@ export interface SynthRecord {
   psnr: { blur: number; blurGamma: number };
   /** The photo's orientation (`dihedral`'s k; 0 = as shot), when orientations were drawn. */
   orientation?: number;
+  /**
+   * Where a set draws per pair (a mixture, camera effects, a convention drawn): the generator that
+   * made the pair and what it drew. A set of one generator with nothing to draw leaves these out
+   * (its manifest's `model` and `extent` say it all, as before mixtures existed).
+   */
+  generator?: string;
+  model?: BlurModel;
+  sharpFrame?: SharpFrame;
+  /** What `blur/` holds: the sRGB average (GoPro's blur/) or the linear-light one (as blur_gamma/). */
+  average?: 'srgb' | 'linear';
+  /** Camera effects (highlights, noise, JPEG), when drawn, and in words. */
+  camera?: CameraEffects & { about: string };
+  /** The input came out equal to the sharp image and was stored as a JPEG of this quality instead (SHARP_JPEG). */
+  sharpJpeg?: number;
 }
+
+/** JPEG qualities for an input that would otherwise equal its sharp image (see writeSynthDataset). */
+export const SHARP_JPEG: readonly [number, number] = [90, 95];
 
 export const SYNTH_MANIFEST = 'synth.json';
 
@@ -66,7 +96,8 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
   const total = sources.reduce((n, s) => n + s.count, 0);
   const records: SynthRecord[] = [];
   for (const src of sources) {
-    const photo = (await readRaster(src.file, { longSide: o.longSide })).raster;
+    const longSide = src.longSide ?? o.longSide;
+    const photo = (await readRaster(src.file, { longSide })).raster;
     const turned = new Map<number, Raster>([[0, photo]]);
     const dir = path.join(o.out, src.split, src.sequence);
     for (const kind of ['sharp', 'blur', 'blur_gamma']) fs.mkdirSync(path.join(dir, kind), { recursive: true });
@@ -74,12 +105,32 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
       const orientation = o.orientations ? Rng.seeded(o.seed, src.sequence, k, 'orientation').int(0, 7) : 0;
       if (!turned.has(orientation)) turned.set(orientation, dihedral(photo, orientation));
       const frame = turned.get(orientation)!;
+      // A lone generator with nothing to draw leaves this stream alone: such sets are as they were before mixtures.
+      const lone = o.generators.length === 1 ? fixedDraw(o.generators[0]!.generator) : undefined;
+      const draw = lone ?? drawGenerator(o.generators, Rng.seeded(o.seed, src.sequence, k, 'generator'));
+      const g = draw.generator;
       const rng = Rng.seeded(o.seed, src.sequence, k);
-      const extent = extentForFrame(rng.uniform(o.extent[0], o.extent[1]), frame, o.longSide);
-      const pair = synthesizePair(frame, rng, { extent, model: o.model, ...(o.crop ? { crop: o.crop } : {}) });
+      const drawn = rng.uniform(g.extent[0], g.extent[1]);
+      const extent = o.extentInFramePixels ? drawn : extentForFrame(drawn, frame, o.longSide);
+      const made = synthesizePair(frame, rng, {
+        extent,
+        model: g.model,
+        ...(o.crop ? { crop: o.crop } : {}),
+        ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}),
+        ...(o.keepFlat ? { keepFlat: true } : {}),
+        ...(draw.camera ? { camera: draw.camera } : {}),
+      });
+      const compressed = await compressPair(made);
+      const chosen = draw.average === 'linear' ? compressed.blurGamma : compressed.blur;
+      // An input equal to its sharp image (no blur, or one too small to move an 8-bit value) has an
+      // infinite PSNR, which no mean survives: it is stored as a camera stores a sharp photo, a JPEG.
+      const identical = psnr(chosen, compressed.sharp) === Infinity;
+      const quality = identical ? Rng.seeded(o.seed, src.sequence, k, 'sharp-jpeg').int(SHARP_JPEG[0], SHARP_JPEG[1]) : undefined;
+      const input = quality !== undefined ? await jpegRoundTrip(chosen, quality) : chosen;
+      const pair = { ...compressed, blurGamma: quality !== undefined && psnr(compressed.blurGamma, compressed.sharp) === Infinity ? await jpegRoundTrip(compressed.blurGamma, quality) : compressed.blurGamma };
       const file = `${String(k).padStart(6, '0')}.png`;
       await writePng(path.join(dir, 'sharp', file), pair.sharp);
-      await writePng(path.join(dir, 'blur', file), pair.blur);
+      await writePng(path.join(dir, 'blur', file), input);
       await writePng(path.join(dir, 'blur_gamma', file), pair.blurGamma);
       const record: SynthRecord = {
         split: src.split,
@@ -90,16 +141,30 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
         frame: { width: frame.width, height: frame.height },
         extent: Number(pair.extent.toFixed(3)),
         poses: pair.poses,
-        psnr: { blur: Number(psnr(pair.blur, pair.sharp).toFixed(4)), blurGamma: Number(psnr(pair.blurGamma, pair.sharp).toFixed(4)) },
+        psnr: { blur: Number(psnr(input, pair.sharp).toFixed(4)), blurGamma: Number(psnr(pair.blurGamma, pair.sharp).toFixed(4)) },
         ...(o.orientations ? { orientation } : {}),
+        ...(lone ? {} : { generator: g.name, model: g.model, ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}), average: draw.average }),
+        ...(draw.camera ? { camera: { ...draw.camera, about: describeCameraEffects(draw.camera) } } : {}),
+        ...(quality !== undefined ? { sharpJpeg: quality } : {}),
       };
       records.push(record);
       o.onPair?.(records.length, total, record);
     }
   }
-  const manifest = { seed: o.seed, model: o.model, extent: o.extent, longSide: o.longSide, crop: o.crop ?? null, ...(o.orientations ? { orientations: true } : {}), pairs: records };
+  const lone = o.generators.length === 1 && fixedDraw(o.generators[0]!.generator) ? o.generators[0]!.generator : undefined;
+  const manifest = {
+    seed: o.seed,
+    ...(lone ? { model: lone.model, extent: lone.extent } : { generators: o.generators.map((m) => ({ weight: m.weight, ...m.generator })) }),
+    longSide: o.longSide,
+    crop: o.crop ?? null,
+    ...(o.orientations ? { orientations: true } : {}),
+    ...(o.keepFlat ? { keepFlat: true } : {}),
+    pairs: records,
+  };
   const tmp = path.join(o.out, `${SYNTH_MANIFEST}.tmp`);
   fs.writeFileSync(tmp, `${JSON.stringify(manifest, null, 1)}\n`);
   fs.renameSync(tmp, path.join(o.out, SYNTH_MANIFEST));
   return records;
 }
+
+export { singleGenerator };

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createRaster, cropRaster, dihedral, rasterToTensor, type Raster } from '../../../src/data/raster';
 import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
+import { singleGenerator } from '../../../src/data/synth/generators';
 import { applyPose, cornerExtent, randomCameraPath, type CameraPath } from '../../../src/data/synth/camera-path';
 import { fromLinear, toLinear } from '../../../src/data/synth/gamma';
 import { pointSpread, shakeBlur } from '../../../src/data/synth/shake';
@@ -153,7 +154,7 @@ test('writeSynthDataset with orientations: pairs from turned photos; crops and b
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'orient-'));
   const file = path.join(tmp, 'photo.png');
   await writePng(file, photo);
-  const base = { seed: 3, extent: [4, 8] as const, model: 'shake' as const, longSide: 1280, crop: { width: 48, height: 40 } };
+  const base = { seed: 3, generators: singleGenerator('shake', [4, 8]), longSide: 1280, crop: { width: 48, height: 40 } };
   const src = [{ sequence: 'p', file, split: 'train' as const, count: 6 }];
   const plain = await writeSynthDataset(src, { ...base, out: path.join(tmp, 'plain') });
   const turned = await writeSynthDataset(src, { ...base, out: path.join(tmp, 'turned'), orientations: true });

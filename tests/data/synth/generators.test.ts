@@ -1,0 +1,140 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readRaster, writePng } from '../../../src/data/image';
+import { createRaster, cropRaster, type Raster } from '../../../src/data/raster';
+import { addSensorNoise, boostHighlights, jpegRoundTrip, type CameraEffects } from '../../../src/data/synth/camera-effects';
+import { cornerExtent, randomCameraPath } from '../../../src/data/synth/camera-path';
+import { diskKernel } from '../../../src/data/synth/defocus';
+import { MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
+import { handheldPath } from '../../../src/data/synth/handheld-path';
+import { synthesizePair, texture } from '../../../src/data/synth/synthesize';
+import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
+import { psnr } from '../../../src/metrics';
+import { Rng } from '../../../src/random';
+
+let photo: Raster;
+test.before(async () => {
+  photo = cropRaster((await readRaster('data/images/astronaut.png')).raster, 64, 32, 256, 224);
+});
+
+test('defocus disk: sums to 1, round, its weights the share of each pixel inside the circle (an exact integral, to 1%)', () => {
+  for (const d of [0.5, 3, 6.4, 11]) {
+    const k = diskKernel(d);
+    const half = (k.size - 1) / 2;
+    assert.ok(Math.abs(k.weights.reduce((a, b) => a + b, 0) - 1) < 1e-5, `d ${d}: sum`);
+    // The area of the unit-spaced pixel squares inside radius r is πr²: weights are coverage / πr².
+    const r = d / 2;
+    if (r >= 1) {
+      for (let v = 0; v < k.size; v++) {
+        for (let u = 0; u < k.size; u++) {
+          // Coverage by a fine grid (200² samples per pixel): independent of the 16² the kernel uses.
+          let inside = 0;
+          const n = 200;
+          for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) if ((u - half - 0.5 + (i + 0.5) / n) ** 2 + (v - half - 0.5 + (j + 0.5) / n) ** 2 <= r * r) inside++;
+          const want = inside / (n * n) / (Math.PI * r * r);
+          assert.ok(Math.abs(k.weights[v * k.size + u]! - want) < 0.01 * Math.max(...k.weights), `d ${d} (${u}, ${v}): ${k.weights[v * k.size + u]} vs ${want}`);
+        }
+      }
+    }
+    assert.equal(k.weights[half * k.size + half - 1], k.weights[half * k.size + half + 1], 'symmetric');
+  }
+  assert.ok(diskKernel(0).weights[4]! === 1, 'no blur');
+});
+
+test('GoPro-style paths: 7–13 frames, extent as asked, the sharp image is the middle frame (not the mean pose)', () => {
+  let offCentre = 0;
+  for (let s = 0; s < 20; s++) {
+    const p = handheldPath(Rng.seeded('hh', s), 320, 240, { extent: 10 + s });
+    assert.ok(p.poses.length >= 7 && p.poses.length <= 13);
+    assert.ok(Math.abs(cornerExtent(p.poses, 320, 240) - (10 + s)) < 1e-3, `extent ${p.extent}`);
+    const mid = p.poses[Math.floor((p.poses.length - 1) / 2)]!;
+    assert.equal([mid.dx, mid.dy, mid.theta], [0, 0, 0]);
+    const meanDx = p.poses.reduce((m, q) => m + q.dx / p.poses.length, 0);
+    const meanDy = p.poses.reduce((m, q) => m + q.dy / p.poses.length, 0);
+    if (Math.hypot(meanDx, meanDy) > 0.2) offCentre++;
+  }
+  assert.ok(offCentre >= 10, `most streaks are off the sharp frame's centre (${offCentre} of 20)`);
+  const mean = randomCameraPath(Rng.seeded(1), 320, 240, { extent: 20 });
+  const middle = randomCameraPath(Rng.seeded(1), 320, 240, { extent: 20, sharpFrame: 'middle' });
+  const m = middle.poses[Math.floor((middle.poses.length - 1) / 2)]!;
+  assert.equal([m.dx, m.dy, m.theta], [0, 0, 0], "the lab's shake takes the middle-frame convention when asked");
+  assert.not.equal(mean.poses, middle.poses);
+});
+
+test('camera effects: highlights leave values under the threshold alone; noise has variance shot·x + read²; JPEG loses more at lower quality', async () => {
+  const grey = (v: number): Raster => createRaster(64, 64, new Float32Array(64 * 64 * 3).fill(v));
+  const h = { threshold: 0.7, gain: 4 };
+  assert.is(boostHighlights(grey(0.5), h).data[0], 0.5);
+  assert.ok(Math.abs(boostHighlights(grey(1), h).data[0]! - 4) < 1e-6, 'white becomes gain × white');
+  const mid = boostHighlights(grey(0.85), h).data[0]!;
+  assert.ok(mid > 0.85 && mid < 0.85 * 4);
+  for (const x of [0.05, 0.3]) {
+    const n = { shot: 4e-3, read: 2e-3 };
+    const noisy = addSensorNoise(grey(x), n, Rng.seeded('noise', x));
+    const mean = noisy.data.reduce((a, b) => a + b, 0) / noisy.data.length;
+    const variance = noisy.data.reduce((a, b) => a + (b - mean) ** 2, 0) / noisy.data.length;
+    const want = n.shot * x + n.read ** 2;
+    assert.ok(Math.abs(mean - x) < 0.003 && Math.abs(variance / want - 1) < 0.1, `x ${x}: mean ${mean}, variance ${variance} vs ${want}`);
+  }
+  const q60 = psnr(await jpegRoundTrip(photo, 60), photo);
+  const q95 = psnr(await jpegRoundTrip(photo, 95), photo);
+  assert.ok(q95 > q60 + 3 && q60 > 25, `JPEG 60: ${q60} dB, 95: ${q95} dB`);
+});
+
+test('a pair with camera effects: the sharp image keeps its clipped highlights, the input is blurred, noisy and compressed', async () => {
+  const camera: CameraEffects = { highlights: { threshold: 0.6, gain: 5 }, noise: { shot: 2e-3, read: 1e-3 }, jpeg: 80 };
+  const plain = synthesizePair(photo, Rng.seeded(2), { extent: 10, model: 'gopro', crop: { width: 96, height: 96 } });
+  const made = synthesizePair(photo, Rng.seeded(2), { extent: 10, model: 'gopro', crop: { width: 96, height: 96 }, camera });
+  assert.equal(made.window, plain.window, 'the same window and path as without effects');
+  assert.ok(made.sharp.data.every((v, i) => v >= plain.sharp.data[i]! - 1e-6), 'highlights only brighten the sharp image');
+  assert.ok(psnr(made.blur, plain.blur) < 40, 'the effects change the input');
+  assert.is(made.blur, made.blurGamma, 'one camera image');
+});
+
+test('a mixture: every pair names its generator; the shares follow the weights; no input equals its sharp image', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mix-'));
+  const file = path.join(tmp, 'photo.png');
+  await writePng(file, photo);
+  const records: SynthRecord[] = await writeSynthDataset([{ sequence: 'p', file, split: 'train', count: 60 }], {
+    out: path.join(tmp, 'set'),
+    seed: 4,
+    generators: MIXED_TRAINING,
+    longSide: 1280,
+    crop: { width: 48, height: 48 },
+    keepFlat: true,
+    extentInFramePixels: true,
+  });
+  const names = MIXED_TRAINING.map((m) => m.generator.name);
+  assert.ok(records.every((r) => r.generator !== undefined && names.includes(r.generator)));
+  const none = records.filter((r) => r.generator === 'none');
+  assert.ok(none.length >= 2 && none.length <= 15, `${none.length} of 60 unblurred (weight 0.1)`);
+  assert.ok(records.every((r) => Number.isFinite(r.psnr.blur)), 'every input differs from its sharp image');
+  assert.ok(none.every((r) => r.camera?.jpeg != null || r.sharpJpeg !== undefined), 'an unblurred input is stored as a JPEG');
+  assert.ok(records.some((r) => r.camera) && records.some((r) => !r.camera), 'camera effects on some pairs');
+  assert.ok(records.some((r) => r.average === 'linear') && records.some((r) => r.average === 'srgb'));
+  const manifest = JSON.parse(fs.readFileSync(path.join(tmp, 'set', 'synth.json'), 'utf8')) as { generators: Array<{ name: string }> };
+  assert.equal(manifest.generators.map((g) => g.name), names);
+  fs.rmSync(tmp, { recursive: true });
+});
+
+test('keepFlat draws the window once (flat or not); by default flat windows are redrawn', () => {
+  const flat = createRaster(200, 200, new Float32Array(200 * 200 * 3).map((_, i) => (Math.floor(i / 3) % 200 < 150 ? 0.5 : (i % 7) / 7)));
+  let kept = 0;
+  let redrawn = 0;
+  for (let s = 0; s < 10; s++) {
+    if (texture(synthesizePair(flat, Rng.seeded(s), { extent: 4, model: 'none', crop: { width: 40, height: 40 }, keepFlat: true }).sharp) < 0.01) kept++;
+    if (texture(synthesizePair(flat, Rng.seeded(s), { extent: 4, model: 'none', crop: { width: 40, height: 40 } }).sharp) < 0.01) redrawn++;
+  }
+  assert.ok(kept >= 3 && redrawn === 0, `flat windows kept ${kept}, left after redrawing ${redrawn}`);
+});
+
+test('the yardstick holds out the whole gopro family from every training mixture', () => {
+  const training = new Set(MIXED_TRAINING.map((m) => m.generator.model + m.generator.family));
+  for (const g of YARDSTICK_GENERATORS.filter((y) => y.family === 'gopro')) assert.not.ok(training.has(g.model + g.family), g.name);
+  assert.ok(MIXED_TRAINING.every((m) => m.generator.model !== 'gopro'));
+});
+
+test.run();
