@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
@@ -9,7 +8,7 @@ import { deblurImage } from '../infer/deblur';
 import { loadWeights, SHIPPED_WEIGHTS } from '../infer/weights';
 import { evaluate } from '../eval/evaluate';
 import { summarize } from '../model/summary';
-import { readTrainingState } from '../train/checkpoint';
+import { trainingStateNear } from '../train/checkpoint';
 import { maximCache, maximLoader, maximUnavailable, MAXIM_PACKAGE, MAXIM_VERSION } from '../peers/maxim';
 import { describeEval, scoreBaselines, type PeerReport } from './eval';
 import { startBackendOption } from './options';
@@ -32,7 +31,7 @@ async function demo(o: DemoOptions): Promise<void> {
   await startBackendOption(o.backend);
   const { model, config, dir } = await loadWeights(o.weights);
   try {
-    const trained = readTrainingStateNear(o.weights);
+    const trained = trainingStateNear(o.weights);
     const params = summarize(config).params.toLocaleString('en-US');
     console.log(
       `weights ${dir}: ${config.block} blocks + ${config.skip} skips, C=${config.channels}, N=${config.blocks}, ${params} parameters` +
@@ -73,13 +72,6 @@ async function scorePeers(pairs: readonly ImagePair[]): Promise<PeerReport[]> {
   const report = await evaluate(maximLoader(), pairs, { cache: maximCache(), onImage: (done) => bar.update(done) });
   bar.stop();
   return [{ label: `MAXIM-3S (${MAXIM_PACKAGE} ${MAXIM_VERSION}, GoPro-trained)`, report }];
-}
-
-/** The training record shipped beside the weights (training.json), or a run's checkpoint. */
-function readTrainingStateNear(weights: string): { step: number; data: { root: string; description: string } } | undefined {
-  const shipped = path.join(weights, 'training.json');
-  if (fs.existsSync(shipped)) return JSON.parse(fs.readFileSync(shipped, 'utf8')) as { step: number; data: { root: string; description: string } };
-  return readTrainingState(weights);
 }
 
 export function registerDemo(program: Command): void {

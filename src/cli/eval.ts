@@ -9,12 +9,17 @@ import { UsageError } from '../errors';
 import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/evaluate';
 import { realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
 import { table } from './format';
+import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../eval/yardstick';
+import { trainedOnOf } from '../train/provenance';
 import { addInferenceOptions, prepareInference, tilingOf, type InferenceCliOptions } from './inference-options';
-import { positiveInt } from './options';
+import { commaList, positiveInt } from './options';
 import { progress } from './progress';
 
 interface EvalCliOptions extends InferenceCliOptions {
-  data: string;
+  data?: string;
+  yardstick?: string | true;
+  generators?: string[];
+  trainedOn?: string[];
   layout?: string;
   protocol?: string;
   split: string;
@@ -69,7 +74,78 @@ export function describeEval(r: EvalReport, title: string, baselines?: BaselineS
   return parts.join('\n');
 }
 
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** The yardstick's table: one row per generator, then the held-out and no-blur lines. */
+export function describeYardstick(r: YardstickReport, weights: string): string {
+  const rows = r.scores.map((s) => [
+    s.generator,
+    s.trained === null ? '?' : s.trained ? 'yes' : 'no',
+    String(s.n),
+    dB(s.psnrIn),
+    signed(s.gain),
+    s.usm ? signed(s.usm.gain) : '–',
+    s.usm ? signed(s.gain - s.usm.gain) : '–',
+    `${signed(s.worst.gain)} (${s.worst.id})`,
+    `${s.worse} / ${s.harmed}`,
+  ]);
+  const parts = [
+    `the generalisation yardstick in ${r.root}, weights ${weights} (trained with: ${r.trainedOn ? r.trainedOn.join(', ') : 'unknown; say with --trained-on'}):`,
+    table(['generator', 'trained with it', 'images', 'PSNR in', 'gain', 'unsharp mask', 'margin', 'worst image (gain)', `worse / harmed (< ${HARM_DB} dB)`], rows),
+  ];
+  const line = (what: string, x: YardstickSummary): string =>
+    `${what} (${x.generators.join(', ')}): mean gain ${signed(x.gain)} dB${x.usmGain !== null ? `, unsharp mask ${signed(x.usmGain)}, margin ${signed(x.gain - x.usmGain)}` : ''}; ` +
+    `worst image ${signed(x.worst.gain)} dB (${x.worst.generator}: ${x.worst.id}); ${x.worse} of ${x.n} images made worse, ${x.harmed} by more than ${-HARM_DB} dB`;
+  parts.push('');
+  if (r.heldOut) parts.push(line('generators it was not trained with', r.heldOut));
+  else if (r.trainedOn) parts.push('it was trained with every generator scored here: nothing is held out');
+  parts.push(line('all generators', r.all));
+  if (r.noBlurGain !== null) parts.push(`no blur: ${signed(r.noBlurGain)} dB (a sharp photo should come back as it was: ≥ -0.10 dB)`);
+  parts.push(`\nper generator: mean gain over its images; the unsharp mask is tuned on the generator's own tuning split; each generator counts once in the means; ${r.seconds.toFixed(0)} s`);
+  return parts.join('\n');
+}
+
+async function yardstickCommand(o: EvalCliOptions): Promise<void> {
+  const root = o.yardstick === true || o.yardstick === undefined ? DEFAULT_YARDSTICK : o.yardstick;
+  readYardstick(root); // a missing yardstick is reported before the weights load
+  const { model, dir } = await prepareInference(o);
+  try {
+    const trainedOn = o.trainedOn ?? trainedOnOf(dir);
+    let bar: ReturnType<typeof progress> | undefined;
+    let label = '';
+    const report = await evaluateYardstick(model, root, {
+      trainedOn,
+      ...(o.generators ? { only: o.generators } : {}),
+      ...(o.every ? { every: o.every } : {}),
+      baselines: o.baselines,
+      cacheDir: BASELINE_CACHE,
+      onProgress: (what, done, total) => {
+        if (what !== label) {
+          bar?.stop();
+          bar = progress(what, total);
+          label = what;
+        }
+        bar!.update(done);
+      },
+    });
+    bar?.stop();
+    if (o.json) console.log(JSON.stringify({ weights: dir, ...report }, null, 2));
+    else console.log(describeYardstick(report, dir));
+  } finally {
+    model.dispose();
+  }
+}
+
 async function evalCommand(o: EvalCliOptions): Promise<void> {
+  if (o.yardstick !== undefined) {
+    if (o.data !== undefined) throw new UsageError('--data and --yardstick score different things: give one');
+    for (const [flag, given] of [['--save', o.save], ['--scales', o.scales], ['--protocol', o.protocol], ['--limit', o.limit]] as const) {
+      if (given !== undefined) throw new UsageError(`${flag} is for --data; --yardstick scores whole images of every generator`);
+    }
+    return yardstickCommand(o);
+  }
+  if (o.data === undefined) throw new UsageError('--data <dir> (a dataset) or --yardstick [dir] (the generalisation yardstick) is required');
+  if (o.generators !== undefined || o.trainedOn !== undefined) throw new UsageError('--generators and --trained-on go with --yardstick');
   if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
   if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
   const tiling = tilingOf(o);
@@ -130,7 +206,10 @@ export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
     .description('PSNR and SSIM of the blurred inputs and the restored outputs over a dataset, per image and mean')
-    .requiredOption('--data <dir>', 'dataset folder: GoPro, RealBlur or blur/ + sharp/ layout')
+    .option('--data <dir>', 'dataset folder: GoPro, RealBlur or blur/ + sharp/ layout')
+    .option('--yardstick [dir]', `score on the generalisation yardstick instead (default ${DEFAULT_YARDSTICK}; npm run data:yardstick builds it): per blur generator, whether the network was trained with it, the tuned unsharp mask, the worst image`)
+    .option('--generators <names>', 'with --yardstick: only these generators (comma-separated)', commaList)
+    .option('--trained-on <names>', "with --yardstick: the generators the network was trained with, where its training record does not say (comma-separated)", commaList)
     .option('--layout <name>', 'gopro, realblur or pairs (default: detected)')
     .option('--protocol <name>', "whole (every pixel as it is) or realblur (each image aligned to the sharp one by ECC first, scored where they overlap: RealBlur's protocol; needs python3-opencv) (default: realblur for the RealBlur layout, else whole)")
     .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')

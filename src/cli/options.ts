@@ -47,3 +47,10 @@ export function duration(value: string): number {
   if (!(seconds > 0)) throw new InvalidArgumentError('must be longer than zero.');
   return seconds;
 }
+
+/** "a,b,c" → ['a', 'b', 'c'] (spaces around names dropped; empty names refused). */
+export function commaList(value: string): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((n) => n === '')) throw new InvalidArgumentError('must be names separated by commas, e.g. gopro,defocus.');
+  return names;
+}

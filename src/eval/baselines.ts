@@ -29,7 +29,7 @@ export interface TunedBaselines {
 }
 
 export const USM_SIGMAS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6];
-export const USM_AMOUNTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4];
+export const USM_AMOUNTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4];
 export const WIENER_NSRS = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1];
 /** Tuning uses at most this many training pairs, spread evenly over the split (Wiener: a third of them). */
 export const TUNING_PAIRS = 120;
@@ -173,17 +173,15 @@ export async function tunedBaselines(pairs: readonly ImagePair[], about: TunedBa
 export type BaselineScores = { tuned: TunedBaselines; reports: Record<BaselineName, BaselineReport> } | { skipped: string };
 
 /**
- * The baselines for scoring `pairs` of the dataset at `root`: tuned on that dataset's training
- * split (GoPro and RealBlur layouts have one; a plain blur/ + sharp/ folder does not, and tuning
- * on the pairs being scored would flatter the baseline, so it is then skipped), then scored.
+ * The baselines tuned on the training split of the dataset at `root` (GoPro and RealBlur layouts
+ * have one; a plain blur/ + sharp/ folder does not, and tuning on the pairs being scored would
+ * flatter the baseline, so it is then skipped), from the cache when tuned before.
  */
-export async function baselinesFor(
+export async function tunedFor(
   dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur },
-  pairs: readonly ImagePair[],
   cacheDir: string,
   onProgress?: (what: string, done: number, total: number) => void,
-  protocol: ScoringProtocol = 'whole',
-): Promise<BaselineScores> {
+): Promise<TunedBaselines | { skipped: string }> {
   if (dataset.layout === 'pairs') return { skipped: 'a blur/ + sharp/ folder has no training split to tune the baselines on' };
   if (dataset.split === 'train') return { skipped: 'the baselines are tuned on the training split, so they are not scored on it' };
   let train: Dataset;
@@ -193,7 +191,19 @@ export async function baselinesFor(
     return { skipped: `no training split to tune the baselines on (${(e as Error).message})` };
   }
   const about = { root: train.root, description: train.description, pairs: train.pairs.length, fingerprint: fingerprintPairs(train) };
-  const tuned = await tunedBaselines(train.pairs, about, cacheDir, (d, t) => onProgress?.('tuning baselines', d, t));
+  return tunedBaselines(train.pairs, about, cacheDir, (d, t) => onProgress?.('tuning baselines', d, t));
+}
+
+/** The baselines for scoring `pairs` of the dataset at `root`: tuned as tunedFor says, then scored. */
+export async function baselinesFor(
+  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur },
+  pairs: readonly ImagePair[],
+  cacheDir: string,
+  onProgress?: (what: string, done: number, total: number) => void,
+  protocol: ScoringProtocol = 'whole',
+): Promise<BaselineScores> {
+  const tuned = await tunedFor(dataset, cacheDir, onProgress);
+  if ('skipped' in tuned) return tuned;
   const reports = await evaluateBaselines(pairs, tuned, BASELINE_NAMES, (d, t) => onProgress?.('baselines', d, t), protocol);
   return { tuned, reports };
 }

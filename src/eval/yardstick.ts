@@ -1,0 +1,174 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openDataset } from '../data/open-dataset';
+import type { Generator } from '../data/synth/generators';
+import { UsageError } from '../errors';
+import type { NetworkSource } from '../infer/restoration-cache';
+import { evaluateBaselines, tunedFor } from './baselines';
+import { evaluate, type EvalReport } from './evaluate';
+
+/**
+ * The generalisation yardstick: one evaluation set per blur generator (`npm run data:yardstick`),
+ * scored as a whole. A network is judged on the generators it was *not* trained with: a gain on
+ * a held-out split made by its own synthesiser shows only that it learned that synthesiser.
+ */
+export const YARDSTICK_FILE = 'yardstick.json';
+export const DEFAULT_YARDSTICK = path.join('build', 'data', 'yardstick');
+
+export interface YardstickManifest {
+  seed: number;
+  generators: Generator[];
+}
+
+/** An image is "made worse" when its gain is below 0; "harmed" when below this (the do-no-harm bound). */
+export const HARM_DB = -0.3;
+
+export interface ImageGain {
+  id: string;
+  input: number;
+  gain: number;
+}
+
+/** One generator's scores: the network's, the tuned unsharp mask's, and the worst image of each. */
+export interface GeneratorScore {
+  generator: string;
+  family: string;
+  about: string;
+  /** Whether the network's training data used this generator (null: its training data is unknown). */
+  trained: boolean | null;
+  n: number;
+  psnrIn: number;
+  gain: number;
+  ssimGain: number | null;
+  worst: ImageGain;
+  /** Images the network made worse (gain < 0), and harmed (gain < HARM_DB). */
+  worse: number;
+  harmed: number;
+  /** The unsharp mask tuned on this generator's own tuning split (null when not scored). */
+  usm: { gain: number; label: string; worst: ImageGain; worse: number } | null;
+  images: ImageGain[];
+}
+
+export interface YardstickSummary {
+  generators: string[];
+  /** Mean of the generators' mean gains (each generator counts once). */
+  gain: number;
+  usmGain: number | null;
+  worst: ImageGain & { generator: string };
+  worse: number;
+  harmed: number;
+  n: number;
+}
+
+export interface YardstickReport {
+  root: string;
+  /** The generators the network was trained with, as far as known. */
+  trainedOn: string[] | null;
+  scores: GeneratorScore[];
+  /** Over the generators the network was not trained with (null if it is unknown or none is left). */
+  heldOut: YardstickSummary | null;
+  all: YardstickSummary;
+  /** The `none` generator's mean gain: a sharp photo should come back as it was (≥ −0.1 dB). */
+  noBlurGain: number | null;
+  seconds: number;
+}
+
+export function readYardstick(root: string): YardstickManifest {
+  const file = path.join(root, YARDSTICK_FILE);
+  if (!fs.existsSync(file)) throw new UsageError(`${root}: no ${YARDSTICK_FILE} here; build the yardstick with \`npm run data:yardstick\` (about 5 minutes)`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as YardstickManifest;
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message}); delete ${root} and build it again`);
+  }
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+function worstOf(images: readonly ImageGain[]): ImageGain {
+  return images.reduce((w, i) => (i.gain < w.gain ? i : w));
+}
+
+function gains(r: { images: ReadonlyArray<{ id: string; psnr: { input: number; output: number } }> }): ImageGain[] {
+  return r.images.map((i) => ({ id: i.id, input: i.psnr.input, gain: i.psnr.output - i.psnr.input }));
+}
+
+export function summarize(scores: readonly GeneratorScore[]): YardstickSummary {
+  const worst = scores.map((s) => ({ ...s.worst, generator: s.generator })).reduce((w, x) => (x.gain < w.gain ? x : w));
+  const usm = scores.every((s) => s.usm) ? mean(scores.map((s) => s.usm!.gain)) : null;
+  return {
+    generators: scores.map((s) => s.generator),
+    gain: mean(scores.map((s) => s.gain)),
+    usmGain: usm,
+    worst,
+    worse: scores.reduce((n, s) => n + s.worse, 0),
+    harmed: scores.reduce((n, s) => n + s.harmed, 0),
+    n: scores.reduce((n, s) => n + s.n, 0),
+  };
+}
+
+export interface YardstickOptions {
+  /** Generators the network was trained with (null: unknown). */
+  trainedOn: string[] | null;
+  /** Only these generators (default: all). */
+  only?: readonly string[];
+  /** Only every k-th scored pair of each set. */
+  every?: number;
+  /** Also tune and score the unsharp mask on each generator (default true). */
+  baselines?: boolean;
+  cacheDir: string;
+  onProgress?: (what: string, done: number, total: number) => void;
+}
+
+/** Scores the network on every generator of the yardstick at `root`. */
+export async function evaluateYardstick(model: NetworkSource, root: string, o: YardstickOptions): Promise<YardstickReport> {
+  const t0 = performance.now();
+  const manifest = readYardstick(root);
+  const unknown = (o.only ?? []).filter((n) => !manifest.generators.some((g) => g.name === n));
+  if (unknown.length) throw new UsageError(`the yardstick at ${root} has no generator ${unknown.join(', ')} (it has ${manifest.generators.map((g) => g.name).join(', ')})`);
+  const chosen = manifest.generators.filter((g) => !o.only || o.only.includes(g.name));
+  const scores: GeneratorScore[] = [];
+  for (const g of chosen) {
+    const dir = path.join(root, g.name);
+    const ds = await openDataset(dir, { split: 'test', blur: 'blur', layout: 'gopro' });
+    const pairs = o.every ? ds.pairs.filter((_, i) => i % o.every! === 0) : ds.pairs;
+    const report: EvalReport = await evaluate(model, pairs, { onImage: (d, n) => o.onProgress?.(g.name, d, n) });
+    const images = gains(report);
+    let usm: GeneratorScore['usm'] = null;
+    if (o.baselines ?? true) {
+      const tuned = await tunedFor({ root: dir, layout: 'gopro', split: 'test', blur: 'blur' }, o.cacheDir, (what, d, n) => o.onProgress?.(`${g.name}: ${what}`, d, n));
+      if (!('skipped' in tuned)) {
+        const { usm: r } = await evaluateBaselines(pairs, tuned, ['usm'], (d, n) => o.onProgress?.(`${g.name}: unsharp mask`, d, n));
+        const u = gains(r);
+        usm = { gain: r.gain.psnr, label: r.label, worst: worstOf(u), worse: u.filter((i) => i.gain < 0).length };
+      }
+    }
+    scores.push({
+      generator: g.name,
+      family: g.family,
+      about: g.about,
+      trained: o.trainedOn ? o.trainedOn.includes(g.name) : null,
+      n: report.n,
+      psnrIn: report.psnr.input,
+      gain: report.gain.psnr,
+      ssimGain: report.gain.ssim,
+      worst: worstOf(images),
+      worse: images.filter((i) => i.gain < 0).length,
+      harmed: images.filter((i) => i.gain < HARM_DB).length,
+      usm,
+      images,
+    });
+  }
+  const held = scores.filter((s) => s.trained === false);
+  const none = scores.find((s) => s.generator === 'none');
+  return {
+    root,
+    trainedOn: o.trainedOn,
+    scores,
+    heldOut: held.length ? summarize(held) : null,
+    all: summarize(scores),
+    noBlurGain: none ? none.gain : null,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
