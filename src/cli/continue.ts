@@ -9,7 +9,7 @@ import { appendCurve, curveBaselines, curvePoint, openCurveSets, readCurve, trai
 import { LossLog } from '../train/loss-log';
 import { summarizeLedger } from '../train/ledger';
 import { planOf, readRecipe, RECIPE_FILE, type Recipe } from '../train/recipe';
-import { hasCheckpoint, SNAPSHOTS, snapshotDir, TrainingRun } from '../train/run';
+import { resumable, SNAPSHOTS, snapshotDir, TrainingRun } from '../train/run';
 import { describeSchedule } from '../train/schedule';
 import type { ImagePair } from '../data/dataset';
 import { duration, positiveInt, startBackendOption } from './options';
@@ -30,13 +30,20 @@ function say(line: string): void {
   console.log(line);
 }
 
-/** Builds the recipe's data with its npm script when the folder is missing (the build is deterministic). */
+/** Builds a missing folder with its npm script (and arguments), e.g. "data:train -- --mix mixed"; every build is deterministic. */
+function ensureBuilt(root: string, build: string | undefined, what: string): void {
+  if (fs.existsSync(root)) return;
+  if (!build) throw new UsageError(`${root}: ${what} is missing (and the recipe names no script that builds it)`);
+  say(`${root} is missing: building it with \`npm run ${build}\` (deterministic: the same pairs every time)`);
+  const [script, ...args] = build.trim().split(/\s+/);
+  const built = spawnSync('npm', ['run', '--silent', script!, ...args], { stdio: 'inherit' });
+  if (built.status !== 0) throw new UsageError(`npm run ${build} failed (exit ${built.status}); the run was not touched`);
+}
+
+/** The recipe's training data and milestone sets, built where missing. */
 function ensureData(r: Recipe): void {
-  if (fs.existsSync(r.data.root)) return;
-  if (!r.data.build) throw new UsageError(`${r.data.root}: the recipe's training data is missing (and the recipe names no script that builds it)`);
-  say(`${r.data.root} is missing: building it with \`npm run ${r.data.build}\` (deterministic: the pairs the run was trained on)`);
-  const built = spawnSync('npm', ['run', '--silent', r.data.build], { stdio: 'inherit' });
-  if (built.status !== 0) throw new UsageError(`npm run ${r.data.build} failed (exit ${built.status}); the run was not touched`);
+  ensureBuilt(r.data.root, r.data.build, "the recipe's training data");
+  for (const s of r.milestones.sets) ensureBuilt(s.root, s.build, `milestone set "${s.name}"`);
 }
 
 const dB = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)} dB`;
@@ -94,7 +101,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
   ensureData(recipe);
   const started = performance.now();
   const backend = await startBackendOption(o.backend);
-  const resuming = hasCheckpoint(runDir);
+  const resuming = resumable(runDir);
   const run = await TrainingRun.open({
     out: runDir,
     ...(resuming
@@ -173,6 +180,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
         `${why}: steps ${from} → ${r.step} of ${s.plannedSteps}; checkpoint ${r.checkpoint ?? '(none)'}. ` +
           `Ledger: ${total.steps} steps in ${total.segments} sittings, ${total.cpuHours.toFixed(2)} CPU hours, ${total.gpuMinutes.toFixed(1)} GPU minutes`,
       );
+      if (recipe.keep === 'carry' && r.checkpoint) say(`carry-over for git: ${run.writeCarry()} (step ${run.trainer.step}; ${RECIPE_FILE} says the checkpoint itself stays on this machine)`);
       if (r.stoppedBy === 'signal') process.exitCode = 130;
     } catch (e) {
       bar.stop();

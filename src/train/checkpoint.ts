@@ -54,6 +54,23 @@ export interface TrainingState {
   ema?: EmaState;
   /** One segment per sitting that trained the run (absent in checkpoints written before ledgers). */
   ledger?: LedgerSegment[];
+  /**
+   * The blur generators of the training data (its synth.json, read when the run began), so that an
+   * evaluation can tell the blur a network has met from the blur it has not. Absent where unknown.
+   */
+  generators?: string[];
+  /** Where the initial weights came from, when not from the seed: copied or grown from other weights. */
+  init?: RunInit;
+  /** Each sitting that resumed from a carry-over (carry.ts) instead of a checkpoint: the run restarted Adam there. */
+  carried?: Array<{ step: number; weights: 'ema' | 'raw'; savedAt: string }>;
+}
+
+/** A run that starts from other weights: the same network (copied) or a wider and deeper one grown from a smaller (grow.ts). */
+export interface RunInit {
+  weights: string;
+  how: 'copy' | 'grow';
+  /** The source's config, variant and training step, and the generators it had been trained with (null: unknown). */
+  from: { config: NetConfig; variant?: string; step: number | null; generators: string[] | null };
 }
 
 interface CheckpointFile extends TrainingState {
@@ -192,6 +209,13 @@ export function readTrainingState(out: string): TrainingState | undefined {
   const dir = findCheckpoint(out);
   if (!dir) return undefined;
   return stateOf(readMeta(dir));
+}
+
+/** The training record shipped beside weights (training.json), or the state of a run's checkpoint there. */
+export function trainingStateNear(weights: string): TrainingState | undefined {
+  const shipped = path.join(weights, 'training.json');
+  if (fs.existsSync(shipped)) return JSON.parse(fs.readFileSync(shipped, 'utf8')) as TrainingState;
+  return readTrainingState(weights);
 }
 
 /** checkpoint.json without the fields about the files themselves. */

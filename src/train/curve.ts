@@ -23,6 +23,8 @@ export interface CurveSet {
   layout?: Layout;
   /** Score only every k-th pair (a spread-out subset, for cheaper points). */
   every?: number;
+  /** The npm script (with arguments) that builds the set when it is missing, as a recipe's data.build. */
+  build?: string;
 }
 
 /** Mean scores of one set at one point. */

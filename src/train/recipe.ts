@@ -21,16 +21,24 @@ export interface Recipe {
     root: string;
     blur?: GoProBlur;
     layout?: Layout;
-    /** The npm script that builds the data when it is missing (it is deterministic: the same pairs every time). */
+    /** The npm script, with its arguments, that builds the data when it is missing (it is deterministic: the same pairs every time), e.g. "data:train -- --mix mixed". */
     build?: string;
   };
   /** A named variant, or a (partial) NetConfig over one: `{ "variant": "lite", "channels": 24 }`. */
   network: Record<string, unknown> & { variant?: string };
+  /** Start from these weights (a weights folder or a run): copied (default) or grown into the larger network. */
+  init?: { weights: string; how?: 'copy' | 'grow' };
   steps: number;
   pipeline: { batch: number; crop: number; flip?: boolean; seed: number };
   schedule: Schedule;
   ema?: { decay: number };
   checkpointEvery: number;
+  /**
+   * What git keeps of the run between sittings: its checkpoint (default), or only a carry-over
+   * (train/carry.ts: the averaged weights in half precision) when checkpoints are too big to commit
+   * every sitting; the checkpoint then stays on the machine (.gitignore).
+   */
+  keep?: 'checkpoint' | 'carry';
   milestones: { every: number; sets: CurveSet[] };
 }
 
@@ -60,6 +68,10 @@ export function readRecipe(file: string): Recipe {
   if (r.data.blur !== undefined && !(GOPRO_BLURS as readonly string[]).includes(r.data.blur)) fail(file, `data.blur must be ${GOPRO_BLURS.join(' or ')}`);
   if (r.data.layout !== undefined && !isLayout(r.data.layout)) fail(file, `data.layout ${JSON.stringify(r.data.layout)} is not a layout`);
   if (typeof r.network !== 'object' || r.network === null) fail(file, 'network must be an object such as {"variant": "full"}');
+  if (r.init !== undefined) {
+    if (typeof r.init !== 'object' || r.init === null || typeof r.init.weights !== 'string') fail(file, 'init must look like {"weights": "weights/lite-canonical", "how": "grow"}');
+    if (r.init.how !== undefined && r.init.how !== 'copy' && r.init.how !== 'grow') fail(file, `init.how must be copy or grow (got ${JSON.stringify(r.init.how)})`);
+  }
   positiveInteger(file, 'steps', r.steps);
   for (const k of ['batch', 'crop'] as const) positiveInteger(file, `pipeline.${k}`, r.pipeline?.[k]);
   if (typeof r.pipeline.seed !== 'number' || !Number.isInteger(r.pipeline.seed) || r.pipeline.seed < 0) fail(file, 'pipeline.seed must be a non-negative integer');
@@ -71,12 +83,14 @@ export function readRecipe(file: string): Recipe {
   if (r.schedule.kind === 'cosine' && r.schedule.total !== r.steps) fail(file, `schedule.total (${r.schedule.total}) must equal steps (${r.steps}): the cosine anneals over the whole run`);
   if (r.ema !== undefined && !(r.ema.decay > 0 && r.ema.decay < 1)) fail(file, 'ema.decay must be in (0, 1)');
   positiveInteger(file, 'checkpointEvery', r.checkpointEvery);
+  if (r.keep !== undefined && r.keep !== 'checkpoint' && r.keep !== 'carry') fail(file, `keep must be checkpoint or carry (got ${JSON.stringify(r.keep)})`);
   positiveInteger(file, 'milestones.every', r.milestones?.every);
   if (r.milestones.every % r.checkpointEvery !== 0) fail(file, 'milestones.every must be a multiple of checkpointEvery (milestones are taken at checkpoints)');
   if (!Array.isArray(r.milestones.sets)) fail(file, 'milestones.sets must be a list of {name, root, every?}');
   for (const s of r.milestones.sets) {
     if (typeof s.name !== 'string' || typeof s.root !== 'string') fail(file, 'each milestone set needs a name and a root');
     if (s.every !== undefined) positiveInteger(file, `milestones.sets[${s.name}].every`, s.every);
+    if (s.build !== undefined && typeof s.build !== 'string') fail(file, `milestones.sets[${s.name}].build must be an npm script`);
   }
   return r;
 }
@@ -96,5 +110,6 @@ export function planOf(r: Recipe, file = RECIPE_FILE): RunPlan {
     pipeline: { batch: r.pipeline.batch, crop: r.pipeline.crop, flip: r.pipeline.flip ?? true, seed: r.pipeline.seed },
     schedule: r.schedule,
     ...(r.ema ? { ema: r.ema } : {}),
+    ...(r.init ? { init: { weights: r.init.weights, how: r.init.how ?? 'copy' } } : {}),
   };
 }

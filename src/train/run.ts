@@ -8,8 +8,13 @@ import { TrainingPipeline } from '../data/pipeline';
 import { UsageError } from '../errors';
 import { configDifference, type NetConfig, type VariantName } from '../model/config';
 import { saveModel } from '../model/io';
+import { growInto } from '../model/grow';
 import { buildNet } from '../model/net';
-import { CHECKPOINT, readCheckpoint, readTrainingState, type DataDescription, type TrainingState } from './checkpoint';
+import { loadWeights } from '../infer/weights';
+import { Rng } from '../random';
+import { CHECKPOINT, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
+import { generatorsOfData, trainedOnOf } from './provenance';
+import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
 import { LossLog } from './loss-log';
 import { planTrainingStep } from './memory';
 import { validateSchedule, type Schedule } from './schedule';
@@ -31,6 +36,11 @@ export interface RunPlan {
   schedule: Schedule;
   /** Keep a moving average of the weights with this decay (evaluated and shipped instead of the last step's). */
   ema?: { decay: number };
+  /**
+   * Start from other weights instead of the seed's: 'copy' (the same network, e.g. to fine-tune on
+   * other data) or 'grow' (a wider and deeper network that computes what they compute: model/grow.ts).
+   */
+  init?: { weights: string; how: 'copy' | 'grow' };
 }
 
 export const LOG_FILE = 'log.csv';
@@ -44,6 +54,11 @@ export function snapshotDir(out: string, step: number): string {
 
 export function hasCheckpoint(out: string): boolean {
   return fs.existsSync(out) && fs.readdirSync(out).some((n) => n.startsWith(CHECKPOINT));
+}
+
+/** Whether `out` holds a run to resume: a checkpoint, or only a carry-over (carry.ts) from git. */
+export function resumable(out: string): boolean {
+  return hasCheckpoint(out) || hasCarry(out);
 }
 
 /** What a resumed run is asked to be; each field given must match the checkpoint. */
@@ -133,8 +148,9 @@ export class TrainingRun {
   static async open(o: OpenRunOptions): Promise<TrainingRun> {
     const warn = o.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
     const exists = hasCheckpoint(o.out);
-    if (o.plan && exists) throw new UsageError(`${o.out} already holds a checkpoint: pass --resume to continue it, or choose a new --out (nothing was changed)`);
-    const previous = o.plan ? undefined : readTrainingState(o.out);
+    if (o.plan && resumable(o.out)) throw new UsageError(`${o.out} already holds a checkpoint: pass --resume to continue it, or choose a new --out (nothing was changed)`);
+    const carried = !exists && hasCarry(o.out);
+    const previous = o.plan ? undefined : carried ? readCarryState(o.out) : readTrainingState(o.out);
     if (!o.plan && !previous) {
       if (exists) await readCheckpoint(o.out); // throws, saying what is wrong with it
       throw new UsageError(`--resume: ${o.out} holds no checkpoint to resume (start a new run without --resume)`);
@@ -151,7 +167,8 @@ export class TrainingRun {
       const mismatches = resumeMismatches(previous, { data, ...o.expect });
       if (mismatches.length) (o.refuse ?? refuseInWords)(mismatches);
       const pipeline = new TrainingPipeline(dataset.pairs, previous.pipeline);
-      const trainer = await Trainer.resume(await readCheckpoint(o.out), pipeline);
+      if (carried) warn(`${o.out}: no checkpoint here, resuming from the carry-over at step ${previous.step} (the averaged weights in half precision; Adam's moments restart)`);
+      const trainer = await Trainer.resume(carried ? readCarry(o.out) : await readCheckpoint(o.out), pipeline);
       if (o.expect?.steps !== undefined) trainer.state.plannedSteps = o.expect.steps;
       trainer.state.backend = o.backend.backend;
       trainer.state.device = o.backend.device;
@@ -161,7 +178,17 @@ export class TrainingRun {
     validateSchedule(plan.schedule);
     const pipeline = new TrainingPipeline(dataset.pairs, plan.pipeline);
     const model = buildNet(plan.network.config, { seed: plan.pipeline.seed, ...(plan.network.variant ? { name: `deblur_${plan.network.variant}` } : {}) });
+    let init: RunInit | undefined;
+    try {
+      init = plan.init ? await initialiseFrom(model, plan.network.config, plan.init, plan.pipeline.seed) : undefined;
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    const generators = generatorsOfData(root);
     const trainer = Trainer.create(model, pipeline, {
+      ...(generators ? { generators } : {}),
+      ...(init ? { init } : {}),
       steps: plan.steps,
       schedule: plan.schedule,
       data,
@@ -228,6 +255,14 @@ export class TrainingRun {
     }
   }
 
+  /** Writes the run's carry-over (carry.ts): what git keeps of a run whose checkpoints are too big to commit. */
+  writeCarry(): string {
+    const raw = this.trainer.weights.map((v) => v.dataSync() as Float32Array);
+    const shapes = this.trainer.weights.map((v) => v.shape);
+    const average = this.trainer.averageValues()?.map((v) => v.dataSync() as Float32Array);
+    return writeCarry(this.out, this.state, raw, shapes, average);
+  }
+
   /** Keeps the current weights (and the averaged ones, in `ema/`) at `snapshots/step-N/`, complete or absent. */
   async snapshot(step: number): Promise<string> {
     const dir = snapshotDir(this.out, step);
@@ -267,6 +302,31 @@ export class TrainingRun {
 
   dispose(): void {
     this.trainer.dispose();
+  }
+}
+
+/**
+ * Sets a new run's weights from other weights (a weights folder or a run's checkpoint): copied when
+ * the networks are the same, grown (model/grow.ts) when asked and the target is wider and deeper.
+ */
+async function initialiseFrom(model: tf.LayersModel, cfg: NetConfig, init: NonNullable<RunPlan['init']>, seed: number): Promise<RunInit> {
+  const source = await loadWeights(init.weights);
+  try {
+    const diff = configDifference(source.config, cfg);
+    if (init.how === 'copy') {
+      if (diff) throw new UsageError(`init: ${init.weights} is a different network (${diff}); to start a larger one from it, grow it ("how": "grow")`);
+      model.setWeights(source.model.getWeights());
+    } else {
+      growInto(source.model, source.config, model, cfg, Rng.seeded(seed, 'grow'));
+    }
+    const state = trainingStateNear(init.weights);
+    return {
+      weights: init.weights,
+      how: init.how,
+      from: { config: source.config, ...(state?.variant ? { variant: state.variant } : {}), step: state?.step ?? null, generators: trainedOnOf(init.weights) },
+    };
+  } finally {
+    source.model.dispose();
   }
 }
 

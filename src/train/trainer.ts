@@ -6,7 +6,7 @@ import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data
 import { FFT_WEIGHT } from '../loss';
 import { buildNet, configOf } from '../model/net';
 import { ADAM_DEFAULTS, ScheduledAdam, type AdamSettings } from './adam';
-import { writeCheckpoint, type Checkpoint, type DataDescription, type TrainingState } from './checkpoint';
+import { writeCheckpoint, type Checkpoint, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
 import { WeightAverage } from './ema';
 import { legacyLedger, newSegment, type LedgerSegment } from './ledger';
 import { learningRate, validateSchedule, type Schedule } from './schedule';
@@ -102,6 +102,10 @@ export interface NewRunOptions {
   device?: string;
   lambda?: number;
   adam?: AdamSettings;
+  /** The training data's blur generators, when known (see TrainingState.generators). */
+  generators?: string[];
+  /** Where the initial weights came from, when not from the seed. */
+  init?: RunInit;
 }
 
 /**
@@ -151,6 +155,8 @@ export class Trainer {
       backend: o.backend,
       ...(o.device !== undefined ? { device: o.device } : {}),
       seconds: 0,
+      ...(o.generators ? { generators: o.generators } : {}),
+      ...(o.init ? { init: o.init } : {}),
     };
     return new Trainer(model, pipeline, new ScheduledAdam(adam), state);
   }
@@ -200,6 +206,16 @@ export class Trainer {
 
   get averaging(): boolean {
     return this.average !== undefined;
+  }
+
+  /** The trainable weights, in checkpoint order. */
+  get weights(): readonly tf.Variable[] {
+    return this.variables;
+  }
+
+  /** The averaged weights in the same order, when the run keeps an average. */
+  averageValues(): readonly tf.Variable[] | undefined {
+    return this.average?.values;
   }
 
   /**
