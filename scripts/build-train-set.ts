@@ -27,6 +27,7 @@ import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/
 import { progress } from '../src/cli/progress';
 import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
+import { takeLock } from '../src/train/lock';
 import { fetchPackages, MORE_PHOTOS, PACKAGES, packagesOf, PHOTOS, root, type Photo } from './photo-sources';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
   const outArg = o.out ?? path.join('build', 'data', mixed ? 'mixed' : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
+  takeLock(`${out}.lock`, `the data folder ${path.relative(root, out)}`); // released when this process exits
   if (fs.existsSync(out)) {
     const had = fs.existsSync(settingsFile) ? fs.readFileSync(settingsFile, 'utf8') : undefined;
     if (had === `${JSON.stringify(settings, null, 1)}\n`) {

@@ -22,6 +22,7 @@ import { YARDSTICK_FILE, type YardstickManifest } from '../src/eval/yardstick';
 import { progress } from '../src/cli/progress';
 import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
+import { takeLock } from '../src/train/lock';
 import { pairsByArea } from './build-train-set';
 import { fetchPackages, MORE_PHOTOS, PACKAGES, packagesOf, PHOTOS, root } from './photo-sources';
 import { synthesizeInParallel } from './synth-pool';
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
   const settings = { seed: o.seed, testPairs: o.testPairs, tuningPairs: o.tuningPairs, crop: o.crop, longSide: LONG_SIDE, generators: YARDSTICK_GENERATORS };
   const out = path.resolve(o.out);
   const settingsText = `${JSON.stringify(settings, null, 1)}\n`;
+  takeLock(`${out}.lock`, `the data folder ${path.relative(root, out)}`); // released when this process exits
   if (fs.existsSync(out)) {
     const file = path.join(out, 'build-settings.json');
     if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === settingsText) {

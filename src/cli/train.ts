@@ -189,19 +189,27 @@ export function reportedDivergence(e: unknown): boolean {
  * once. Under `npm run`, one Ctrl-C arrives twice (from the terminal and forwarded by npm), hence
  * the moment. Returns the function that removes the handler.
  */
+/**
+ * Ctrl-C (SIGINT) or SIGTERM (what containers, CI and `kill` send) ends a sitting after the step in
+ * progress, with a checkpoint; a second Ctrl-C more than a second later quits at once.
+ */
 export function onSigint(abort: AbortController): () => void {
   let first = 0;
-  const handler = (): void => {
+  const handler = (signal: NodeJS.Signals): void => {
     if (abort.signal.aborted) {
-      if (performance.now() - first > 1000) process.exit(130);
+      if (signal === 'SIGINT' && performance.now() - first > 1000) process.exit(130);
       return;
     }
     first = performance.now();
     abort.abort();
-    process.stderr.write('\nstopping after this step and writing a checkpoint (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`\n${signal === 'SIGTERM' ? 'SIGTERM: ' : ''}stopping after this step and writing a checkpoint${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}\n`);
   };
   process.on('SIGINT', handler);
-  return () => process.off('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 export function registerTrain(program: Command): void {

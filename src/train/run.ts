@@ -15,6 +15,7 @@ import { Rng } from '../random';
 import { CHECKPOINT, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
 import { generatorsOfData, trainedOnOf } from './provenance';
 import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
+import { LOCK_FILE, takeLock } from './lock';
 import { LossLog } from './loss-log';
 import { planTrainingStep } from './memory';
 import { validateSchedule, type Schedule } from './schedule';
@@ -138,6 +139,8 @@ export class TrainingRun {
     /** The step this sitting started at (0 for a new run). */
     readonly startStep: number,
     readonly resumed: boolean,
+    /** Releases the run folder's lock (lock.ts): one process trains a run at a time. */
+    private readonly unlock: () => void,
   ) {}
 
   /**
@@ -147,6 +150,18 @@ export class TrainingRun {
    */
   static async open(o: OpenRunOptions): Promise<TrainingRun> {
     const warn = o.warn ?? ((l: string) => process.stderr.write(`${l}\n`));
+    const made = !fs.existsSync(o.out);
+    const unlock = takeLock(path.join(o.out, LOCK_FILE), `the run ${o.out}`, warn);
+    try {
+      return await TrainingRun.openLocked(o, warn, unlock);
+    } catch (e) {
+      unlock();
+      if (made && fs.existsSync(o.out) && fs.readdirSync(o.out).length === 0) fs.rmdirSync(o.out);
+      throw e;
+    }
+  }
+
+  private static async openLocked(o: OpenRunOptions, warn: (line: string) => void, unlock: () => void): Promise<TrainingRun> {
     const exists = hasCheckpoint(o.out);
     if (o.plan && resumable(o.out)) throw new UsageError(`${o.out} already holds a checkpoint: pass --resume to continue it, or choose a new --out (nothing was changed)`);
     const carried = !exists && hasCarry(o.out);
@@ -172,7 +187,7 @@ export class TrainingRun {
       if (o.expect?.steps !== undefined) trainer.state.plannedSteps = o.expect.steps;
       trainer.state.backend = o.backend.backend;
       trainer.state.device = o.backend.device;
-      return new TrainingRun(o.out, trainer, data, trainer.step, true);
+      return new TrainingRun(o.out, trainer, data, trainer.step, true, unlock);
     }
     const plan = 'make' in o.plan! ? o.plan.make(dataset.pairs.length) : o.plan!;
     validateSchedule(plan.schedule);
@@ -198,7 +213,7 @@ export class TrainingRun {
       ...(plan.network.variant ? { variant: plan.network.variant } : {}),
     });
     if (plan.ema) trainer.averageWeights(plan.ema.decay);
-    return new TrainingRun(o.out, trainer, data, 0, false);
+    return new TrainingRun(o.out, trainer, data, 0, false, unlock);
   }
 
   get state(): TrainingState {
@@ -302,6 +317,7 @@ export class TrainingRun {
 
   dispose(): void {
     this.trainer.dispose();
+    this.unlock();
   }
 }
 

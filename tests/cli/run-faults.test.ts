@@ -1,0 +1,84 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fixtureImage } from '../data/fixtures';
+import { readTrainingState } from '../../src/train/checkpoint';
+import { LOCK_FILE } from '../../src/train/lock';
+import { LossLog } from '../../src/train/loss-log';
+
+const root = path.join(__dirname, '..', '..');
+const bin = path.join(root, 'bin', 'deblur-lab.js');
+const env = { ...process.env, DEBLUR_BACKEND: 'wasm', OMP_NUM_THREADS: '1' };
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'run-faults-'));
+const data = path.join(tmp, 'data');
+const run = path.join(tmp, 'run');
+const recipe = {
+  name: 'tiny',
+  data: { root: data, layout: 'pairs' },
+  network: { variant: 'lite', channels: 8, blocks: 1 },
+  steps: 5000,
+  pipeline: { batch: 2, crop: 16, seed: 3 },
+  schedule: { kind: 'cosine', initial: 1e-3, final: 1e-5, total: 5000 },
+  checkpointEvery: 2,
+  milestones: { every: 1000, sets: [] },
+};
+
+test.before(async () => {
+  for (let i = 0; i < 4; i++) {
+    await fixtureImage(path.join(data, 'blur', `${i}.png`), 24, 20, 500 + i);
+    await fixtureImage(path.join(data, 'sharp', `${i}.png`), 24, 20, 600 + i);
+  }
+  fs.mkdirSync(run, { recursive: true });
+  fs.writeFileSync(path.join(run, 'recipe.json'), JSON.stringify(recipe, null, 2));
+});
+test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const logged = (): number[] => (fs.existsSync(path.join(run, 'log.csv')) ? LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']!) : []);
+
+test('one process per run: a second continue is refused naming the first; SIGTERM ends the first with a checkpoint and no lock left', async () => {
+  const first = spawn(process.execPath, [bin, 'continue', run, '--no-milestones'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  first.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
+  while ((logged().at(-1) ?? 0) < 3) await new Promise((r) => setTimeout(r, 50));
+
+  const second = cli('continue', run, '--no-milestones');
+  assert.is(second.code, 2);
+  assert.match(second.err, new RegExp(`the run ${run.replace(/[/.]/g, '\\$&')} is in use by process ${first.pid} \\(.*continue.*\\)`));
+  assert.not.match(second.err, /\n\s+at /, 'no stack trace');
+
+  first.kill('SIGTERM');
+  const code = await exited;
+  assert.ok(code !== 0, `a stopped sitting exits non-zero (${code})`);
+  assert.match(err, /SIGTERM: stopping after this step and writing a checkpoint/);
+  assert.not.ok(fs.existsSync(path.join(run, LOCK_FILE)), 'the lock is released');
+  const s = readTrainingState(run)!;
+  assert.equal(logged(), Array.from({ length: s.step }, (_, i) => i + 1), 'the log holds each step to the checkpoint once');
+  assert.ok(fs.readdirSync(run).every((n) => !n.includes('.tmp')), 'no temporary files');
+
+  const again = cli('continue', run, '--until', String(s.step + 2), '--no-milestones');
+  assert.is(again.code, 0, again.err);
+  assert.is(readTrainingState(run)!.step, s.step + 2);
+  assert.equal(logged(), Array.from({ length: s.step + 2 }, (_, i) => i + 1));
+});
+
+test('a lock left by a process that is gone is taken over, with a note', () => {
+  const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  const pid = Number(gone.stdout);
+  fs.writeFileSync(path.join(run, LOCK_FILE), JSON.stringify({ pid, host: os.hostname(), started: '2026-01-01T00:00:00.000Z', command: 'deblur-lab.js continue' }));
+  const step = readTrainingState(run)!.step;
+  const r = cli('continue', run, '--until', String(step + 2), '--no-milestones');
+  assert.is(r.code, 0, r.err);
+  assert.match(r.err, new RegExp(`locked by process ${pid} .* which is no longer running: taking the lock over`));
+  assert.not.ok(fs.existsSync(path.join(run, LOCK_FILE)));
+});
+
+test.run();
