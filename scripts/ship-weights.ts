@@ -26,6 +26,9 @@ import { legacyLedger, summarizeLedger } from '../src/train/ledger';
 import { RECIPE_FILE } from '../src/train/recipe';
 import { LossLog } from '../src/train/loss-log';
 import { describeSchedule } from '../src/train/schedule';
+import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../src/eval/yardstick';
+import { trainedOnOf } from '../src/train/provenance';
+import { LOCK_FILE, takeLock } from '../src/train/lock';
 
 const SAMPLE_SETS = [
   { name: 'sample test split', dir: 'data/sample' },
@@ -44,6 +47,9 @@ function trainCommand(s: TrainingState, run: string): string {
 function trainingImages(s: TrainingState): string {
   if (path.resolve(s.data.root) === path.resolve('build/data/gopro-synth')) {
     return '| training images | crops of the 11 training photos of data/sample (CC-BY-4.0, CC-BY-2.0, CC0-1.0 or public domain), turned and synthetically blurred by `npm run data:train`; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) |\n';
+  }
+  if (fs.existsSync(path.join(s.data.root, 'ATTRIBUTION.md')) && path.resolve(s.data.root) !== path.resolve('data/sample')) {
+    return `| training images | crops of the photos listed with their authors and licences in [TRAINING-PHOTOS.md](TRAINING-PHOTOS.md) (the training split only), synthetically blurred by \`npm run data:train\`${s.init ? `; started from ${s.init.weights} (${s.init.how === 'grow' ? 'grown' : 'copied'}), whose own data its card lists` : ''} |\n`;
   }
   if (path.resolve(s.data.root) !== path.resolve('data/sample')) return `| training images | see the licences of ${s.data.root} |\n`;
   return '| training images | 11 photos under CC-BY-4.0, CC-BY-2.0, CC0-1.0 or in the public domain, synthetically blurred; authors and sources in [data/sample/ATTRIBUTION.md](../../data/sample/ATTRIBUTION.md) (the CC-BY-SA pairs are test-only) |\n';
@@ -75,6 +81,25 @@ training split (${any.reports.usm.label}); the Wiener filter is an oracle, not a
 | set | images | this network | unsharp mask | margin over the unsharp mask | Wiener (oracle kernel) |
 |---|---|---|---|---|---|
 ${rows.join('\n')}
+`;
+}
+
+/** The yardstick's table on the card: every generator, whether the network trained with it, and the held-out summary. */
+function yardstickSection(r: YardstickReport): string {
+  const rows = r.scores.map((g) => `| ${g.generator} | ${g.trained === null ? '?' : g.trained ? 'yes' : '**no**'} | ${g.n} | ${g.psnrIn.toFixed(2)} | ${signed(g.gain)} | ${g.usm ? signed(g.usm.gain) : '–'} | ${signed(g.worst.gain)} | ${g.worse} / ${g.harmed} |`);
+  const line = (what: string, x: YardstickSummary): string =>
+    `${what} (${x.generators.join(', ')}): mean gain **${signed(x.gain)} dB**${x.usmGain !== null ? `, the unsharp mask ${signed(x.usmGain)}, margin ${signed(x.gain - x.usmGain)}` : ''}; worst image ${signed(x.worst.gain)} dB; ${x.worse} of ${x.n} images made worse, ${x.harmed} by more than ${-HARM_DB} dB.`;
+  return `## Generalisation: the yardstick
+
+Each generator's set (\`npm run data:yardstick\`) is cut from photos no training set uses. Trained with: ${r.trainedOn ? r.trainedOn.join(', ') : 'unknown'}.
+The unsharp mask is tuned on each generator's own tuning split.
+
+| generator | trained with it | images | PSNR in | gain | unsharp mask | worst image | worse / harmed (< ${HARM_DB} dB) |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+${r.heldOut ? `${line('Generators it was not trained with', r.heldOut)}\n\n` : ''}${line('All generators', r.all)}${r.noBlurGain !== null ? ` No blur: ${signed(r.noBlurGain)} dB.` : ''}
+
 `;
 }
 
@@ -118,8 +143,11 @@ async function main(): Promise<void> {
     .option('--note <text>', 'a paragraph for the card\'s Notes section (how the run went)')
     .option('--weights-dir <dir>', 'where the weights folders are', 'weights')
     .option('--eval-set <name=dir>', 'also score the test split of another dataset (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--yardstick [dir]', `also score the generalisation yardstick (default ${DEFAULT_YARDSTICK}; npm run data:yardstick builds it)`)
     .parse(process.argv)
-    .opts<{ run: string; name: string; note?: string; evalSet: string[]; weightsDir: string }>();
+    .opts<{ run: string; name: string; note?: string; evalSet: string[]; weightsDir: string; yardstick?: string | true }>();
+  const yardstickRoot = o.yardstick === undefined ? undefined : o.yardstick === true ? DEFAULT_YARDSTICK : o.yardstick;
+  if (yardstickRoot) readYardstick(yardstickRoot);
   const SETS = [
     ...SAMPLE_SETS,
     ...o.evalSet.map((v) => {
@@ -128,6 +156,7 @@ async function main(): Promise<void> {
       return { name: m[1]!, dir: m[2]! };
     }),
   ];
+  takeLock(path.join(o.run, LOCK_FILE), `the run ${o.run}`); // released when this process exits
   const ckptDir = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
   if (!ckptDir || !state) throw new Error(`${o.run}: no complete checkpoint`);
@@ -159,6 +188,11 @@ async function main(): Promise<void> {
     baselines[set.name] = await baselinesFor({ root: ds.root, layout: ds.layout, split: 'test' }, ds.pairs, path.join('build', 'cache'));
     process.stderr.write(`${set.name}: ${reports[set.name]!.psnr.input.toFixed(2)} → ${reports[set.name]!.psnr.output.toFixed(2)} dB\n`);
   }
+  const trainedOn = trainedOnOf(tmp);
+  const yardstick = yardstickRoot ? await evaluateYardstick(model, yardstickRoot, { trainedOn, cacheDir: path.join('build', 'cache'), onProgress: (what, done, total) => done === total && process.stderr.write(`yardstick ${what}: ${total} done\n`) }) : undefined;
+  if (yardstick) fs.writeFileSync(path.join(tmp, 'yardstick.json'), JSON.stringify(yardstick, null, 2) + '\n');
+  const photos = path.join(state.data.root, 'ATTRIBUTION.md');
+  if (fs.existsSync(photos) && path.resolve(state.data.root) !== path.resolve('data/sample')) fs.copyFileSync(photos, path.join(tmp, 'TRAINING-PHOTOS.md'));
   model.dispose();
   fs.writeFileSync(path.join(tmp, 'eval.json'), JSON.stringify({ backend, weights: out, reports, baselines }, null, 2) + '\n');
 
@@ -210,14 +244,14 @@ The output beats the input on ${improved(main)} of ${main.n} test images (per im
     onSample
       ? `The test photos never appear in the training split (the sample is split
 by photo), so these are held-out numbers — but the sample is small (${state.data.pairs} training crops of 11 photos).`
-      : 'No photo of these test sets appears in the training data (it is built from the 11 training photos only), so these are held-out numbers.'
+      : 'No photo of these test sets appears in the training data (it is built from the training photos only), so these are held-out numbers.'
   }
 
-${ledgerSection(state)}${curveSection(curve)}## Reproduce
+${yardstick ? yardstickSection(yardstick) : ''}${ledgerSection(state)}${curveSection(curve)}## Reproduce
 
 \`\`\`sh
 ${fs.existsSync(path.join(o.run, RECIPE_FILE)) ? `npm run cli -- continue ${o.run}   # continues the run from its recipe and checkpoint` : trainCommand(state, o.run)}
-npm run weights:ship -- --run ${o.run} --name ${o.name}${o.evalSet.map((v) => ` --eval-set ${v}`).join('')}
+npm run weights:ship -- --run ${o.run} --name ${o.name}${o.evalSet.map((v) => ` --eval-set ${v}`).join('')}${yardstickRoot ? ` --yardstick ${yardstickRoot}` : ''}
 npm run cli -- eval --data data/sample --weights ${out}
 \`\`\`
 
