@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { UsageError } from '../errors';
+import { UsageError, WriteError } from '../errors';
 import { WebGpuError } from '../webgpu-guard';
 import { registerDemo } from './demo';
 import { registerMetrics } from './metrics';
@@ -37,6 +37,10 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof UsageError) {
       process.stderr.write(`deblur-lab: ${e.message}\n`);
       process.exit(2);
+    }
+    if (e instanceof WriteError) {
+      process.stderr.write(`deblur-lab: ${e.message}\n`);
+      process.exit(1);
     }
     if (e instanceof WebGpuError) {
       // Not the user's mistake, but nothing a stack trace would explain better: the GPU refused the work.

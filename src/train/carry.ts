@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../errors';
+import { UsageError, withPath } from '../errors';
 import { buildNet } from '../model/net';
 import type { Checkpoint, TrainingState } from './checkpoint';
 
@@ -106,9 +106,14 @@ export function writeCarry(out: string, state: TrainingState, raw: readonly Floa
   const dir = path.join(out, CARRY);
   const tmp = `${dir}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
-  fs.mkdirSync(tmp, { recursive: true });
-  fs.writeFileSync(path.join(tmp, WEIGHTS), bytes);
-  fs.writeFileSync(path.join(tmp, META), `${JSON.stringify(meta, null, 1)}\n`);
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.writeFileSync(path.join(tmp, WEIGHTS), bytes);
+    fs.writeFileSync(path.join(tmp, META), `${JSON.stringify(meta, null, 1)}\n`);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw withPath(e, tmp);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.renameSync(tmp, dir);
   return dir;

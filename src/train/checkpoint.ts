@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../errors';
+import { UsageError, withPath } from '../errors';
 import type { Layout } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import type { NetConfig } from '../model/config';
@@ -110,6 +110,27 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: 
     if (name.startsWith(`${CHECKPOINT}.tmp-`)) fs.rmSync(path.join(out, name), { recursive: true, force: true }); // a crashed writer's
   }
   const tmp = path.join(out, `${CHECKPOINT}.tmp-${process.pid}`);
+  try {
+    await writeCheckpointFiles(tmp, model, adam, state, ema);
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true }); // a half-written checkpoint holds space and is never read
+    throw withPath(e, tmp);
+  }
+
+  const current = path.join(out, CHECKPOINT);
+  const previous = path.join(out, PREVIOUS);
+  if (fs.existsSync(current)) {
+    fs.rmSync(previous, { recursive: true, force: true });
+    fs.renameSync(current, previous);
+  }
+  fs.renameSync(tmp, current);
+  fsyncPath(out);
+  fs.rmSync(previous, { recursive: true, force: true });
+  return current;
+}
+
+/** The checkpoint's files, written and synced into the (new, empty) folder `tmp`. */
+async function writeCheckpointFiles(tmp: string, model: tf.LayersModel, adam: AdamState, state: TrainingState, ema?: readonly Float32Array[]): Promise<void> {
   fs.mkdirSync(tmp);
   await saveModel(model, tmp);
   const slots = [...adam.m, ...adam.v];
@@ -130,17 +151,6 @@ export async function writeCheckpoint(out: string, model: tf.LayersModel, adam: 
   fs.writeFileSync(path.join(tmp, META), JSON.stringify(meta, null, 2) + '\n');
   for (const name of fs.readdirSync(tmp)) fsyncPath(path.join(tmp, name));
   fsyncPath(tmp);
-
-  const current = path.join(out, CHECKPOINT);
-  const previous = path.join(out, PREVIOUS);
-  if (fs.existsSync(current)) {
-    fs.rmSync(previous, { recursive: true, force: true });
-    fs.renameSync(current, previous);
-  }
-  fs.renameSync(tmp, current);
-  fsyncPath(out);
-  fs.rmSync(previous, { recursive: true, force: true });
-  return current;
 }
 
 /** Float32 arrays laid end to end, as the checkpoint's .bin files hold them. */

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { withPath } from '../errors';
 import type { StepReport } from './trainer';
 
 const HEADER = 'step,epoch,lr,loss,content,fft,images_per_s,step_s';
@@ -25,7 +26,11 @@ export class LossLog {
 
   append(r: StepReport): void {
     const row = [r.step, r.epoch, r.lr.toExponential(6), r.loss.total, r.loss.content, r.loss.fft, r.imagesPerSecond.toFixed(3), r.stepSeconds.toFixed(3)];
-    fs.appendFileSync(this.file, row.join(',') + '\n');
+    try {
+      fs.appendFileSync(this.file, row.join(',') + '\n');
+    } catch (e) {
+      throw withPath(e, this.file);
+    }
   }
 
   /** The logged rows, as numbers keyed by column name (for notebooks and tests). */

@@ -5,7 +5,7 @@ import { describeProblems, type Layout } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { openDataset } from '../data/open-dataset';
 import { TrainingPipeline } from '../data/pipeline';
-import { UsageError } from '../errors';
+import { UsageError, withPath, WriteError } from '../errors';
 import { configDifference, type NetConfig, type VariantName } from '../model/config';
 import { saveModel } from '../model/io';
 import { growInto } from '../model/grow';
@@ -265,6 +265,8 @@ export class TrainingRun {
         },
       });
       return { ...r, stoppedBy: byDeadline && r.stoppedBy === 'signal' ? 'deadline' : r.stoppedBy };
+    } catch (e) {
+      throw writeFailure(e, this.out) ?? e;
     } finally {
       o.signal?.removeEventListener('abort', onAbort);
     }
@@ -275,7 +277,11 @@ export class TrainingRun {
     const raw = this.trainer.weights.map((v) => v.dataSync() as Float32Array);
     const shapes = this.trainer.weights.map((v) => v.shape);
     const average = this.trainer.averageValues()?.map((v) => v.dataSync() as Float32Array);
-    return writeCarry(this.out, this.state, raw, shapes, average);
+    try {
+      return writeCarry(this.out, this.state, raw, shapes, average);
+    } catch (e) {
+      throw writeFailure(e, this.out) ?? e;
+    }
   }
 
   /** Keeps the current weights (and the averaged ones, in `ema/`) at `snapshots/step-N/`, complete or absent. */
@@ -283,14 +289,19 @@ export class TrainingRun {
     const dir = snapshotDir(this.out, step);
     const tmp = `${dir}.tmp`;
     fs.rmSync(tmp, { recursive: true, force: true });
-    await saveModel(this.trainer.model, tmp);
-    if (this.trainer.averaging) {
-      const averaged = this.trainer.evaluationModel();
-      try {
-        await saveModel(averaged, path.join(tmp, 'ema'));
-      } finally {
-        averaged.dispose();
+    try {
+      await saveModel(this.trainer.model, tmp);
+      if (this.trainer.averaging) {
+        const averaged = this.trainer.evaluationModel();
+        try {
+          await saveModel(averaged, path.join(tmp, 'ema'));
+        } finally {
+          averaged.dispose();
+        }
       }
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw withPath(e, tmp);
     }
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(tmp, dir);
@@ -344,6 +355,37 @@ async function initialiseFrom(model: tf.LayersModel, cfg: NetConfig, init: NonNu
   } finally {
     source.model.dispose();
   }
+}
+
+/** File-system errors that are the machine's, not the program's: a full disk, a quota, a failing or read-only disk. */
+const WRITE_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
+
+/**
+ * A write that failed for want of space (or a failing disk) while a sitting saved its work, as one
+ * line: what could not be written, where, how much space is left, that the last whole checkpoint
+ * is intact and how to go on. The half-written temporary files are removed first, so they do not
+ * hold the space that was missing. Undefined for any other error.
+ */
+export function writeFailure(e: unknown, out: string): WriteError | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err.code !== 'string' || !WRITE_FAULTS.has(err.code)) return undefined;
+  for (const name of fs.existsSync(out) ? fs.readdirSync(out) : []) {
+    if (/\.tmp-\d+$/.test(name) || name.endsWith('.tmp')) fs.rmSync(path.join(out, name), { recursive: true, force: true });
+  }
+  const snaps = path.join(out, SNAPSHOTS);
+  for (const name of fs.existsSync(snaps) ? fs.readdirSync(snaps) : []) if (name.endsWith('.tmp')) fs.rmSync(path.join(snaps, name), { recursive: true, force: true });
+  const where = err.path ?? out;
+  const what = /checkpoint/.test(where) ? 'the checkpoint' : where.endsWith(LOG_FILE) ? 'the loss log' : where.includes(SNAPSHOTS) ? 'a snapshot' : /carry/.test(where) ? 'the carry-over' : `${path.basename(where)}`;
+  let free = '';
+  try {
+    const st = fs.statfsSync(out);
+    free = `, ${((st.bavail * st.bsize) / 2 ** 20).toFixed(0)} MiB free there`;
+  } catch {
+    // statfs is unavailable on some file systems: say nothing of the space
+  }
+  const last = readTrainingState(out) ?? readCarryState(out);
+  const kept = last ? `the last whole checkpoint (step ${last.step}) is intact` : 'no checkpoint was written yet';
+  return new WriteError(`cannot write ${what} (${where}): ${err.code === 'ENOSPC' ? 'no space left on the device' : err.code}${free}; ${kept}: make room and run the same command again to resume`);
 }
 
 /** How a sitting ended: the trainer's result, with a deadline told apart from a signal. */

@@ -81,4 +81,48 @@ test('a lock left by a process that is gone is taken over, with a note', () => {
   assert.not.ok(fs.existsSync(path.join(run, LOCK_FILE)));
 });
 
+/** A small tmpfs for the run folder; undefined where this machine cannot mount one (not root, or no mount namespace). */
+function smallDisk(size: string): string | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-disk-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
+  if (r.status === 0) return dir;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+test('a full disk at checkpoint time: one line (what, where, the space left, the last whole checkpoint), exit 1, no temporary files; the run resumes once there is room', async () => {
+  const disk = smallDisk('4m');
+  if (!disk) {
+    console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
+    return;
+  }
+  try {
+    const small = path.join(disk, 'run');
+    fs.mkdirSync(small);
+    fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify(recipe, null, 2));
+    const first = cli('continue', small, '--until', '2', '--no-milestones');
+    assert.is(first.code, 0, first.err);
+    const sizeOf = (dir: string): number => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    const checkpoint = sizeOf(path.join(small, 'checkpoint'));
+    // Leave room for the log, not for a second checkpoint beside the first.
+    const st = fs.statfsSync(disk);
+    fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(Math.max(0, st.bavail * st.bsize - Math.floor(checkpoint / 2))));
+    const full = cli('continue', small, '--until', '6', '--no-milestones');
+    assert.is(full.code, 1, full.err);
+    const lines = full.err.trim().split('\n').filter((l) => !l.startsWith('deblur-lab: backend') && !/^train:/.test(l) && l.trim() !== '');
+    assert.is(lines.length, 1, full.err);
+    assert.match(lines[0]!, /^deblur-lab: cannot write the checkpoint \(.*checkpoint\.tmp-\d+.*\): no space left on the device, \d+ MiB free there; the last whole checkpoint \(step 2\) is intact: make room and run the same command again to resume$/);
+    assert.equal(fs.readdirSync(small).filter((n) => n.includes('tmp')), [], 'no temporary files left');
+    assert.is(readTrainingState(small)!.step, 2);
+    fs.rmSync(path.join(disk, 'filler'));
+    const again = cli('continue', small, '--until', '6', '--no-milestones');
+    assert.is(again.code, 0, again.err);
+    assert.is(readTrainingState(small)!.step, 6);
+    assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5, 6]);
+  } finally {
+    spawnSync('umount', [disk]);
+    fs.rmSync(disk, { recursive: true, force: true });
+  }
+});
+
 test.run();
