@@ -30,7 +30,7 @@ export { randomTrajectory, trajectoryKernel, convolve, kernelBlur, type Kernel, 
 export { GAMMA, toLinear, fromLinear } from './data/synth/gamma';
 export { synthesizePair, compressPair, texture, BLUR_MODELS, DEFAULT_EXTENT, MIN_TEXTURE, type BlurModel, type SynthesizedPair, type PairOptions } from './data/synth/synthesize';
 export { psnrByExtent, spread, type ExtentRow, type Spread } from './data/synth/statistics';
-export { writeSynthDataset, SYNTH_MANIFEST, type SynthOptions, type SynthRecord, type SynthSource } from './data/synth/write-dataset';
+export { writeSynthDataset, generatePair, SYNTH_MANIFEST, SHARP_JPEG, type SynthOptions, type SynthRecord, type SynthSource, type GeneratedPair } from './data/synth/write-dataset';
 export { psnr, ssim, mse, scores, SSIM_SIGMA, type Scores } from './metrics';
 export { Rng, type RngState } from './random';
 export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';

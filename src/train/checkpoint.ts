@@ -23,6 +23,8 @@ export interface DataDescription {
   pairs: number;
   /** Hash of the pairs' ids, blurred-image paths and sizes: changes when the set of images does. */
   fingerprint: string;
+  /** Generators whose pairs were left out of training (provenance.ts, withoutGenerators). */
+  exclude?: string[];
 }
 
 /** Everything besides the weights that a resumed run needs to continue exactly. */

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SYNTH_MANIFEST } from '../data/synth/write-dataset';
+import type { Dataset } from '../data/dataset';
+import { SYNTH_MANIFEST, type SynthRecord } from '../data/synth/write-dataset';
+import { UsageError } from '../errors';
 import { trainingStateNear } from './checkpoint';
 
 /**
@@ -27,4 +29,26 @@ export function trainedOnOf(weights: string): string[] | null {
   const own = s.generators ?? generatorsOfData(s.data.root);
   if (!own) return null;
   return [...new Set([...(s.init?.from.generators ?? []), ...own])];
+}
+
+/**
+ * The dataset without the pairs made by the named generators (its synth.json says which made each
+ * pair): a run trained on the rest never meets them, so they can be scored as held out. This is
+ * how the lab leaves one generator out of training without building another set.
+ */
+export function withoutGenerators(ds: Dataset, exclude: readonly string[]): Dataset {
+  const file = path.join(ds.root, SYNTH_MANIFEST);
+  if (!fs.existsSync(file)) throw new UsageError(`${ds.root}: leaving generators out needs the set's ${SYNTH_MANIFEST}, which says which generator made each pair`);
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { generators?: Array<{ name: string }>; pairs: SynthRecord[] };
+  const names = m.generators?.map((g) => g.name);
+  if (!names) throw new UsageError(`${ds.root} was made by one generator: there is nothing to leave out`);
+  const unknown = exclude.filter((n) => !names.includes(n));
+  if (unknown.length) throw new UsageError(`${ds.root} has no generator ${unknown.join(', ')} (it has ${names.join(', ')})`);
+  const made = new Map(m.pairs.filter((r) => r.split === 'train').map((r) => [`${r.sequence}/${r.file}`, r.generator]));
+  const pairs = ds.pairs.filter((p) => {
+    const g = made.get(p.id);
+    if (g === undefined) throw new UsageError(`${ds.root}: ${p.id} is not in ${SYNTH_MANIFEST}, so its generator is unknown`);
+    return !exclude.includes(g);
+  });
+  return { ...ds, pairs, description: `${ds.description}, less ${exclude.join(' and ')} (${ds.pairs.length - pairs.length} pairs left out)` };
 }

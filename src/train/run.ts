@@ -13,7 +13,7 @@ import { buildNet } from '../model/net';
 import { loadWeights } from '../infer/weights';
 import { Rng } from '../random';
 import { CHECKPOINT, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
-import { generatorsOfData, trainedOnOf } from './provenance';
+import { generatorsOfData, trainedOnOf, withoutGenerators } from './provenance';
 import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
 import { LOCK_FILE, takeLock } from './lock';
 import { LossLog } from './loss-log';
@@ -29,7 +29,8 @@ import { describeData, Trainer, type RunResult, type StepReport } from './traine
 
 /** Everything that fixes a run: a new run starts from it, a resumed one must agree with it. */
 export interface RunPlan {
-  data: { root: string; layout?: Layout; blur: GoProBlur };
+  /** `exclude`: generators whose pairs (synth.json) are left out of training. */
+  data: { root: string; layout?: Layout; blur: GoProBlur; exclude?: string[] };
   network: { config: NetConfig; variant?: VariantName };
   /** Planned length in optimiser steps (a cosine schedule anneals over exactly this). */
   steps: number;
@@ -122,7 +123,7 @@ export interface OpenRunOptions {
   /** A new run's plan (or its data and a maker, for lengths in epochs); omitted to resume the checkpoint in `out`. */
   plan?: RunPlan | PlanByPairs;
   /** When resuming: what the caller asked for, checked against the checkpoint (see resumeMismatches). */
-  expect?: Omit<ResumeExpectation, 'data'> & { dataRoot?: string };
+  expect?: Omit<ResumeExpectation, 'data'> & { dataRoot?: string; dataExclude?: string[] };
   /** Describes what a mismatch means to the caller (e.g. names the command-line flag); default: plain words. */
   refuse?: (m: Mismatch[]) => never;
   backend: { backend: string; device: string };
@@ -174,9 +175,14 @@ export class TrainingRun {
     if (!root) throw new UsageError('--data is required: a dataset folder (GoPro, RealBlur or blur/ + sharp/ layout)');
     const layout = previous?.data.layout ?? o.plan?.data.layout;
     const blur = previous?.data.blur ?? o.plan?.data.blur ?? 'blur';
-    const dataset = await openDataset(root, { split: 'train', blur, ...(layout ? { layout } : {}) });
-    if (dataset.problems.length) warn(`warning: ${describeProblems(dataset.problems, 3)}; training on the ${dataset.pairs.length} good pairs`);
-    const data = describeData(dataset, blur);
+    const opened = await openDataset(root, { split: 'train', blur, ...(layout ? { layout } : {}) });
+    if (opened.problems.length) warn(`warning: ${describeProblems(opened.problems, 3)}; training on the ${opened.pairs.length} good pairs`);
+    const exclude = previous ? previous.data.exclude : o.plan?.data.exclude;
+    const dataset = exclude?.length ? withoutGenerators(opened, exclude) : opened;
+    const data = { ...describeData(dataset, blur), ...(exclude?.length ? { exclude } : {}) };
+    if (previous && o.expect?.dataExclude !== undefined && JSON.stringify(o.expect.dataExclude) !== JSON.stringify(previous.data.exclude ?? [])) {
+      (o.refuse ?? refuseInWords)([{ field: 'data', asked: `leaving out ${o.expect?.dataExclude?.join(', ') || 'nothing'}`, stored: `leaving out ${previous.data.exclude?.join(', ') || 'nothing'}` }]);
+    }
 
     if (previous) {
       const mismatches = resumeMismatches(previous, { data, ...o.expect });
@@ -200,7 +206,7 @@ export class TrainingRun {
       model.dispose();
       throw e;
     }
-    const generators = generatorsOfData(root);
+    const generators = generatorsOfData(root)?.filter((g) => !exclude?.includes(g));
     const trainer = Trainer.create(model, pipeline, {
       ...(generators ? { generators } : {}),
       ...(init ? { init } : {}),

@@ -7,9 +7,9 @@ import { readRaster, writePng } from '../image';
 import { dihedral, type Raster } from '../raster';
 import { describeCameraEffects, jpegRoundTrip, type CameraEffects } from './camera-effects';
 import type { SharpFrame } from './camera-path';
-import { drawGenerator, fixedDraw, singleGenerator, type WeightedGenerator } from './generators';
+import { drawGenerator, fixedDraw, singleGenerator, type GeneratorDraw, type WeightedGenerator } from './generators';
 import type { Window } from './shake';
-import { compressPair, extentForFrame, synthesizePair, type BlurModel } from './synthesize';
+import { compressPair, extentForFrame, synthesizePair, type BlurModel, type SynthesizedPair } from './synthesize';
 
 /** A photo to make pairs from; its pairs go into one GoPro "sequence" named after it. */
 export interface SynthSource {
@@ -87,6 +87,54 @@ export const SHARP_JPEG: readonly [number, number] = [90, 95];
 
 export const SYNTH_MANIFEST = 'synth.json';
 
+/** One pair as a dataset stores it, with what was drawn to make it. */
+export interface GeneratedPair {
+  /** The sharp image, both averages (blur: sRGB, blurGamma: linear light) and how they were made. */
+  pair: SynthesizedPair;
+  /** What `blur/` holds: the average the draw chose, compressed as the draw says. */
+  input: Raster;
+  draw: GeneratorDraw;
+  /** True for a lone generator with nothing to draw (its pairs are as they were before mixtures). */
+  lone: boolean;
+  /** The input would have equalled the sharp image, and was stored as a JPEG of this quality instead. */
+  sharpJpeg?: number;
+}
+
+/**
+ * Pair `key` (e.g. [photo, k]) of a frame: the generator drawn from the mixture, its extent, crop
+ * and path from the pair's own stream, camera effects and JPEG as drawn, and an input that would
+ * equal its sharp image stored as a camera stores a sharp photo. Depends only on (seed, key).
+ */
+export async function generatePair(
+  frame: Raster,
+  o: { generators: readonly WeightedGenerator[]; seed: number; key: ReadonlyArray<string | number>; longSide: number; crop?: { width: number; height: number }; keepFlat?: boolean; extentInFramePixels?: boolean },
+): Promise<GeneratedPair> {
+  // A lone generator with nothing to draw leaves this stream alone: such sets are as they were before mixtures.
+  const fixed = o.generators.length === 1 ? fixedDraw(o.generators[0]!.generator) : undefined;
+  const draw = fixed ?? drawGenerator(o.generators, Rng.seeded(o.seed, ...o.key, 'generator'));
+  const g = draw.generator;
+  const rng = Rng.seeded(o.seed, ...o.key);
+  const drawn = rng.uniform(g.extent[0], g.extent[1]);
+  const extent = o.extentInFramePixels ? drawn : extentForFrame(drawn, frame, o.longSide);
+  const made = synthesizePair(frame, rng, {
+    extent,
+    model: g.model,
+    ...(o.crop ? { crop: o.crop } : {}),
+    ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}),
+    ...(o.keepFlat ? { keepFlat: true } : {}),
+    ...(draw.camera ? { camera: draw.camera } : {}),
+  });
+  const compressed = await compressPair(made);
+  const chosen = draw.average === 'linear' ? compressed.blurGamma : compressed.blur;
+  // An input equal to its sharp image (no blur, or one too small to move an 8-bit value) has an
+  // infinite PSNR, which no mean survives: it is stored as a camera stores a sharp photo, a JPEG.
+  if (psnr(chosen, compressed.sharp) !== Infinity) return { pair: compressed, input: chosen, draw, lone: fixed !== undefined };
+  const quality = Rng.seeded(o.seed, ...o.key, 'sharp-jpeg').int(SHARP_JPEG[0], SHARP_JPEG[1]);
+  const input = await jpegRoundTrip(chosen, quality);
+  const blurGamma = psnr(compressed.blurGamma, compressed.sharp) === Infinity ? await jpegRoundTrip(compressed.blurGamma, quality) : compressed.blurGamma;
+  return { pair: { ...compressed, blurGamma }, input, draw, lone: fixed !== undefined, sharpJpeg: quality };
+}
+
 /**
  * Writes a GoPro-layout dataset, `out/{train,test}/<sequence>/{sharp,blur,blur_gamma}/NNNNNN.png`,
  * and `out/synth.json` describing every pair. Deterministic: pair k of a source depends only on
@@ -105,29 +153,8 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
       const orientation = o.orientations ? Rng.seeded(o.seed, src.sequence, k, 'orientation').int(0, 7) : 0;
       if (!turned.has(orientation)) turned.set(orientation, dihedral(photo, orientation));
       const frame = turned.get(orientation)!;
-      // A lone generator with nothing to draw leaves this stream alone: such sets are as they were before mixtures.
-      const lone = o.generators.length === 1 ? fixedDraw(o.generators[0]!.generator) : undefined;
-      const draw = lone ?? drawGenerator(o.generators, Rng.seeded(o.seed, src.sequence, k, 'generator'));
+      const { pair, input, draw, lone, sharpJpeg } = await generatePair(frame, { generators: o.generators, seed: o.seed, key: [src.sequence, k], longSide: o.longSide, ...(o.crop ? { crop: o.crop } : {}), ...(o.keepFlat ? { keepFlat: true } : {}), ...(o.extentInFramePixels ? { extentInFramePixels: true } : {}) });
       const g = draw.generator;
-      const rng = Rng.seeded(o.seed, src.sequence, k);
-      const drawn = rng.uniform(g.extent[0], g.extent[1]);
-      const extent = o.extentInFramePixels ? drawn : extentForFrame(drawn, frame, o.longSide);
-      const made = synthesizePair(frame, rng, {
-        extent,
-        model: g.model,
-        ...(o.crop ? { crop: o.crop } : {}),
-        ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}),
-        ...(o.keepFlat ? { keepFlat: true } : {}),
-        ...(draw.camera ? { camera: draw.camera } : {}),
-      });
-      const compressed = await compressPair(made);
-      const chosen = draw.average === 'linear' ? compressed.blurGamma : compressed.blur;
-      // An input equal to its sharp image (no blur, or one too small to move an 8-bit value) has an
-      // infinite PSNR, which no mean survives: it is stored as a camera stores a sharp photo, a JPEG.
-      const identical = psnr(chosen, compressed.sharp) === Infinity;
-      const quality = identical ? Rng.seeded(o.seed, src.sequence, k, 'sharp-jpeg').int(SHARP_JPEG[0], SHARP_JPEG[1]) : undefined;
-      const input = quality !== undefined ? await jpegRoundTrip(chosen, quality) : chosen;
-      const pair = { ...compressed, blurGamma: quality !== undefined && psnr(compressed.blurGamma, compressed.sharp) === Infinity ? await jpegRoundTrip(compressed.blurGamma, quality) : compressed.blurGamma };
       const file = `${String(k).padStart(6, '0')}.png`;
       await writePng(path.join(dir, 'sharp', file), pair.sharp);
       await writePng(path.join(dir, 'blur', file), input);
@@ -145,7 +172,7 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
         ...(o.orientations ? { orientation } : {}),
         ...(lone ? {} : { generator: g.name, model: g.model, ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}), average: draw.average }),
         ...(draw.camera ? { camera: { ...draw.camera, about: describeCameraEffects(draw.camera) } } : {}),
-        ...(quality !== undefined ? { sharpJpeg: quality } : {}),
+        ...(sharpJpeg !== undefined ? { sharpJpeg } : {}),
       };
       records.push(record);
       o.onPair?.(records.length, total, record);
