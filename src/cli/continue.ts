@@ -105,7 +105,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
   const run = await TrainingRun.open({
     out: runDir,
     ...(resuming
-      ? { expect: { dataRoot: plan.data.root, dataExclude: plan.data.exclude ?? [], config: plan.network.config, pipeline: plan.pipeline, steps: plan.steps, schedule: plan.schedule } }
+      ? { expect: { dataRoot: plan.data.root, dataMix: { ...(plan.data.exclude ? { exclude: plan.data.exclude } : {}), ...(plan.data.repeat ? { repeat: plan.data.repeat } : {}) }, config: plan.network.config, pipeline: plan.pipeline, steps: plan.steps, schedule: plan.schedule } }
       : { plan }),
     refuse: (ms) => {
       throw new UsageError(`${recipeFile} and the run's checkpoint disagree (${ms.map((m) => `${m.field}: recipe ${m.asked}${m.stored ? `, checkpoint ${m.stored}` : ''}`).join('; ')}); a run continues only under its own recipe`);

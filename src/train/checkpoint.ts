@@ -23,8 +23,9 @@ export interface DataDescription {
   pairs: number;
   /** Hash of the pairs' ids, blurred-image paths and sizes: changes when the set of images does. */
   fingerprint: string;
-  /** Generators whose pairs were left out of training (provenance.ts, withoutGenerators). */
+  /** Generators whose pairs were left out of training, and copies per epoch of others' (provenance.ts, reweighGenerators). */
   exclude?: string[];
+  repeat?: Record<string, number>;
 }
 
 /** Everything besides the weights that a resumed run needs to continue exactly. */

@@ -31,24 +31,51 @@ export function trainedOnOf(weights: string): string[] | null {
   return [...new Set([...(s.init?.from.generators ?? []), ...own])];
 }
 
+/** Which generator made each training pair of a set (its synth.json), and the set's generator names. */
+function pairGenerators(root: string, what: string): { names: string[]; made: Map<string, string | undefined> } {
+  const file = path.join(root, SYNTH_MANIFEST);
+  if (!fs.existsSync(file)) throw new UsageError(`${root}: ${what} needs the set's ${SYNTH_MANIFEST}, which says which generator made each pair`);
+  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { generators?: Array<{ name: string }>; pairs: SynthRecord[] };
+  const names = m.generators?.map((g) => g.name);
+  if (!names) throw new UsageError(`${root} was made by one generator: ${what} needs a mixture`);
+  return { names, made: new Map(m.pairs.filter((r) => r.split === 'train').map((r) => [`${r.sequence}/${r.file}`, r.generator])) };
+}
+
+function generatorOf(made: Map<string, string | undefined>, root: string, id: string): string {
+  const g = made.get(id);
+  if (g === undefined) throw new UsageError(`${root}: ${id} is not in ${SYNTH_MANIFEST}, so its generator is unknown`);
+  return g;
+}
+
+/**
+ * The dataset with the pairs of some generators repeated (`repeat[name]` copies of each, an
+ * integer ≥ 1) and of others left out (`exclude`): how a run trained on one mixed set shifts its
+ * mixture, or holds a generator out to be scored on it, without building another set. The
+ * repeated copies are ordinary pairs to the pipeline (each its own crop and flip per epoch).
+ */
+export function reweighGenerators(ds: Dataset, o: { exclude?: readonly string[]; repeat?: Readonly<Record<string, number>> }): Dataset {
+  const exclude = o.exclude ?? [];
+  const repeat = o.repeat ?? {};
+  const { names, made } = pairGenerators(ds.root, 'leaving out or repeating generators');
+  const unknown = [...exclude, ...Object.keys(repeat)].filter((n) => !names.includes(n));
+  if (unknown.length) throw new UsageError(`${ds.root} has no generator ${unknown.join(', ')} (it has ${names.join(', ')})`);
+  for (const [n, k] of Object.entries(repeat)) if (!Number.isInteger(k) || k < 1) throw new UsageError(`repeat.${n} must be a whole number of copies ≥ 1 (got ${k})`);
+  const pairs = ds.pairs.flatMap((p) => {
+    const g = generatorOf(made, ds.root, p.id);
+    return exclude.includes(g) ? [] : Array.from({ length: repeat[g] ?? 1 }, () => p);
+  });
+  const said = [
+    ...(exclude.length ? [`less ${exclude.join(' and ')}`] : []),
+    ...Object.entries(repeat).filter(([, k]) => k > 1).map(([n, k]) => `${n} ×${k}`),
+  ];
+  return { ...ds, pairs, description: said.length ? `${ds.description}, ${said.join(', ')} (${pairs.length} pairs an epoch)` : ds.description };
+}
+
 /**
  * The dataset without the pairs made by the named generators (its synth.json says which made each
  * pair): a run trained on the rest never meets them, so they can be scored as held out. This is
  * how the lab leaves one generator out of training without building another set.
  */
 export function withoutGenerators(ds: Dataset, exclude: readonly string[]): Dataset {
-  const file = path.join(ds.root, SYNTH_MANIFEST);
-  if (!fs.existsSync(file)) throw new UsageError(`${ds.root}: leaving generators out needs the set's ${SYNTH_MANIFEST}, which says which generator made each pair`);
-  const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { generators?: Array<{ name: string }>; pairs: SynthRecord[] };
-  const names = m.generators?.map((g) => g.name);
-  if (!names) throw new UsageError(`${ds.root} was made by one generator: there is nothing to leave out`);
-  const unknown = exclude.filter((n) => !names.includes(n));
-  if (unknown.length) throw new UsageError(`${ds.root} has no generator ${unknown.join(', ')} (it has ${names.join(', ')})`);
-  const made = new Map(m.pairs.filter((r) => r.split === 'train').map((r) => [`${r.sequence}/${r.file}`, r.generator]));
-  const pairs = ds.pairs.filter((p) => {
-    const g = made.get(p.id);
-    if (g === undefined) throw new UsageError(`${ds.root}: ${p.id} is not in ${SYNTH_MANIFEST}, so its generator is unknown`);
-    return !exclude.includes(g);
-  });
-  return { ...ds, pairs, description: `${ds.description}, less ${exclude.join(' and ')} (${ds.pairs.length - pairs.length} pairs left out)` };
+  return reweighGenerators(ds, { exclude });
 }

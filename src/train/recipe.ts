@@ -23,6 +23,8 @@ export interface Recipe {
     layout?: Layout;
     /** Generators whose pairs are left out of training (the set's synth.json says which made each pair). */
     exclude?: string[];
+    /** Copies per epoch of each pair of these generators, e.g. {"none": 3}: shifts the mixture without building another set. */
+    repeat?: Record<string, number>;
     /** The npm script, with its arguments, that builds the data when it is missing (it is deterministic: the same pairs every time), e.g. "data:train -- --mix mixed". */
     build?: string;
   };
@@ -70,6 +72,7 @@ export function readRecipe(file: string): Recipe {
   if (r.data.blur !== undefined && !(GOPRO_BLURS as readonly string[]).includes(r.data.blur)) fail(file, `data.blur must be ${GOPRO_BLURS.join(' or ')}`);
   if (r.data.layout !== undefined && !isLayout(r.data.layout)) fail(file, `data.layout ${JSON.stringify(r.data.layout)} is not a layout`);
   if (r.data.exclude !== undefined && !(Array.isArray(r.data.exclude) && r.data.exclude.every((g) => typeof g === 'string'))) fail(file, 'data.exclude must be a list of generator names, e.g. ["defocus"]');
+  if (r.data.repeat !== undefined && (typeof r.data.repeat !== 'object' || r.data.repeat === null || !Object.values(r.data.repeat).every((k) => Number.isInteger(k) && k >= 1))) fail(file, 'data.repeat must map generator names to whole numbers of copies ≥ 1, e.g. {"none": 3}');
   if (typeof r.network !== 'object' || r.network === null) fail(file, 'network must be an object such as {"variant": "full"}');
   if (r.init !== undefined) {
     if (typeof r.init !== 'object' || r.init === null || typeof r.init.weights !== 'string') fail(file, 'init must look like {"weights": "weights/lite-canonical", "how": "grow"}');
@@ -107,7 +110,7 @@ export function planOf(r: Recipe, file = RECIPE_FILE): RunPlan {
     fail(file, `network: ${(e as Error).message}`);
   }
   return {
-    data: { root: r.data.root, blur: r.data.blur ?? 'blur', ...(r.data.layout ? { layout: r.data.layout } : {}), ...(r.data.exclude?.length ? { exclude: r.data.exclude } : {}) },
+    data: { root: r.data.root, blur: r.data.blur ?? 'blur', ...(r.data.layout ? { layout: r.data.layout } : {}), ...(r.data.exclude?.length ? { exclude: r.data.exclude } : {}), ...(r.data.repeat ? { repeat: r.data.repeat } : {}) },
     network,
     steps: r.steps,
     pipeline: { batch: r.pipeline.batch, crop: r.pipeline.crop, flip: r.pipeline.flip ?? true, seed: r.pipeline.seed },

@@ -13,7 +13,7 @@ import { buildNet } from '../model/net';
 import { loadWeights } from '../infer/weights';
 import { Rng } from '../random';
 import { CHECKPOINT, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
-import { generatorsOfData, trainedOnOf, withoutGenerators } from './provenance';
+import { generatorsOfData, reweighGenerators, trainedOnOf } from './provenance';
 import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
 import { LOCK_FILE, takeLock } from './lock';
 import { LossLog } from './loss-log';
@@ -29,8 +29,8 @@ import { describeData, Trainer, type RunResult, type StepReport } from './traine
 
 /** Everything that fixes a run: a new run starts from it, a resumed one must agree with it. */
 export interface RunPlan {
-  /** `exclude`: generators whose pairs (synth.json) are left out of training. */
-  data: { root: string; layout?: Layout; blur: GoProBlur; exclude?: string[] };
+  /** `exclude`: generators whose pairs (synth.json) are left out of training; `repeat`: copies of each pair of these generators per epoch. */
+  data: { root: string; layout?: Layout; blur: GoProBlur; exclude?: string[]; repeat?: Record<string, number> };
   network: { config: NetConfig; variant?: VariantName };
   /** Planned length in optimiser steps (a cosine schedule anneals over exactly this). */
   steps: number;
@@ -70,6 +70,23 @@ export interface ResumeExpectation {
   pipeline?: Partial<RunPlan['pipeline']>;
   steps?: number;
   schedule?: Schedule;
+}
+
+/** How a run shifts its data's mixture: generators left out, and copies per epoch of others' pairs. */
+export interface DataMix {
+  exclude?: string[];
+  repeat?: Record<string, number>;
+}
+
+/** The mixture's settings that change anything (empty lists and single copies dropped), in a fixed order. */
+export function mixOf(d: DataMix): DataMix {
+  const repeat = Object.fromEntries(Object.entries(d.repeat ?? {}).filter(([, k]) => k !== 1).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...(d.exclude?.length ? { exclude: [...d.exclude] } : {}), ...(Object.keys(repeat).length ? { repeat } : {}) };
+}
+
+function describeMix(m: DataMix): string {
+  const parts = [...(m.exclude ? [`leaving out ${m.exclude.join(', ')}`] : []), ...Object.entries(m.repeat ?? {}).map(([n, k]) => `${n} ×${k}`)];
+  return parts.length ? parts.join(', ') : 'the mixture as built';
 }
 
 /** One way a resume request differs from the checkpoint. */
@@ -123,7 +140,7 @@ export interface OpenRunOptions {
   /** A new run's plan (or its data and a maker, for lengths in epochs); omitted to resume the checkpoint in `out`. */
   plan?: RunPlan | PlanByPairs;
   /** When resuming: what the caller asked for, checked against the checkpoint (see resumeMismatches). */
-  expect?: Omit<ResumeExpectation, 'data'> & { dataRoot?: string; dataExclude?: string[] };
+  expect?: Omit<ResumeExpectation, 'data'> & { dataRoot?: string; dataMix?: DataMix };
   /** Describes what a mismatch means to the caller (e.g. names the command-line flag); default: plain words. */
   refuse?: (m: Mismatch[]) => never;
   backend: { backend: string; device: string };
@@ -177,11 +194,12 @@ export class TrainingRun {
     const blur = previous?.data.blur ?? o.plan?.data.blur ?? 'blur';
     const opened = await openDataset(root, { split: 'train', blur, ...(layout ? { layout } : {}) });
     if (opened.problems.length) warn(`warning: ${describeProblems(opened.problems, 3)}; training on the ${opened.pairs.length} good pairs`);
-    const exclude = previous ? previous.data.exclude : o.plan?.data.exclude;
-    const dataset = exclude?.length ? withoutGenerators(opened, exclude) : opened;
-    const data = { ...describeData(dataset, blur), ...(exclude?.length ? { exclude } : {}) };
-    if (previous && o.expect?.dataExclude !== undefined && JSON.stringify(o.expect.dataExclude) !== JSON.stringify(previous.data.exclude ?? [])) {
-      (o.refuse ?? refuseInWords)([{ field: 'data', asked: `leaving out ${o.expect?.dataExclude?.join(', ') || 'nothing'}`, stored: `leaving out ${previous.data.exclude?.join(', ') || 'nothing'}` }]);
+    const source = previous ? previous.data : o.plan!.data;
+    const mix = mixOf(source);
+    const dataset = mix.exclude || mix.repeat ? reweighGenerators(opened, mix) : opened;
+    const data = { ...describeData(dataset, blur), ...mix };
+    if (previous && o.expect?.dataMix !== undefined && describeMix(mixOf(o.expect.dataMix)) !== describeMix(mix)) {
+      (o.refuse ?? refuseInWords)([{ field: 'data', asked: describeMix(mixOf(o.expect.dataMix)), stored: describeMix(mix) }]);
     }
 
     if (previous) {
@@ -206,7 +224,7 @@ export class TrainingRun {
       model.dispose();
       throw e;
     }
-    const generators = generatorsOfData(root)?.filter((g) => !exclude?.includes(g));
+    const generators = generatorsOfData(root)?.filter((g) => !mix.exclude?.includes(g));
     const trainer = Trainer.create(model, pipeline, {
       ...(generators ? { generators } : {}),
       ...(init ? { init } : {}),

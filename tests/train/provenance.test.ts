@@ -8,7 +8,7 @@ import { writePng } from '../../src/data/image';
 import { MIXED_TRAINING } from '../../src/data/synth/generators';
 import { writeSynthDataset, type SynthRecord } from '../../src/data/synth/write-dataset';
 import { variantConfig } from '../../src/model/config';
-import { generatorsOfData, trainedOnOf, withoutGenerators } from '../../src/train/provenance';
+import { generatorsOfData, reweighGenerators, trainedOnOf, withoutGenerators } from '../../src/train/provenance';
 import { TrainingRun, type RunPlan } from '../../src/train/run';
 import { createRaster } from '../../src/data/raster';
 import { rejectsWithUsage, seeded, startBackendForTest } from '../helpers';
@@ -31,7 +31,9 @@ test('a mixed set names its generators; leaving some out drops exactly their pai
   assert.ok(kept.pairs.length < ds.pairs.length);
   assert.is(kept.pairs.length, records.filter((r) => r.generator !== 'none' && r.generator !== 'defocus').length);
   assert.ok(kept.pairs.every((p) => made.get(p.id) !== 'none' && made.get(p.id) !== 'defocus'));
-  assert.match(kept.description, /less none and defocus \(\d+ pairs left out\)/);
+  assert.match(kept.description, /less none and defocus \(\d+ pairs an epoch\)/);
+  const more = reweighGenerators(ds, { repeat: { none: 3 } });
+  assert.is(more.pairs.length, ds.pairs.length + 2 * records.filter((r) => r.generator === 'none').length, 'each none pair three times');
   await rejectsWithUsage(Promise.resolve().then(() => withoutGenerators(ds, ['motion'])), /has no generator motion/);
 });
 
@@ -53,8 +55,8 @@ test('a run that leaves a generator out records it, trains on the rest, and is r
   await run.train({ until: 2, checkpointEvery: 2 });
   run.dispose();
   assert.equal(trainedOnOf(out), MIXED_TRAINING.map((m) => m.generator.name).filter((n) => n !== 'none'));
-  await rejectsWithUsage(TrainingRun.open({ out, backend, expect: { dataExclude: [] } }), /data leaving out nothing vs the checkpoint's leaving out none/);
-  const again = await TrainingRun.open({ out, backend, expect: { dataExclude: ['none'] } });
+  await rejectsWithUsage(TrainingRun.open({ out, backend, expect: { dataMix: {} } }), /data the mixture as built vs the checkpoint's leaving out none/);
+  const again = await TrainingRun.open({ out, backend, expect: { dataMix: { exclude: ['none'] } } });
   assert.is(again.trainer.step, 2);
   again.dispose();
 });
