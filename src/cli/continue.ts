@@ -17,6 +17,7 @@ import { progress } from './progress';
 import { onSigint, reportedDivergence } from './train';
 
 interface ContinueCliOptions {
+  fromSnapshot?: boolean;
   for?: number;
   until?: number;
   backend?: string;
@@ -111,6 +112,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
       throw new UsageError(`${recipeFile} and the run's checkpoint disagree (${ms.map((m) => `${m.field}: recipe ${m.asked}${m.stored ? `, checkpoint ${m.stored}` : ''}`).join('; ')}); a run continues only under its own recipe`);
     },
     backend,
+    ...(o.fromSnapshot ? { fromSnapshot: true } : {}),
   });
   try {
     if (recipe.ema && !run.trainer.averaging) {
@@ -200,6 +202,7 @@ export function registerContinue(program: Command): void {
     .description('start or continue a long training run from its recipe: checkpoints, a ledger of sittings, milestone evaluations with the classical baselines')
     .option('--for <duration>', 'train for this long (e.g. 150m, 2h, 1h30m; set-up and milestone evaluations count), then checkpoint and stop', duration)
     .option('--until <step>', 'stop at this step (default: the recipe\'s planned length)', positiveInt)
+    .option('--from-snapshot', "if the run's checkpoint is damaged, restart from its newest whole snapshot (Adam's moments restart; the loss log and ledger are cut back to it)")
     .option('--no-milestones', 'skip the milestone evaluations (the curve can be caught up by a later sitting from the snapshots)')
     .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
     .action(continueRun);

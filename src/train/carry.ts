@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError, withPath } from '../errors';
 import { buildNet } from '../model/net';
-import type { Checkpoint, TrainingState } from './checkpoint';
+import type { Checkpoint, RunRestart, TrainingState } from './checkpoint';
 
 /**
  * A run's carry-over: what a long run keeps in git between sittings when its full checkpoint is too
@@ -15,7 +15,7 @@ import type { Checkpoint, TrainingState } from './checkpoint';
  * A sitting that finds no checkpoint but a carry-over resumes from it: the weights are the
  * average's, the average restarts from them, and Adam's moments restart from zero (its bias
  * correction then makes the first steps plain sign steps of the scheduled size, as at the start of
- * a run). The step, schedule, data position and ledger continue; `carried` records each restart.
+ * a run). The step, schedule, data position and ledger continue; `restarts` records each restart.
  * So a resumed run is close to, not the same as, a run that never stopped.
  */
 export const CARRY = 'carry';
@@ -163,14 +163,21 @@ export function readCarry(out: string): Checkpoint {
   const tensors = weights.map((w, i) => tf.tensor(w, meta.tensors[i]!.shape));
   trainable.forEach((v, i) => v.write(tensors[i]!));
   tf.dispose(tensors);
-  const zeros = weights.map((w) => new Float32Array(w.length));
-  const state: TrainingState = { ...meta.state, carried: [...(meta.state.carried ?? []), { step: meta.state.step, weights: meta.weights, savedAt: meta.savedAt }] };
-  const { ema, ...rest } = state;
+  return restartFrom(dir, model, weights, meta.state, { step: meta.state.step, from: 'carry-over', weights: meta.weights, savedAt: meta.savedAt });
+}
+
+/**
+ * A checkpoint to resume from weights alone (a carry-over or a snapshot): Adam's moments at zero,
+ * the average (if the run keeps one) restarted from `average`, the restart recorded in the state.
+ */
+export function restartFrom(dir: string, model: tf.LayersModel, average: Float32Array[], state: TrainingState, restart: RunRestart): Checkpoint {
+  const zeros = (): Float32Array[] => average.map((w) => new Float32Array(w.length));
+  const { ema, ...rest } = { ...state, step: restart.step, restarts: [...(state.restarts ?? []), restart] };
   return {
     dir,
     model,
-    adam: { iterations: 0, m: zeros, v: zeros.map((z) => new Float32Array(z.length)) },
-    state: ema ? { ...rest, ema: { ...ema, since: meta.state.step, updates: 0 } } : rest,
-    ...(ema ? { ema: weights } : {}),
+    adam: { iterations: 0, m: zeros(), v: zeros() },
+    state: ema ? { ...rest, ema: { ...ema, since: restart.step, updates: 0 } } : rest,
+    ...(ema ? { ema: average } : {}),
   };
 }

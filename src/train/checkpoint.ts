@@ -64,8 +64,18 @@ export interface TrainingState {
   generators?: string[];
   /** Where the initial weights came from, when not from the seed: copied or grown from other weights. */
   init?: RunInit;
-  /** Each sitting that resumed from a carry-over (carry.ts) instead of a checkpoint: the run restarted Adam there. */
-  carried?: Array<{ step: number; weights: 'ema' | 'raw'; savedAt: string }>;
+  /**
+   * Each sitting that resumed without a whole checkpoint, from a carry-over (carry.ts) or a snapshot
+   * (restart.ts): the run restarted Adam's moments there, from these weights.
+   */
+  restarts?: RunRestart[];
+}
+
+export interface RunRestart {
+  step: number;
+  from: 'carry-over' | 'snapshot';
+  weights: 'ema' | 'raw';
+  savedAt: string;
 }
 
 /** A run that starts from other weights: the same network (copied) or a wider and deeper one grown from a smaller (grow.ts). */
@@ -83,6 +93,8 @@ interface CheckpointFile extends TrainingState {
   optimizer: { iterations: number; slots: number; bytes: number };
   /** sha256 of every other file in the folder: a checkpoint is valid only if all match. */
   files: Record<string, string>;
+  /** The size in bytes of every other file (checked before the hashes: a truncated file is named as such). */
+  sizes?: Record<string, number>;
 }
 
 export interface Checkpoint {
@@ -142,7 +154,12 @@ async function writeCheckpointFiles(tmp: string, model: tf.LayersModel, adam: Ad
   fs.writeFileSync(path.join(tmp, OPTIMIZER), buffer);
   if (ema) fs.writeFileSync(path.join(tmp, AVERAGE), floatFile(ema));
   const files: Record<string, string> = {};
-  for (const name of fs.readdirSync(tmp).sort()) files[name] = sha256(fs.readFileSync(path.join(tmp, name)));
+  const sizes: Record<string, number> = {};
+  for (const name of fs.readdirSync(tmp).sort()) {
+    const bytes = fs.readFileSync(path.join(tmp, name));
+    files[name] = sha256(bytes);
+    sizes[name] = bytes.byteLength;
+  }
   const meta: CheckpointFile = {
     format: 'deblur-lab-checkpoint',
     version: 1,
@@ -150,6 +167,7 @@ async function writeCheckpointFiles(tmp: string, model: tf.LayersModel, adam: Ad
     ...state,
     optimizer: { iterations: adam.iterations, slots: adam.m.length, bytes },
     files,
+    sizes,
   };
   fs.writeFileSync(path.join(tmp, META), JSON.stringify(meta, null, 2) + '\n');
   for (const name of fs.readdirSync(tmp)) fsyncPath(path.join(tmp, name));
@@ -224,6 +242,22 @@ export function readTrainingState(out: string): TrainingState | undefined {
   return stateOf(readMeta(dir));
 }
 
+/**
+ * The state a checkpoint's own record holds even when its other files are damaged (undefined when
+ * checkpoint.json itself is unreadable): what a restart from a snapshot continues from.
+ */
+export function readDamagedState(out: string): TrainingState | undefined {
+  for (const name of [CHECKPOINT, PREVIOUS]) {
+    try {
+      const meta = readMeta(path.join(out, name));
+      if (meta.format === 'deblur-lab-checkpoint') return stateOf(meta);
+    } catch {
+      // unreadable: try the other
+    }
+  }
+  return undefined;
+}
+
 /** The training record shipped beside weights (training.json), or the state of a run's checkpoint there. */
 export function trainingStateNear(weights: string): TrainingState | undefined {
   const shipped = path.join(weights, 'training.json');
@@ -242,7 +276,8 @@ function readMeta(dir: string): CheckpointFile {
 }
 
 /** Why the checkpoint in `dir` is not usable, or undefined when every file is present and intact. */
-function verify(dir: string): string | undefined {
+/** What is wrong with the checkpoint in `dir`, or undefined when it is whole. */
+export function verify(dir: string): string | undefined {
   let meta: CheckpointFile;
   try {
     meta = readMeta(dir);
@@ -253,7 +288,10 @@ function verify(dir: string): string | undefined {
   for (const [name, hash] of Object.entries(meta.files ?? {})) {
     const file = path.join(dir, name);
     if (!fs.existsSync(file)) return `${name} is missing`;
-    if (sha256(fs.readFileSync(file)) !== hash) return `${name} does not match its checksum`;
+    const size = meta.sizes?.[name];
+    const actual = fs.statSync(file).size;
+    if (size !== undefined && actual !== size) return `${name} is ${actual} bytes where ${META} says ${size} (${actual < size ? 'truncated' : 'grown'})`;
+    if (sha256(fs.readFileSync(file)) !== hash) return `${name} does not match its checksum (damaged)`;
   }
   return undefined;
 }

@@ -12,9 +12,10 @@ import { growInto } from '../model/grow';
 import { buildNet } from '../model/net';
 import { loadWeights } from '../infer/weights';
 import { Rng } from '../random';
-import { CHECKPOINT, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
+import { CHECKPOINT, findCheckpoint, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
 import { generatorsOfData, reweighGenerators, trainedOnOf } from './provenance';
 import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
+import { newestSnapshot, readSnapshotRestart } from './restart';
 import { LOCK_FILE, takeLock } from './lock';
 import { LossLog } from './loss-log';
 import { planTrainingStep } from './memory';
@@ -146,6 +147,8 @@ export interface OpenRunOptions {
   backend: { backend: string; device: string };
   /** Where warnings go (default stderr). */
   warn?: (line: string) => void;
+  /** When the newest checkpoint is damaged and no older one is whole: restart from the newest snapshot (restart.ts) instead of refusing. */
+  fromSnapshot?: boolean;
 }
 
 /** One run folder, open for training: its trainer (which owns the network), data and loss log. */
@@ -182,12 +185,18 @@ export class TrainingRun {
   private static async openLocked(o: OpenRunOptions, warn: (line: string) => void, unlock: () => void): Promise<TrainingRun> {
     const exists = hasCheckpoint(o.out);
     if (o.plan && resumable(o.out)) throw new UsageError(`${o.out} already holds a checkpoint: pass --resume to continue it, or choose a new --out (nothing was changed)`);
+    const whole = exists && findCheckpoint(o.out) !== undefined;
     const carried = !exists && hasCarry(o.out);
-    const previous = o.plan ? undefined : carried ? readCarryState(o.out) : readTrainingState(o.out);
-    if (!o.plan && !previous) {
-      if (exists) await readCheckpoint(o.out); // throws, saying what is wrong with it
-      throw new UsageError(`--resume: ${o.out} holds no checkpoint to resume (start a new run without --resume)`);
+    // A damaged newest checkpoint with no older whole one: say so, and offer the newest snapshot.
+    const fromSnapshot = !o.plan && exists && !whole;
+    if (fromSnapshot && !o.fromSnapshot) {
+      const snap = newestSnapshot(o.out);
+      const damage = await readCheckpoint(o.out).then(() => '', (e: unknown) => (e as Error).message);
+      throw new UsageError(`${damage}${snap ? `; its newest whole snapshot is ${snap.dir} (step ${snap.step}): --from-snapshot restarts the run there, Adam's moments from zero` : '; it has no snapshot to restart from'}`);
     }
+    const snapshot = fromSnapshot ? await readSnapshotRestart(o.out) : undefined;
+    const previous = o.plan ? undefined : snapshot ? snapshot.state : carried ? readCarryState(o.out) : readTrainingState(o.out);
+    if (!o.plan && !previous) throw new UsageError(`--resume: ${o.out} holds no checkpoint to resume (start a new run without --resume)`);
     const root = o.expect?.dataRoot ?? previous?.data.root ?? o.plan?.data.root;
     if (!root) throw new UsageError('--data is required: a dataset folder (GoPro, RealBlur or blur/ + sharp/ layout)');
     const layout = previous?.data.layout ?? o.plan?.data.layout;
@@ -207,7 +216,8 @@ export class TrainingRun {
       if (mismatches.length) (o.refuse ?? refuseInWords)(mismatches);
       const pipeline = new TrainingPipeline(dataset.pairs, previous.pipeline);
       if (carried) warn(`${o.out}: no checkpoint here, resuming from the carry-over at step ${previous.step} (the averaged weights in half precision; Adam's moments restart)`);
-      const trainer = await Trainer.resume(carried ? readCarry(o.out) : await readCheckpoint(o.out), pipeline);
+      if (snapshot) warn(`${o.out}: restarting from the snapshot at step ${previous.step} (its checkpoint is damaged; Adam's moments restart; the loss log and the ledger are cut back to step ${previous.step})`);
+      const trainer = await Trainer.resume(snapshot ?? (carried ? readCarry(o.out) : await readCheckpoint(o.out)), pipeline);
       if (o.expect?.steps !== undefined) trainer.state.plannedSteps = o.expect.steps;
       trainer.state.backend = o.backend.backend;
       trainer.state.device = o.backend.device;

@@ -81,6 +81,41 @@ test('a lock left by a process that is gone is taken over, with a note', () => {
   assert.not.ok(fs.existsSync(path.join(run, LOCK_FILE)));
 });
 
+test('a damaged checkpoint is named (truncated, or a flipped bit) and the newest whole snapshot offered; --from-snapshot restarts there', () => {
+  const snapRun = path.join(tmp, 'snap-run');
+  fs.mkdirSync(snapRun);
+  fs.writeFileSync(path.join(snapRun, 'recipe.json'), JSON.stringify({ ...recipe, milestones: { every: 4, sets: [] } }, null, 2));
+  const first = cli('continue', snapRun, '--until', '10');
+  assert.is(first.code, 0, first.err);
+  assert.ok(fs.existsSync(path.join(snapRun, 'snapshots', 'step-000008', 'model.json')));
+  const ckpt = path.join(snapRun, 'checkpoint');
+  const optimizer = path.join(ckpt, 'optimizer.bin');
+  const whole = fs.readFileSync(optimizer);
+  fs.writeFileSync(optimizer, whole.subarray(0, whole.length - 100));
+  const truncated = cli('continue', snapRun, '--until', '12');
+  assert.is(truncated.code, 2);
+  assert.match(truncated.err, /optimizer\.bin is \d+ bytes where checkpoint\.json says \d+ \(truncated\)/);
+  assert.match(truncated.err, /its newest whole snapshot is .*step-000008 \(step 8\): --from-snapshot restarts the run there/);
+  fs.writeFileSync(optimizer, whole);
+  const shard = fs.readdirSync(ckpt).find((n) => n.endsWith('.bin') && n.startsWith('group'))!;
+  const bytes = fs.readFileSync(path.join(ckpt, shard));
+  bytes[17] ^= 0x10;
+  fs.writeFileSync(path.join(ckpt, shard), bytes);
+  const flipped = cli('continue', snapRun, '--until', '12');
+  assert.is(flipped.code, 2);
+  assert.match(flipped.err, new RegExp(`${shard.replace(/[.]/g, '\\.')} does not match its checksum \\(damaged\\)`));
+
+  const restarted = cli('continue', snapRun, '--until', '12', '--from-snapshot');
+  assert.is(restarted.code, 0, restarted.err);
+  assert.match(restarted.err, /restarting from the snapshot at step 8/);
+  const s = readTrainingState(snapRun)!;
+  assert.is(s.step, 12);
+  assert.equal(s.restarts?.map((r) => [r.step, r.from]), [[8, 'snapshot']]);
+  assert.equal(LossLog.read(path.join(snapRun, 'log.csv')).map((r) => r['step']), Array.from({ length: 12 }, (_, i) => i + 1), 'steps 9 and 10 logged once, by the restart');
+  assert.is(s.ledger!.at(-1)!.toStep, 12);
+  assert.is(s.ledger!.at(-2)!.toStep, 8, 'the ledger was cut back to the snapshot');
+});
+
 /** A small tmpfs for the run folder; undefined where this machine cannot mount one (not root, or no mount namespace). */
 function smallDisk(size: string): string | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-disk-'));
