@@ -58,7 +58,7 @@ export { isPeer, type Network, type PeerNetwork } from './model/run';
 export { baselinesFor, tunedFor, spreadSubset, scoredBaselines, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
 export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';
 export { fitKernel, wienerDeconvolve, oracleWiener, type BlurKernel } from './classical/wiener';
-export { compareOnSet, networkMethod, baselineMethod, methodMeans, powerRatioToSharp, INPUT_METHOD, type Method, type MethodResults, type SetComparison } from './eval/compare';
+export { compareOnSet, networkMethod, baselineMethod, methodMeans, methodStanding, powerRatioToSharp, INPUT_METHOD, type Method, type MethodResults, type MethodStanding, type SetComparison } from './eval/compare';
 export { scoreAligned, alignToSharp, realBlurUnavailable, REALBLUR_CONVENTION, type Alignment, type ScoringProtocol } from './eval/realblur-protocol';
 export { evaluate, restorePair, meanScores, scorePair, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
 export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } from './ablation/plan';

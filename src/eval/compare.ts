@@ -118,3 +118,20 @@ export function powerRatioToSharp(set: SetComparison, method: string): number[] 
   if (!r || r.power.length === 0) throw new Error(`powerRatioToSharp: no spectra for ${method} on ${set.name} (images of different sizes?)`);
   return r.power.map((p, i) => p / set.sharpPower[i]!);
 }
+
+/** How a method stands on a set against the blurred input: mean gain, images improved, the worst image. */
+export interface MethodStanding {
+  gain: number;
+  improved: number;
+  n: number;
+  worst: { id: string; gain: number };
+}
+
+export function methodStanding(set: SetComparison, method: string): MethodStanding {
+  const r = set.methods.get(method);
+  const input = set.methods.get(INPUT_METHOD.name);
+  if (!r || !input) throw new Error(`methodStanding: no ${r ? 'input' : `method ${method}`} on ${set.name}`);
+  const gains = r.psnr.map((p, i) => p - input.psnr[i]!);
+  const w = gains.indexOf(Math.min(...gains));
+  return { gain: mean(gains), improved: gains.filter((g) => g > 0).length, n: gains.length, worst: { id: set.ids[w]!, gain: gains[w]! } };
+}

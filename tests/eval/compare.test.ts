@@ -8,7 +8,7 @@ import { readPairsFolder } from '../../src/data/pairs';
 import { readRaster, writePng } from '../../src/data/image';
 import { cropRaster, quantize8, rasterToTensor, tensorToRaster } from '../../src/data/raster';
 import { unsharpMask } from '../../src/classical/unsharp-mask';
-import { baselineMethod, compareOnSet, INPUT_METHOD, methodMeans, networkMethod, powerRatioToSharp, type Method } from '../../src/eval/compare';
+import { baselineMethod, compareOnSet, INPUT_METHOD, methodMeans, methodStanding, networkMethod, powerRatioToSharp, type Method, type SetComparison } from '../../src/eval/compare';
 import type { TunedBaselines } from '../../src/eval/baselines';
 import { restorationKey, type RestorationCache } from '../../src/infer/restoration-cache';
 import { psnr, ssim } from '../../src/metrics';
@@ -105,6 +105,25 @@ test('compareOnSet: every method scored as eval scores it, spectra summed, a cac
     assert.match((e as Error).message, /two methods are named blurred input/);
   }
   model.dispose();
+});
+
+test('methodStanding: the mean gain, the images improved and the worst image, each against the input', () => {
+  const set: SetComparison = {
+    name: 'three',
+    ids: ['a', 'b', 'c'],
+    frequency: [],
+    sharpPower: [],
+    methods: new Map([
+      [INPUT_METHOD.name, { psnr: [20, 30, 40], ssim: [null, null, null], cached: 0, power: [] }],
+      ['net', { psnr: [22, 29.5, 40], ssim: [null, null, null], cached: 0, power: [] }],
+    ]),
+  };
+  const s = methodStanding(set, 'net');
+  assert.ok(Math.abs(s.gain - 0.5) < 1e-12, `mean of +2, -0.5, 0: ${s.gain}`);
+  assert.is(s.improved, 1, 'an unchanged image is not improved');
+  assert.equal(s.worst, { id: 'b', gain: -0.5 });
+  assert.is(s.n, 3);
+  assert.throws(() => methodStanding(set, 'other'), /no method other/);
 });
 
 test.run();
