@@ -19,7 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
-import { readImageHeader, shrunkSize } from '../src/data/image';
+import { shrunkSize } from '../src/data/image';
 import { familiesOf, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
@@ -28,7 +28,7 @@ import { progress } from '../src/cli/progress';
 import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
-import { fetchPackages, MORE_PHOTOS, PACKAGES, packagesOf, PHOTOS, root, type Photo } from './photo-sources';
+import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 
 const LONG_SIDE = 1280;
@@ -164,16 +164,7 @@ async function main(): Promise<void> {
   }
 
   const photos = mixed ? [...PHOTOS, ...MORE_PHOTOS] : PHOTOS;
-  const dirs = fetchPackages(packagesOf(photos));
-  const frames = await Promise.all(
-    photos.map(async (p) => {
-      const file = path.join(dirs[p.pkg], p.file);
-      const h = await readImageHeader(file);
-      const f = shrunkSize(h.width, h.height, LONG_SIDE);
-      if (f.width < o.crop || f.height < o.crop) throw new UsageError(`--crop ${o.crop} is larger than ${p.file} at GoPro scale (${f.width}×${f.height})`);
-      return { photo: p, file, area: f.width * f.height, size: h };
-    }),
-  );
+  const frames = await photoFrames(photos, o.crop, LONG_SIDE);
   const sources: SynthSource[] = [];
   for (const [split, total] of [['train', trainPairs], ['test', o.heldOutPairs]] as const) {
     const mine = frames.filter((f) => f.photo.split === split);

@@ -14,7 +14,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import sharp from 'sharp';
-import { readImageHeader, shrunkSize } from '../src/data/image';
 import { YARDSTICK_GENERATORS } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
@@ -24,7 +23,7 @@ import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
 import { pairsByArea } from './build-train-set';
-import { fetchPackages, MORE_PHOTOS, PACKAGES, packagesOf, PHOTOS, root } from './photo-sources';
+import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root } from './photo-sources';
 import { synthesizeInParallel } from './synth-pool';
 
 const LONG_SIDE = 1280;
@@ -55,16 +54,7 @@ async function main(): Promise<void> {
   }
 
   const photos = [...PHOTOS, ...MORE_PHOTOS];
-  const dirs = fetchPackages(packagesOf(photos));
-  const frames = await Promise.all(
-    photos.map(async (p) => {
-      const file = path.join(dirs[p.pkg], p.file);
-      const h = await readImageHeader(file);
-      const f = shrunkSize(h.width, h.height, LONG_SIDE);
-      if (f.width < o.crop || f.height < o.crop) throw new UsageError(`--crop ${o.crop} is larger than ${p.file} at GoPro scale (${f.width}×${f.height})`);
-      return { photo: p, file, area: f.width * f.height };
-    }),
-  );
+  const frames = await photoFrames(photos, o.crop, LONG_SIDE);
   const sources: SynthSource[] = [];
   for (const [split, total] of [['train', o.tuningPairs], ['test', o.testPairs]] as const) {
     const mine = frames.filter((f) => f.photo.split === split);

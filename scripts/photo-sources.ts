@@ -12,6 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readImageHeader, shrunkSize } from '../src/data/image';
+import { UsageError } from '../src/errors';
 
 export const PACKAGES = {
   lomiri: { name: 'lomiri-wallpapers-16.04', version: '20.04.0-2', dir: 'usr/share/backgrounds' },
@@ -155,4 +157,26 @@ export function fetchPackages(which: readonly Pkg[] = Object.keys(PACKAGES) as P
 
 export function listFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
+}
+
+/** A photo as a set is cut from it: its file, its size, and its area at `longSide`. */
+export interface PhotoFrame {
+  photo: Photo;
+  file: string;
+  size: { width: number; height: number };
+  area: number;
+}
+
+/** The photos' files (packages fetched as needed), checked to hold a `crop` at long side `longSide`. */
+export async function photoFrames(photos: readonly Photo[], crop: number, longSide: number): Promise<PhotoFrame[]> {
+  const dirs = fetchPackages(packagesOf(photos));
+  return Promise.all(
+    photos.map(async (p) => {
+      const file = path.join(dirs[p.pkg], p.file);
+      const h = await readImageHeader(file);
+      const f = shrunkSize(h.width, h.height, longSide);
+      if (f.width < crop || f.height < crop) throw new UsageError(`--crop ${crop} is larger than ${p.file} at GoPro scale (${f.width}×${f.height})`);
+      return { photo: p, file, size: { width: h.width, height: h.height }, area: f.width * f.height };
+    }),
+  );
 }

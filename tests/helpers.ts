@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -85,4 +86,13 @@ export function folderDigest(dir: string, skip: (file: string) => boolean = () =
     if (fs.statSync(p).isFile()) h.update(f).update(fs.readFileSync(p));
   }
   return h.digest('hex');
+}
+
+export const ROOT = path.join(__dirname, '..');
+export const BIN = path.join(ROOT, 'bin', 'deblur-lab.js');
+
+/** Runs the CLI in a child process from the project root: its exit code and what it printed. */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 300_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -182,7 +182,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
         `${why}: steps ${from} → ${r.step} of ${s.plannedSteps}; checkpoint ${r.checkpoint ?? '(none)'}. ` +
           `Ledger: ${total.steps} steps in ${total.segments} sittings, ${total.cpuHours.toFixed(2)} CPU hours, ${total.gpuMinutes.toFixed(1)} GPU minutes`,
       );
-      if (recipe.keep === 'carry' && r.checkpoint) say(`carry-over for git: ${run.writeCarry()} (step ${run.trainer.step}; ${RECIPE_FILE} says the checkpoint itself stays on this machine)`);
+      if (recipe.keep === 'carry' && r.checkpoint) say(`carry-over for git: ${await run.writeCarry()} (step ${run.trainer.step}; ${RECIPE_FILE} says the checkpoint itself stays on this machine)`);
       if (r.stoppedBy === 'signal') process.exitCode = 130;
     } catch (e) {
       bar.stop();

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError, withPath } from '../errors';
+import { UsageError } from '../errors';
 import { buildNet } from '../model/net';
 import type { Checkpoint, RunRestart, TrainingState } from './checkpoint';
+import { replaceFolder } from './folder-swap';
 
 /**
  * A run's carry-over: what a long run keeps in git between sittings when its full checkpoint is too
@@ -91,7 +92,7 @@ function encode(arrays: readonly Float32Array[]): { bytes: Buffer; tensors: Arra
  * Writes `out/carry/` (atomically: a temporary folder renamed into place) from the trainer's
  * state and weights: the averaged ones when given, else the raw ones.
  */
-export function writeCarry(out: string, state: TrainingState, raw: readonly Float32Array[], shapes: readonly number[][], average?: readonly Float32Array[]): string {
+export function writeCarry(out: string, state: TrainingState, raw: readonly Float32Array[], shapes: readonly number[][], average?: readonly Float32Array[]): Promise<string> {
   const chosen = average ?? raw;
   const { bytes, tensors } = encode(chosen);
   const meta: CarryFile = {
@@ -104,19 +105,10 @@ export function writeCarry(out: string, state: TrainingState, raw: readonly Floa
     sha256: createHash('sha256').update(bytes).digest('hex'),
   };
   const dir = path.join(out, CARRY);
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  try {
-    fs.mkdirSync(tmp, { recursive: true });
+  return replaceFolder(dir, `${dir}.tmp-${process.pid}`, (tmp) => {
     fs.writeFileSync(path.join(tmp, WEIGHTS), bytes);
     fs.writeFileSync(path.join(tmp, META), `${JSON.stringify(meta, null, 1)}\n`);
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw withPath(e, tmp);
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.renameSync(tmp, dir);
-  return dir;
+  });
 }
 
 export function hasCarry(out: string): boolean {

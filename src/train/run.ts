@@ -5,7 +5,7 @@ import { describeProblems, type Layout } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { openDataset } from '../data/open-dataset';
 import { TrainingPipeline } from '../data/pipeline';
-import { UsageError, withPath, WriteError } from '../errors';
+import { UsageError, WriteError } from '../errors';
 import { configDifference, type NetConfig, type VariantName } from '../model/config';
 import { saveModel } from '../model/io';
 import { growInto } from '../model/grow';
@@ -15,6 +15,7 @@ import { Rng } from '../random';
 import { CHECKPOINT, findCheckpoint, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
 import { generatorsOfData, reweighGenerators, trainedOnOf } from './provenance';
 import { hasCarry, readCarry, readCarryState, writeCarry } from './carry';
+import { replaceFolder } from './folder-swap';
 import { newestSnapshot, readSnapshotRestart } from './restart';
 import { LOCK_FILE, takeLock } from './lock';
 import { LossLog } from './loss-log';
@@ -307,12 +308,12 @@ export class TrainingRun {
   }
 
   /** Writes the run's carry-over (carry.ts): what git keeps of a run whose checkpoints are too big to commit. */
-  writeCarry(): string {
+  async writeCarry(): Promise<string> {
     const raw = this.trainer.weights.map((v) => v.dataSync() as Float32Array);
     const shapes = this.trainer.weights.map((v) => v.shape);
     const average = this.trainer.averageValues()?.map((v) => v.dataSync() as Float32Array);
     try {
-      return writeCarry(this.out, this.state, raw, shapes, average);
+      return await writeCarry(this.out, this.state, raw, shapes, average);
     } catch (e) {
       throw writeFailure(e, this.out) ?? e;
     }
@@ -321,9 +322,7 @@ export class TrainingRun {
   /** Keeps the current weights (and the averaged ones, in `ema/`) at `snapshots/step-N/`, complete or absent. */
   async snapshot(step: number): Promise<string> {
     const dir = snapshotDir(this.out, step);
-    const tmp = `${dir}.tmp`;
-    fs.rmSync(tmp, { recursive: true, force: true });
-    try {
+    return replaceFolder(dir, `${dir}.tmp`, async (tmp) => {
       await saveModel(this.trainer.model, tmp);
       if (this.trainer.averaging) {
         const averaged = this.trainer.evaluationModel();
@@ -333,13 +332,7 @@ export class TrainingRun {
           averaged.dispose();
         }
       }
-    } catch (e) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      throw withPath(e, tmp);
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.renameSync(tmp, dir);
-    return dir;
+    });
   }
 
   /**

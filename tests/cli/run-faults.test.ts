@@ -5,17 +5,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fixtureImage } from '../data/fixtures';
+import { BIN, ROOT, runCli } from '../helpers';
 import { readTrainingState } from '../../src/train/checkpoint';
 import { LOCK_FILE } from '../../src/train/lock';
 import { LossLog } from '../../src/train/loss-log';
 
-const root = path.join(__dirname, '..', '..');
-const bin = path.join(root, 'bin', 'deblur-lab.js');
 const env = { ...process.env, DEBLUR_BACKEND: 'wasm', OMP_NUM_THREADS: '1' };
-function cli(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', env, timeout: 300_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const cli = (...args: string[]): ReturnType<typeof runCli> => runCli(args, env);
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'run-faults-'));
 const data = path.join(tmp, 'data');
@@ -44,7 +40,7 @@ test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const logged = (): number[] => (fs.existsSync(path.join(run, 'log.csv')) ? LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']!) : []);
 
 test('one process per run: a second continue is refused naming the first; SIGTERM ends the first with a checkpoint and no lock left', async () => {
-  const first = spawn(process.execPath, [bin, 'continue', run, '--no-milestones'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const first = spawn(process.execPath, [BIN, 'continue', run, '--no-milestones'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   first.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));

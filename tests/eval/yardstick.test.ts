@@ -6,15 +6,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { YARDSTICK_GENERATORS } from '../../src/data/synth/generators';
 import type { YardstickReport } from '../../src/eval/yardstick';
+import { ROOT, runCli } from '../helpers';
 
-const root = path.join(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'yardstick-'));
 const set = path.join(tmp, 'yardstick');
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[], script?: string): { code: number | null; out: string; err: string } {
-  const argv = script ? ['-r', 'ts-node/register', path.join(root, 'scripts', script), ...args] : [path.join(root, 'bin', 'deblur-lab.js'), ...args];
-  const r = spawnSync(process.execPath, argv, { cwd: root, encoding: 'utf8', timeout: 900_000 });
+  if (!script) return runCli(args);
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, 'scripts', script), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 900_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 

@@ -56,7 +56,7 @@ test('a run resumes from its carry-over alone: averaged weights to half precisio
   const backend = { backend: 'cpu', device: 'test' };
   const first = await TrainingRun.open({ out, plan, backend });
   await first.train({ until: 4, checkpointEvery: 2 });
-  first.writeCarry();
+  await first.writeCarry();
   const averaged = first.trainer.averageValues()!.map((v) => v.dataSync() as Float32Array);
   first.dispose();
   for (const n of fs.readdirSync(out)) if (n.startsWith('checkpoint')) fs.rmSync(path.join(out, n), { recursive: true });
