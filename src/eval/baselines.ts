@@ -62,6 +62,24 @@ function usmPsnr(blur: Raster, detail: Float64Array, amount: number, sharp: Rast
   return 10 * Math.log10(detail.length / sum);
 }
 
+/** The unsharp mask's σ and amount that maximise the mean PSNR over `pairs`, by grid search, with that mean gain. */
+async function searchUsm(pairs: readonly ImagePair[], onPair?: (done: number) => void): Promise<UnsharpMask & { gain: number }> {
+  const usm = USM_SIGMAS.map(() => USM_AMOUNTS.map(() => 0));
+  let inputSum = 0;
+  for (const [k, p] of pairs.entries()) {
+    const { blur, sharp } = await load(p);
+    inputSum += psnr(blur, sharp);
+    USM_SIGMAS.forEach((sigma, i) => {
+      const detail = unsharpDetail(blur, sigma);
+      USM_AMOUNTS.forEach((amount, j) => (usm[i]![j]! += usmPsnr(blur, detail, amount, sharp)));
+    });
+    onPair?.(k + 1);
+  }
+  let best = { sigma: USM_SIGMAS[0]!, amount: USM_AMOUNTS[0]!, sum: -Infinity };
+  USM_SIGMAS.forEach((sigma, i) => USM_AMOUNTS.forEach((amount, j) => usm[i]![j]! > best.sum && (best = { sigma, amount, sum: usm[i]![j]! })));
+  return { sigma: best.sigma, amount: best.amount, gain: (best.sum - inputSum) / pairs.length };
+}
+
 /**
  * σ and amount of the unsharp mask, and the Wiener noise ratio, that maximise the mean PSNR over
  * (a spread subset of) `pairs`, by grid search.
@@ -70,19 +88,7 @@ export async function tuneBaselines(pairs: readonly ImagePair[], about: TunedBas
   const usmPairs = spreadSubset(pairs, TUNING_PAIRS);
   const wienerPairs = spreadSubset(usmPairs, Math.ceil(TUNING_PAIRS / 3));
   const total = usmPairs.length + wienerPairs.length;
-  const usm = USM_SIGMAS.map(() => USM_AMOUNTS.map(() => 0));
-  let inputSum = 0;
-  for (const [k, p] of usmPairs.entries()) {
-    const { blur, sharp } = await load(p);
-    inputSum += psnr(blur, sharp);
-    USM_SIGMAS.forEach((sigma, i) => {
-      const detail = unsharpDetail(blur, sigma);
-      USM_AMOUNTS.forEach((amount, j) => (usm[i]![j]! += usmPsnr(blur, detail, amount, sharp)));
-    });
-    onPair?.(k + 1, total);
-  }
-  let best = { sigma: USM_SIGMAS[0]!, amount: USM_AMOUNTS[0]!, sum: -Infinity };
-  USM_SIGMAS.forEach((sigma, i) => USM_AMOUNTS.forEach((amount, j) => usm[i]![j]! > best.sum && (best = { sigma, amount, sum: usm[i]![j]! })));
+  const best = await searchUsm(usmPairs, (done) => onPair?.(done, total));
 
   const wiener = WIENER_NSRS.map(() => 0);
   let wienerInput = 0;
@@ -94,7 +100,7 @@ export async function tuneBaselines(pairs: readonly ImagePair[], about: TunedBas
   }
   const w = wiener.indexOf(Math.max(...wiener));
   return {
-    usm: { sigma: best.sigma, amount: best.amount, gain: (best.sum - inputSum) / usmPairs.length },
+    usm: best,
     wiener: { nsr: WIENER_NSRS[w]!, gain: (wiener[w]! - wienerInput) / wienerPairs.length },
     tunedOn: { ...about, pairs: usmPairs.length },
   };
@@ -192,6 +198,33 @@ export async function tunedFor(
   }
   const about = { root: train.root, description: train.description, pairs: train.pairs.length, fingerprint: fingerprintPairs(train) };
   return tunedBaselines(train.pairs, about, cacheDir, (d, t) => onProgress?.('tuning baselines', d, t));
+}
+
+/** The unsharp mask alone, tuned as tunedFor tunes it (without the Wiener filter's slower search), cached apart. */
+export type TunedUsm = UnsharpMask & { gain: number; tunedOn: TunedBaselines['tunedOn'] };
+
+export async function tunedUsmFor(dataset: { root: string; layout: Layout; blur?: GoProBlur }, cacheDir: string, onPair?: (done: number, total: number) => void): Promise<TunedUsm | { skipped: string }> {
+  let train: Dataset;
+  try {
+    train = await openDataset(dataset.root, { split: 'train', layout: dataset.layout, ...(dataset.blur ? { blur: dataset.blur } : {}) });
+  } catch (e) {
+    return { skipped: `no training split to tune the unsharp mask on (${(e as Error).message})` };
+  }
+  const pairs = spreadSubset(train.pairs, TUNING_PAIRS);
+  const tunedOn = { root: train.root, description: train.description, pairs: pairs.length, fingerprint: fingerprintPairs(train) };
+  const file = tuningCacheFile(cacheDir, tunedOn).replace(/baselines-([0-9a-f]+)\.json$/, 'usm-$1.json');
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as TunedUsm;
+  const tuned: TunedUsm = { ...(await searchUsm(pairs, (done) => onPair?.(done, pairs.length))), tunedOn };
+  fs.mkdirSync(cacheDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(tuned, null, 2) + '\n');
+  fs.renameSync(tmp, file);
+  return tuned;
+}
+
+/** The tuned unsharp mask's label, as describeBaseline words it. */
+export function describeUsm(t: TunedUsm): string {
+  return `unsharp mask, σ ${t.sigma}, amount ${t.amount} (tuned on ${t.tunedOn.pairs} training pairs)`;
 }
 
 /** The baselines for scoring `pairs` of the dataset at `root`: tuned as tunedFor says, then scored. */

@@ -4,7 +4,11 @@ import { openDataset } from '../data/open-dataset';
 import type { Generator } from '../data/synth/generators';
 import { UsageError } from '../errors';
 import type { NetworkSource } from '../infer/restoration-cache';
-import { evaluateBaselines, tunedFor } from './baselines';
+import { unsharpMask } from '../classical/unsharp-mask';
+import { readRaster } from '../data/image';
+import { quantize8 } from '../data/raster';
+import { psnr } from '../metrics';
+import { describeUsm, tunedUsmFor } from './baselines';
 import { evaluate, type EvalReport } from './evaluate';
 
 /**
@@ -136,11 +140,16 @@ export async function evaluateYardstick(model: NetworkSource, root: string, o: Y
     const images = gains(report);
     let usm: GeneratorScore['usm'] = null;
     if (o.baselines ?? true) {
-      const tuned = await tunedFor({ root: dir, layout: 'gopro', split: 'test', blur: 'blur' }, o.cacheDir, (what, d, n) => o.onProgress?.(`${g.name}: ${what}`, d, n));
+      const tuned = await tunedUsmFor({ root: dir, layout: 'gopro', blur: 'blur' }, o.cacheDir, (d, n) => o.onProgress?.(`${g.name}: tuning the unsharp mask`, d, n));
       if (!('skipped' in tuned)) {
-        const { usm: r } = await evaluateBaselines(pairs, tuned, ['usm'], (d, n) => o.onProgress?.(`${g.name}: unsharp mask`, d, n));
-        const u = gains(r);
-        usm = { gain: r.gain.psnr, label: r.label, worst: worstOf(u), worse: u.filter((i) => i.gain < 0).length };
+        const u: ImageGain[] = [];
+        for (const [k, p] of pairs.entries()) {
+          const [blur, sharp] = await Promise.all([readRaster(p.blur), readRaster(p.sharp)]);
+          const input = psnr(blur.raster, sharp.raster);
+          u.push({ id: p.id, input, gain: psnr(quantize8(unsharpMask(blur.raster, tuned)), sharp.raster) - input });
+          o.onProgress?.(`${g.name}: unsharp mask`, k + 1, pairs.length);
+        }
+        usm = { gain: mean(u.map((i) => i.gain)), label: describeUsm(tuned), worst: worstOf(u), worse: u.filter((i) => i.gain < 0).length };
       }
     }
     scores.push({
