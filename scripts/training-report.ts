@@ -22,29 +22,33 @@ const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 export function curveTables(runs: readonly string[]): string {
   const parts: string[] = [];
   const rows: string[] = [];
-  let sets: string[] | undefined;
   let baselines: CurveBaselines | undefined;
-  for (const run of runs) {
+  const curves = runs.map((run) => {
     const curve = readCurve(run);
     if (curve.length === 0) throw new UsageError(`${run}: no curve.jsonl (run \`npm run cli -- continue ${run}\` first)`);
-    sets ??= Object.keys(curve[0]!.sets);
+    return curve;
+  });
+  // Every set any run scored, in the order first met (runs may score different sets).
+  const sets: string[] = [...new Set(curves.flatMap((c) => c.flatMap((p) => Object.keys(p.sets))))];
+  for (const [r, run] of runs.entries()) {
+    const curve = curves[r]!;
     const file = path.join(run, BASELINES_FILE);
     if (!baselines && fs.existsSync(file)) baselines = JSON.parse(fs.readFileSync(file, 'utf8')) as CurveBaselines;
     for (const p of curve) {
       rows.push(`| ${path.basename(run)} | ${p.step} | ${p.training.cpuHours.toFixed(2)} | ${p.training.gpuMinutes.toFixed(1)} | ${p.weights} | ${sets.map((n) => (p.sets[n] ? signed(p.sets[n]!.gain) : '–')).join(' | ')} |`);
     }
   }
-  const counts = sets!.map((n) => {
-    const any = runs.map((r) => readCurve(r)[0]!.sets[n]).find((s) => s);
+  const counts = sets.map((n) => {
+    const any = curves.flatMap((c) => c.map((p) => p.sets[n])).find((s) => s);
     return `${n} (${any?.n ?? '?'})`;
   });
-  parts.push(`| run | step | CPU hours | GPU minutes | weights | ${counts.join(' | ')} |`, `|---|---|---|---|---|${sets!.map(() => '---').join('|')}|`, ...rows);
+  parts.push(`| run | step | CPU hours | GPU minutes | weights | ${counts.join(' | ')} |`, `|---|---|---|---|---|${sets.map(() => '---').join('|')}|`, ...rows);
   if (baselines) {
     parts.push('', `Baselines on the same pairs, tuned on ${baselines.tuned.tunedOn.description} of \`${baselines.tuned.tunedOn.root}\`:`, '');
-    parts.push(`| baseline | ${sets!.join(' | ')} |`, `|---|${sets!.map(() => '---').join('|')}|`);
+    parts.push(`| baseline | ${sets.join(' | ')} |`, `|---|${sets.map(() => '---').join('|')}|`);
     for (const name of ['usm', 'wiener'] as const) {
       const label = Object.values(baselines.sets)[0]?.[name]?.label ?? name;
-      parts.push(`| ${label} | ${sets!.map((n) => (baselines!.sets[n]?.[name] ? signed(baselines!.sets[n]![name]!.gain) : '–')).join(' | ')} |`);
+      parts.push(`| ${label} | ${sets.map((n) => (baselines!.sets[n]?.[name] ? signed(baselines!.sets[n]![name]!.gain) : '–')).join(' | ')} |`);
     }
   }
   return parts.join('\n');
