@@ -5,7 +5,8 @@
  *   node -r ts-node/register scripts/training-report.ts RUN [RUN …] [--set held-out] [--update-doc NAME]
  *
  * One row per milestone and weights (ema: the moving average; raw: the last step's), with the
- * training behind it (steps, CPU hours, GPU minutes) and the PSNR gain on each curve set; then the
+ * training behind it (steps, CPU hours, GPU minutes) and the PSNR gain on each curve set (the worst
+ * image's in brackets, for points that kept it); then the
  * classical baselines on the same sets. `--update-doc NAME` replaces the block between
  * `<!-- curve:NAME:start -->` and `<!-- curve:NAME:end -->` in docs/TRAINING.md with the tables.
  */
@@ -13,11 +14,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { UsageError } from '../src/errors';
-import { BASELINES_FILE, readCurve, type CurveBaselines } from '../src/train/curve';
+import { BASELINES_FILE, readCurve, type CurveBaselines, type SetScore } from '../src/train/curve';
 
 const DOC = path.join(__dirname, '..', 'docs', 'TRAINING.md');
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+
+/** A set's mean gain, and its worst image's in brackets where the point kept it. */
+const cell = (s: SetScore | undefined): string => (s ? `${signed(s.gain)}${s.worst !== undefined ? ` (${signed(s.worst)})` : ''}` : '–');
 
 export function curveTables(runs: readonly string[]): string {
   const parts: string[] = [];
@@ -35,7 +39,7 @@ export function curveTables(runs: readonly string[]): string {
     const file = path.join(run, BASELINES_FILE);
     if (!baselines && fs.existsSync(file)) baselines = JSON.parse(fs.readFileSync(file, 'utf8')) as CurveBaselines;
     for (const p of curve) {
-      rows.push(`| ${path.basename(run)} | ${p.step} | ${p.training.cpuHours.toFixed(2)} | ${p.training.gpuMinutes.toFixed(1)} | ${p.weights} | ${sets.map((n) => (p.sets[n] ? signed(p.sets[n]!.gain) : '–')).join(' | ')} |`);
+      rows.push(`| ${path.basename(run)} | ${p.step} | ${p.training.cpuHours.toFixed(2)} | ${p.training.gpuMinutes.toFixed(1)} | ${p.weights} | ${sets.map((n) => cell(p.sets[n])).join(' | ')} |`);
     }
   }
   const counts = sets.map((n) => {

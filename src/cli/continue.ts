@@ -50,7 +50,7 @@ function ensureData(r: Recipe): void {
 const dB = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)} dB`;
 
 function describePoint(p: CurvePoint): string {
-  return `${p.weights} ` + Object.entries(p.sets).map(([name, s]) => `${name} ${dB(s.gain)} (${s.improved}/${s.n} improved)`).join(', ');
+  return `${p.weights} ` + Object.entries(p.sets).map(([name, s]) => `${name} ${dB(s.gain)} (${s.improved}/${s.n} improved${s.worst !== undefined ? `, worst ${dB(s.worst)}` : ''})`).join(', ');
 }
 
 /** Milestone snapshots on disk that have no curve point yet (e.g. a sitting killed while evaluating). */

@@ -4,6 +4,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { ImagePair, Layout } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
 import { UsageError } from '../errors';
+import { HARM_DB } from '../eval/yardstick';
 import { evaluate, type EvalReport } from '../eval/evaluate';
 import { evaluateBaselines, tunedBaselines, type BaselineName, type TunedBaselines } from '../eval/baselines';
 import { summarizeLedger, type LedgerSegment } from './ledger';
@@ -37,6 +38,9 @@ export interface SetScore {
   ssimOut: number | null;
   /** Images whose PSNR the network raised. */
   improved: number;
+  /** The gain of the image it did worst on (absent in points scored before it was kept), and how many it made worse by more than 0.3 dB. */
+  worst?: number;
+  harmed?: number;
 }
 
 export interface CurvePoint {
@@ -83,6 +87,8 @@ export function setScore(r: Pick<EvalReport, 'n' | 'psnr' | 'ssim'> & { images: 
     ssimIn: r.ssim.input,
     ssimOut: r.ssim.output,
     improved: r.images.filter((i) => i.psnr.output > i.psnr.input).length,
+    worst: Math.min(...r.images.map((i) => i.psnr.output - i.psnr.input)),
+    harmed: r.images.filter((i) => i.psnr.output - i.psnr.input < HARM_DB).length,
   };
 }
 

@@ -69,7 +69,7 @@ test('continue starts the run from its recipe: checkpoints, the ledger, mileston
   const r = cli('continue', run, '--until', '6');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /starting .* \(tiny\)/);
-  assert.match(r.out, /milestone 4: ema held-out [+-][\d.]+ dB \(\d\/2 improved\); raw held-out/);
+  assert.match(r.out, /milestone 4: ema held-out [+-][\d.]+ dB \(\d\/2 improved, worst [+-][\d.]+ dB\); raw held-out/);
   const s = readTrainingState(run)!;
   assert.is(s.step, 6);
   assert.equal(s.ema?.since, 0);
