@@ -97,6 +97,11 @@ function halfBasis(name: string, make: () => tf.Tensor): tf.Tensor {
  * fail above rank 4 for some ops, their gradients included).
  */
 export function spectrumL1(x: tf.Tensor4D): tf.Scalar {
+  return tf.tidy(() => tf.sum(spectrumL1PerImage(x)) as tf.Scalar);
+}
+
+/** spectrumL1 of each image of the batch apart: [batch]. */
+export function spectrumL1PerImage(x: tf.Tensor4D): tf.Tensor1D {
   return tf.tidy(() => {
     const [b, h, w, c] = x.shape;
     const half = Math.floor(w / 2) + 1;
@@ -112,7 +117,8 @@ export function spectrumL1(x: tf.Tensor4D): tf.Scalar {
     const part = (t: tf.Tensor4D, p: number): tf.Tensor => tf.slice(t, [0, p, 0, 0], [b * c, 1, half, h]);
     const re = tf.sub(part(byCos as tf.Tensor4D, 0), part(bySin as tf.Tensor4D, 1));
     const im = tf.add(part(bySin as tf.Tensor4D, 0), part(byCos as tf.Tensor4D, 1)); // −Im: the sign does not change |Im|
-    return tf.sum(tf.mul(tf.add(tf.abs(re), tf.abs(im)), weights)) as tf.Scalar;
+    // Rows are (image, channel) pairs, image-major: a reshape to [batch, rest] groups each image's.
+    return tf.sum(tf.reshape(tf.mul(tf.add(tf.abs(re), tf.abs(im)), weights), [b, -1]), 1) as tf.Tensor1D;
   });
 }
 

@@ -1,8 +1,24 @@
 import * as tf from '@tensorflow/tfjs';
-import { spectrumL1 } from './dft';
+import { spectrumL1PerImage } from './dft';
 
 /** λ of the paper's eq. (6): weight of the frequency term. */
 export const FFT_WEIGHT = 0.1;
+
+/**
+ * How the images of a batch enter the objective that is minimised:
+ * - 'paper': the mean of eq. (6) over the batch, as MIMO-UNet and the paper train;
+ * - 'log-per-image': the mean over images of log(L_i + ε), L_i eq. (6) of image i alone. Its
+ *   gradient is each image's gradient divided by its own loss. L1's gradient is a sign per pixel,
+ *   so under the paper's mean a nearly sharp pair pushes no harder than a heavily blurred one,
+ *   although a small error there costs many more decibels; the log weighs each image by how far
+ *   it is from right, as PSNR does (NAFNet's "PSNR loss" is this idea on the MSE). Adam normalises
+ *   the gradient's scale, so the learning rate needs no change.
+ */
+export type LossForm = 'paper' | 'log-per-image';
+export const LOSS_FORMS: readonly LossForm[] = ['paper', 'log-per-image'];
+
+/** ε of the log-per-image form: below about this loss an image's weight stops growing (a pair the network already reproduces is not chased to the last bit). */
+export const LOG_LOSS_FLOOR = 1e-3;
 
 export interface LossParts {
   /** Σ_k mean |S_k − R_k| over the three scales (eq. 4). */
@@ -11,6 +27,8 @@ export interface LossParts {
   fft: tf.Scalar;
   /** content + λ·fft (eq. 6). */
   total: tf.Scalar;
+  /** What the optimiser minimises: `total` for the paper's form, the mean log per image for 'log-per-image'. */
+  objective: tf.Scalar;
 }
 
 /**
@@ -20,9 +38,11 @@ export interface LossParts {
  * computed as FFT(S − R): one transform per scale instead of two, and only its half that the
  * other half mirrors (spectrumL1).
  *
- * `outputs` and `targets` are both [S3, S2, S1] / [R3, R2, R1] (see imagePyramid).
+ * `outputs` and `targets` are both [S3, S2, S1] / [R3, R2, R1] (see imagePyramid). Every term is
+ * computed per image (each image's mean), and the batch's value is their mean: the images of a
+ * batch have one size, so that is the paper's mean over the whole batch.
  */
-export function deblurLoss(outputs: tf.Tensor4D[], targets: tf.Tensor4D[], lambda = FFT_WEIGHT): LossParts {
+export function deblurLoss(outputs: tf.Tensor4D[], targets: tf.Tensor4D[], lambda = FFT_WEIGHT, form: LossForm = 'paper'): LossParts {
   if (outputs.length !== targets.length) throw new Error(`${outputs.length} outputs but ${targets.length} targets`);
   return tf.tidy(() => {
     let content: tf.Tensor = tf.scalar(0);
@@ -31,10 +51,13 @@ export function deblurLoss(outputs: tf.Tensor4D[], targets: tf.Tensor4D[], lambd
       const r = targets[k]!;
       if (s.shape.join() !== r.shape.join()) throw new Error(`scale ${k}: output [${s.shape}] vs target [${r.shape}]`);
       const diff = tf.sub(s, r) as tf.Tensor4D;
-      content = tf.add(content, tf.mean(tf.abs(diff)));
-      fft = tf.add(fft, tf.div(spectrumL1(diff), 2 * diff.size));
+      const perImage = diff.size / diff.shape[0];
+      content = tf.add(content, tf.div(tf.sum(tf.reshape(tf.abs(diff), [diff.shape[0], -1]), 1), perImage));
+      fft = tf.add(fft, tf.div(spectrumL1PerImage(diff), 2 * perImage));
     });
-    const total = tf.add(content, tf.mul(fft, lambda));
-    return { content: content as tf.Scalar, fft: fft as tf.Scalar, total: total as tf.Scalar };
+    const totals = tf.add(content, tf.mul(fft, lambda));
+    const total = tf.mean(totals) as tf.Scalar;
+    const objective = form === 'paper' ? total : (tf.mean(tf.log(tf.add(totals, LOG_LOSS_FLOOR))) as tf.Scalar);
+    return { content: tf.mean(content) as tf.Scalar, fft: tf.mean(fft) as tf.Scalar, total, objective };
   });
 }

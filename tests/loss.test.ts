@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { deblurLoss, FFT_WEIGHT } from '../src/loss';
+import { deblurLoss, FFT_WEIGHT, LOG_LOSS_FLOOR } from '../src/loss';
 import { imagePyramid } from '../src/pyramid';
 import { naiveDft } from './reference';
 import { onBackend, seeded, startBackendForTest } from './helpers';
@@ -13,10 +13,10 @@ const SHAPES: [number, number, number, number][] = [
 ];
 
 /** The paper's loss in float64 by its definition (eq. 4–6), independent of src/. */
-function naiveLoss(outs: Float64Array[], tgts: Float64Array[]): number {
+function naiveLoss(outs: Float64Array[], tgts: Float64Array[], shapes = SHAPES): number {
   let content = 0;
   let fft = 0;
-  SHAPES.forEach(([b, h, w, c], k) => {
+  shapes.forEach(([b, h, w, c], k) => {
     const o = outs[k]!;
     const t = tgts[k]!;
     let l1 = 0;
@@ -80,6 +80,75 @@ test('deblurLoss gradient matches central finite differences of the float64 loss
     }
   }
   assert.is(checked, 36);
+});
+
+/** The log-per-image objective by its definition: each image's paper loss alone, its log, their mean. */
+function naiveLogPerImage(outs: Float64Array[], tgts: Float64Array[]): number {
+  const batch = SHAPES[0]![0];
+  let sum = 0;
+  for (let n = 0; n < batch; n++) {
+    const one = SHAPES.map(([, h, w, c]) => [1, h, w, c] as [number, number, number, number]);
+    const image = (a: Float64Array[]): Float64Array[] => a.map((v) => v.slice(n * (v.length / batch), (n + 1) * (v.length / batch)));
+    sum += Math.log(naiveLoss(image(outs), image(tgts), one) + LOG_LOSS_FLOOR);
+  }
+  return sum / batch;
+}
+
+test('the log-per-image objective is the mean of each image\'s log loss; the reported total stays the paper\'s', async () => {
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const [objective, total] = await onBackend(backend, () => {
+      const parts = deblurLoss(outs32.map((v, k) => tf.tensor4d(v, SHAPES[k]!)), tgts32.map((v, k) => tf.tensor4d(v, SHAPES[k]!)), FFT_WEIGHT, 'log-per-image');
+      return [parts.objective, parts.total];
+    });
+    const o64 = outs32.map((v) => Float64Array.from(v));
+    const t64 = tgts32.map((v) => Float64Array.from(v));
+    const ref = naiveLogPerImage(o64, t64);
+    assert.ok(Math.abs(objective![0]! - ref) < 1e-5 * Math.abs(ref) + 1e-6, `${backend}: objective ${objective![0]} vs ${ref}`);
+    assert.ok(Math.abs(total![0]! - naiveLoss(o64, t64)) / naiveLoss(o64, t64) < 1e-5, `${backend}: total ${total![0]}`);
+  }
+});
+
+test('the log-per-image gradient matches finite differences, and weights a nearly sharp image up', async () => {
+  await startBackendForTest('wasm');
+  // Image 1 of the batch nearly reproduces its target: its share of the paper's gradient is small, of the log form's large.
+  const near = outs32.map((v, k) => {
+    const t = tgts32[k]!;
+    const half = v.length / 2;
+    return Float32Array.from(v, (x, i) => (i < half ? x : t[i]! + 0.01 * (x - t[i]!)));
+  });
+  const gradsOf = async (form: 'paper' | 'log-per-image'): Promise<Float32Array[]> => {
+    const grads = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      deblurLoss([a, b, c] as tf.Tensor4D[], tgts32.map((v, k) => tf.tensor4d(v, SHAPES[k]!)), FFT_WEIGHT, form).objective,
+    )(near.map((v, k) => tf.tensor4d(v, SHAPES[k]!)));
+    const g = (await Promise.all(grads.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(grads);
+    return g;
+  };
+  const g = await gradsOf('log-per-image');
+  const base = near.map((v) => Float64Array.from(v));
+  const tg = tgts32.map((v) => Float64Array.from(v));
+  const eps = 1e-7;
+  for (let k = 0; k < 3; k++) {
+    for (let j = 0; j < 8; j++) {
+      const i = (j * 7919) % base[k]!.length;
+      const plus = base.map((a) => a.slice());
+      const minus = base.map((a) => a.slice());
+      plus[k]![i]! += eps;
+      minus[k]![i]! -= eps;
+      const fd = (naiveLogPerImage(plus, tg) - naiveLogPerImage(minus, tg)) / (2 * eps);
+      assert.ok(Math.abs(g[k]![i]! - fd) <= 1e-3 * Math.abs(fd) + 1e-5, `scale ${k} index ${i}: autodiff ${g[k]![i]} vs FD ${fd}`);
+    }
+  }
+  const share = (gs: Float32Array[]): number => {
+    let first = 0;
+    let second = 0;
+    for (const v of gs) v.forEach((x, i) => (i < v.length / 2 ? (first += Math.abs(x)) : (second += Math.abs(x))));
+    return second / (first + second);
+  };
+  const paper = share(await gradsOf('paper'));
+  const log = share(g);
+  // L1's gradient is a sign per pixel: the paper's form pushes every image alike, however small its error.
+  assert.ok(paper > 0.4 && paper < 0.6 && log > 0.9, `the nearly sharp image's share of the gradient: log-per-image ${log.toFixed(3)}, paper ${paper.toFixed(3)}`);
 });
 
 test('loss steps leave the tensor count flat', async () => {

@@ -106,7 +106,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
   const run = await TrainingRun.open({
     out: runDir,
     ...(resuming
-      ? { expect: { dataRoot: plan.data.root, dataMix: { ...(plan.data.exclude ? { exclude: plan.data.exclude } : {}), ...(plan.data.repeat ? { repeat: plan.data.repeat } : {}) }, config: plan.network.config, pipeline: plan.pipeline, steps: plan.steps, schedule: plan.schedule } }
+      ? { expect: { dataRoot: plan.data.root, dataMix: { ...(plan.data.exclude ? { exclude: plan.data.exclude } : {}), ...(plan.data.repeat ? { repeat: plan.data.repeat } : {}) }, config: plan.network.config, pipeline: plan.pipeline, steps: plan.steps, schedule: plan.schedule, loss: plan.loss ?? 'paper' } }
       : { plan }),
     refuse: (ms) => {
       throw new UsageError(`${recipeFile} and the run's checkpoint disagree (${ms.map((m) => `${m.field}: recipe ${m.asked}${m.stored ? `, checkpoint ${m.stored}` : ''}`).join('; ')}); a run continues only under its own recipe`);
@@ -124,10 +124,21 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
     const sum = summarizeLedger(s.ledger ?? []);
     say(
       `${resuming ? `continuing ${runDir} at step ${run.startStep}` : `starting ${runDir}`} (${recipe.name}): ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}), ` +
-        `batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}; so far ${sum.steps} steps in ${sum.segments} sittings, ` +
+        `batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}${s.loss ? `, ${s.loss} loss` : ''}; so far ${sum.steps} steps in ${sum.segments} sittings, ` +
         `${sum.cpuHours.toFixed(2)} CPU hours and ${sum.gpuMinutes.toFixed(1)} GPU minutes`,
     );
     const m = o.milestones ? await milestones(runDir, recipe, run, backend.backend) : undefined;
+    /** The snapshot of the run as it stands at `step`, and its scores. */
+    const takeMilestone = async (ms: Milestones, step: number): Promise<void> => {
+      const snap = await run.snapshot(step);
+      const averaged = run.trainer.averaging ? run.trainer.evaluationModel() : undefined;
+      try {
+        await ms.evaluate(step, [...(averaged ? [{ weights: 'ema' as const, model: averaged }] : []), { weights: 'raw' as const, model: run.model }], true);
+      } finally {
+        averaged?.dispose();
+      }
+      say(`snapshot: ${snap}`);
+    };
     if (m) {
       for (const step of pendingSnapshots(runDir, recipe.milestones.every, readCurve(runDir))) {
         say(`milestone ${step} was never evaluated: scoring its snapshot`);
@@ -140,6 +151,13 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
           models.forEach((x) => x.model.dispose());
         }
       }
+    }
+
+    // A sitting stopped between its milestone checkpoint and the snapshot (a full disk there): the checkpoint holds that step's weights.
+    const at = run.trainer.step;
+    if (m && resuming && at > 0 && at % recipe.milestones.every === 0 && !fs.existsSync(snapshotDir(runDir, at)) && !readCurve(runDir).some((p) => p.step === at)) {
+      say(`milestone ${at} has no snapshot: taking it from the checkpoint`);
+      await takeMilestone(m, at);
     }
 
     if (run.trainer.step >= until) {
@@ -164,15 +182,7 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
         checkpointEvery: recipe.checkpointEvery,
         onStep: (rep) => bar.update(rep.step, `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.stepSeconds.toFixed(2)} s/step`),
         onCheckpoint: async (_dir, step) => {
-          if (!m || step % recipe.milestones.every !== 0) return;
-          const snap = await run.snapshot(step);
-          const averaged = run.trainer.averaging ? run.trainer.evaluationModel() : undefined;
-          try {
-            await m.evaluate(step, [...(averaged ? [{ weights: 'ema' as const, model: averaged }] : []), { weights: 'raw' as const, model: run.model }], true);
-          } finally {
-            averaged?.dispose();
-          }
-          say(`snapshot: ${snap}`);
+          if (m && step % recipe.milestones.every === 0) await takeMilestone(m, step);
         },
       });
       bar.stop();

@@ -3,6 +3,7 @@ import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
 import { parseLayout } from '../data/open-dataset';
 import { DEFAULT_CROP } from '../data/pipeline';
 import { UsageError } from '../errors';
+import { LOSS_FORMS, type LossForm } from '../loss';
 import { VARIANT_NAMES } from '../model/config';
 import { readTrainingState } from '../train/checkpoint';
 import { hasCheckpoint, SNAPSHOTS, TrainingRun, type Mismatch, type PlanByPairs } from '../train/run';
@@ -30,6 +31,7 @@ interface TrainCliOptions {
   lrFinal: number;
   lrEvery?: number;
   warmup?: number;
+  loss: string;
   checkpointEvery: number;
   snapshotEvery?: number;
   resume?: boolean;
@@ -66,6 +68,7 @@ function scheduleFrom(o: TrainCliOptions, steps: number): Schedule {
 /** A new run's plan from the command line; its length may be in epochs, so it is made once the pairs are counted. */
 function planFrom(o: TrainCliOptions, dataDir: string): PlanByPairs {
   const { config, variant } = chooseConfig(o);
+  if (!(LOSS_FORMS as readonly string[]).includes(o.loss)) throw new UsageError(`--loss must be ${LOSS_FORMS.join(' or ')} (got ${o.loss})`);
   if (o.schedule === 'cosine' && o.lrFinal > o.lr) throw new UsageError(`--lr-final ${o.lrFinal} exceeds --lr ${o.lr}`);
   const data = { root: dataDir, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) };
   return {
@@ -78,6 +81,7 @@ function planFrom(o: TrainCliOptions, dataDir: string): PlanByPairs {
         steps,
         pipeline: { batch: o.batch, crop: o.crop, flip: o.flip, seed: o.seed },
         schedule: scheduleFrom(o, steps),
+        ...(o.loss !== 'paper' ? { loss: o.loss as LossForm } : {}),
       };
     },
   };
@@ -103,7 +107,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
   const previous = o.resume && hasCheckpoint(o.out) ? readTrainingState(o.out) : undefined;
   if (o.resume) {
-    const fixed = ['schedule', 'lr', 'lrFinal', 'lrEvery', 'warmup', 'layout', 'blur'].filter((n) => given(cmd, n));
+    const fixed = ['schedule', 'lr', 'lrFinal', 'lrEvery', 'warmup', 'loss', 'layout', 'blur'].filter((n) => given(cmd, n));
     if (fixed.length && previous) {
       const flag = (n: string): string => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new UsageError(`--resume continues the checkpoint's own schedule and data: drop ${fixed.map(flag).join(', ')}`);
@@ -143,7 +147,7 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
   const start = run.startStep;
   console.log(
     `${run.resumed ? `resuming ${o.out} at step ${start}` : `training into ${o.out}`}: ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}, ${s.config.block}/${s.config.skip}), ` +
-      `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}, ${s.plannedSteps} steps`,
+      `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}${s.loss ? `, ${s.loss} loss` : ''}, ${s.plannedSteps} steps`,
   );
   if (split) console.log(split);
   const bar = progress('train', s.plannedSteps);
@@ -233,6 +237,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-final <x>', 'cosine: final learning rate', positiveNumber, 1e-6)
     .option('--lr-every <n>', 'step: halve every n steps (default: a sixth of the run, like MIMO-UNet)', positiveInt)
     .option('--warmup <n>', 'ramp the learning rate up linearly over the first n steps', nonNegativeInt)
+    .option('--loss <form>', `what the optimiser minimises: paper (the batch's mean loss) or log-per-image (the mean of each image's log loss, so nearly sharp pairs count)`, 'paper')
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (and at the end)', positiveInt, 100)
     .option('--snapshot-every <n>', `also keep the weights every n steps in OUT/${SNAPSHOTS}/step-NNNNNN/ (for learning curves)`, positiveInt)
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')

@@ -5,6 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { UsageError, withPath } from '../errors';
 import type { Layout } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
+import type { LossForm } from '../loss';
 import type { NetConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/io';
 import type { AdamSettings, AdamState } from './adam';
@@ -39,6 +40,8 @@ export interface TrainingState {
   adam: AdamSettings;
   /** λ of the loss's FFT term. */
   lambda: number;
+  /** What the optimiser minimised, when not the paper's batch mean (see LossForm). */
+  loss?: LossForm;
   config: NetConfig;
   /** The named variant the config came from, if any. */
   variant?: string;

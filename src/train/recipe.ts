@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { isLayout, type Layout } from '../data/dataset';
 import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
 import { UsageError } from '../errors';
+import { LOSS_FORMS, type LossForm } from '../loss';
 import { configFromSpec } from '../model/config';
 import type { CurveSet } from './curve';
 import type { RunPlan } from './run';
@@ -36,6 +37,8 @@ export interface Recipe {
   pipeline: { batch: number; crop: number; flip?: boolean; seed: number };
   schedule: Schedule;
   ema?: { decay: number };
+  /** What the optimiser minimises: "paper" (default) or "log-per-image" (see LossForm). */
+  loss?: LossForm;
   checkpointEvery: number;
   /**
    * What git keeps of the run between sittings: its checkpoint (default), or only a carry-over
@@ -88,6 +91,7 @@ export function readRecipe(file: string): Recipe {
   }
   if (r.schedule.kind === 'cosine' && r.schedule.total !== r.steps) fail(file, `schedule.total (${r.schedule.total}) must equal steps (${r.steps}): the cosine anneals over the whole run`);
   if (r.ema !== undefined && !(r.ema.decay > 0 && r.ema.decay < 1)) fail(file, 'ema.decay must be in (0, 1)');
+  if (r.loss !== undefined && !LOSS_FORMS.includes(r.loss)) fail(file, `loss must be ${LOSS_FORMS.join(' or ')} (got ${JSON.stringify(r.loss)})`);
   positiveInteger(file, 'checkpointEvery', r.checkpointEvery);
   if (r.keep !== undefined && r.keep !== 'checkpoint' && r.keep !== 'carry') fail(file, `keep must be checkpoint or carry (got ${JSON.stringify(r.keep)})`);
   positiveInteger(file, 'milestones.every', r.milestones?.every);
@@ -116,6 +120,7 @@ export function planOf(r: Recipe, file = RECIPE_FILE): RunPlan {
     pipeline: { batch: r.pipeline.batch, crop: r.pipeline.crop, flip: r.pipeline.flip ?? true, seed: r.pipeline.seed },
     schedule: r.schedule,
     ...(r.ema ? { ema: r.ema } : {}),
+    ...(r.loss && r.loss !== 'paper' ? { loss: r.loss } : {}),
     ...(r.init ? { init: { weights: r.init.weights, how: r.init.how ?? 'copy' } } : {}),
   };
 }

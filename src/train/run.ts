@@ -5,12 +5,13 @@ import { describeProblems, type Layout } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { openDataset } from '../data/open-dataset';
 import { TrainingPipeline } from '../data/pipeline';
-import { UsageError, WriteError } from '../errors';
+import { describeWriteFault, isWriteFault, UsageError, WriteError } from '../errors';
 import { configDifference, type NetConfig, type VariantName } from '../model/config';
 import { saveModel } from '../model/io';
 import { growInto } from '../model/grow';
 import { buildNet } from '../model/net';
 import { loadWeights } from '../infer/weights';
+import type { LossForm } from '../loss';
 import { Rng } from '../random';
 import { CHECKPOINT, findCheckpoint, readCheckpoint, readTrainingState, trainingStateNear, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
 import { generatorsOfData, reweighGenerators, trainedOnOf } from './provenance';
@@ -45,6 +46,8 @@ export interface RunPlan {
    * other data) or 'grow' (a wider and deeper network that computes what they compute: model/grow.ts).
    */
   init?: { weights: string; how: 'copy' | 'grow' };
+  /** What the optimiser minimises (default the paper's batch mean): see LossForm. */
+  loss?: LossForm;
 }
 
 export const LOG_FILE = 'log.csv';
@@ -72,6 +75,7 @@ export interface ResumeExpectation {
   pipeline?: Partial<RunPlan['pipeline']>;
   steps?: number;
   schedule?: Schedule;
+  loss?: LossForm;
 }
 
 /** How a run shifts its data's mixture: generators left out, and copies per epoch of others' pairs. */
@@ -93,7 +97,7 @@ function describeMix(m: DataMix): string {
 
 /** One way a resume request differs from the checkpoint. */
 export interface Mismatch {
-  field: 'data' | 'network' | 'batch' | 'crop' | 'flip' | 'seed' | 'steps' | 'schedule';
+  field: 'data' | 'network' | 'batch' | 'crop' | 'flip' | 'seed' | 'steps' | 'schedule' | 'loss';
   asked: string;
   stored: string;
 }
@@ -120,6 +124,7 @@ export function resumeMismatches(previous: TrainingState, asked: ResumeExpectati
   if (asked.schedule && JSON.stringify(normalSchedule(asked.schedule)) !== JSON.stringify(normalSchedule(previous.schedule))) {
     out.push({ field: 'schedule', asked: JSON.stringify(asked.schedule), stored: JSON.stringify(previous.schedule) });
   }
+  if (asked.loss !== undefined && asked.loss !== (previous.loss ?? 'paper')) out.push({ field: 'loss', asked: asked.loss, stored: previous.loss ?? 'paper' });
   if (asked.steps !== undefined && asked.steps !== previous.plannedSteps && previous.schedule.kind === 'cosine') {
     out.push({ field: 'steps', asked: String(asked.steps), stored: String(previous.plannedSteps) });
   }
@@ -241,6 +246,7 @@ export class TrainingRun {
       ...(init ? { init } : {}),
       steps: plan.steps,
       schedule: plan.schedule,
+      ...(plan.loss ? { lossForm: plan.loss } : {}),
       data,
       initSeed: plan.pipeline.seed,
       backend: o.backend.backend,
@@ -322,17 +328,21 @@ export class TrainingRun {
   /** Keeps the current weights (and the averaged ones, in `ema/`) at `snapshots/step-N/`, complete or absent. */
   async snapshot(step: number): Promise<string> {
     const dir = snapshotDir(this.out, step);
-    return replaceFolder(dir, `${dir}.tmp`, async (tmp) => {
-      await saveModel(this.trainer.model, tmp);
-      if (this.trainer.averaging) {
-        const averaged = this.trainer.evaluationModel();
-        try {
-          await saveModel(averaged, path.join(tmp, 'ema'));
-        } finally {
-          averaged.dispose();
+    try {
+      return await replaceFolder(dir, `${dir}.tmp`, async (tmp) => {
+        await saveModel(this.trainer.model, tmp);
+        if (this.trainer.averaging) {
+          const averaged = this.trainer.evaluationModel();
+          try {
+            await saveModel(averaged, path.join(tmp, 'ema'));
+          } finally {
+            averaged.dispose();
+          }
         }
-      }
-    });
+      });
+    } catch (e) {
+      throw writeFailure(e, this.out) ?? e;
+    }
   }
 
   /**
@@ -385,7 +395,6 @@ async function initialiseFrom(model: tf.LayersModel, cfg: NetConfig, init: NonNu
 }
 
 /** File-system errors that are the machine's, not the program's: a full disk, a quota, a failing or read-only disk. */
-const WRITE_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
 
 /**
  * A write that failed for want of space (or a failing disk) while a sitting saved its work, as one
@@ -394,8 +403,8 @@ const WRITE_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EFBIG']);
  * hold the space that was missing. Undefined for any other error.
  */
 export function writeFailure(e: unknown, out: string): WriteError | undefined {
-  const err = e as NodeJS.ErrnoException;
-  if (!err || typeof err.code !== 'string' || !WRITE_FAULTS.has(err.code)) return undefined;
+  if (!isWriteFault(e)) return undefined;
+  const err = e;
   for (const name of fs.existsSync(out) ? fs.readdirSync(out) : []) {
     if (/\.tmp-\d+$/.test(name) || name.endsWith('.tmp')) fs.rmSync(path.join(out, name), { recursive: true, force: true });
   }
@@ -403,16 +412,9 @@ export function writeFailure(e: unknown, out: string): WriteError | undefined {
   for (const name of fs.existsSync(snaps) ? fs.readdirSync(snaps) : []) if (name.endsWith('.tmp')) fs.rmSync(path.join(snaps, name), { recursive: true, force: true });
   const where = err.path ?? out;
   const what = /checkpoint/.test(where) ? 'the checkpoint' : where.endsWith(LOG_FILE) ? 'the loss log' : where.includes(SNAPSHOTS) ? 'a snapshot' : /carry/.test(where) ? 'the carry-over' : `${path.basename(where)}`;
-  let free = '';
-  try {
-    const st = fs.statfsSync(out);
-    free = `, ${((st.bavail * st.bsize) / 2 ** 20).toFixed(0)} MiB free there`;
-  } catch {
-    // statfs is unavailable on some file systems: say nothing of the space
-  }
   const last = readTrainingState(out) ?? readCarryState(out);
   const kept = last ? `the last whole checkpoint (step ${last.step}) is intact` : 'no checkpoint was written yet';
-  return new WriteError(`cannot write ${what} (${where}): ${err.code === 'ENOSPC' ? 'no space left on the device' : err.code}${free}; ${kept}: make room and run the same command again to resume`);
+  return new WriteError(`cannot write ${what} (${where}): ${describeWriteFault(err, out)}; ${kept}: make room and run the same command again to resume`);
 }
 
 /** How a sitting ended: the trainer's result, with a deadline told apart from a signal. */

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { deblurLoss } from '../loss';
+import { deblurLoss, type LossForm } from '../loss';
 import { discardProposal, type ScheduledAdam } from './adam';
 import type { WeightAverage } from './ema';
 
@@ -18,6 +18,8 @@ export interface StepInputs {
   /** [R3, R2, R1] (imagePyramid of the sharp batch). */
   targets: tf.Tensor4D[];
   lambda: number;
+  /** What the optimiser minimises (default the paper's batch mean): see LossForm. */
+  lossForm?: LossForm;
   /** A moving average of the weights, updated with the step. */
   average?: WeightAverage;
   /**
@@ -58,13 +60,18 @@ function lossAndGradients(s: Omit<StepInputs, 'optimizer' | 'average'>, blur: tf
   return tf.tidy(() => {
     let content: tf.Scalar | undefined;
     let fft: tf.Scalar | undefined;
-    const { value, grads } = tf.variableGrads(() => {
+    let total: tf.Scalar | undefined;
+    const { value: objective, grads } = tf.variableGrads(() => {
       const outputs = s.model.apply(blur, { training: true }) as tf.Tensor4D[];
-      const parts = deblurLoss(outputs, targets, s.lambda);
+      const parts = deblurLoss(outputs, targets, s.lambda, s.lossForm);
       content = tf.keep(parts.content); // variableGrads keeps only what its function returns
       fft = tf.keep(parts.fft);
-      return parts.total;
+      total = tf.keep(parts.total);
+      return parts.objective;
     }, s.variables);
+    // The log reports the paper's loss whatever is minimised; a NaN in the objective still stops the step.
+    const value = tf.add(total!, tf.mul(objective, 0)) as tf.Scalar;
+    total!.dispose(); // kept above, so tidy would leave it (it may be the objective itself)
     // A weight the loss does not reach has no gradient: a zero one leaves Adam's update as PyTorch's.
     const list = s.variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
     return { value, content: content!, fft: fft!, grads: list };

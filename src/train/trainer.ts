@@ -3,7 +3,7 @@ import { assertWasmHeapRoom } from '../backend';
 import { fingerprintPairs, type Dataset } from '../data/dataset';
 import type { GoProBlur } from '../data/gopro';
 import { disposeBatch, type TrainingPipeline, type TrainingBatch } from '../data/pipeline';
-import { FFT_WEIGHT } from '../loss';
+import { FFT_WEIGHT, type LossForm } from '../loss';
 import { buildNet, configOf } from '../model/net';
 import { ADAM_DEFAULTS, ScheduledAdam, type AdamSettings } from './adam';
 import { writeCheckpoint, type Checkpoint, type DataDescription, type RunInit, type TrainingState } from './checkpoint';
@@ -101,6 +101,8 @@ export interface NewRunOptions {
   /** The backend report's device, recorded in the state (and replaced by a resumed session's). */
   device?: string;
   lambda?: number;
+  /** What the optimiser minimises (default the paper's batch mean). */
+  lossForm?: LossForm;
   adam?: AdamSettings;
   /** The training data's blur generators, when known (see TrainingState.generators). */
   generators?: string[];
@@ -147,6 +149,7 @@ export class Trainer {
       schedule: o.schedule,
       adam,
       lambda: o.lambda ?? FFT_WEIGHT,
+      ...(o.lossForm && o.lossForm !== 'paper' ? { loss: o.lossForm } : {}),
       config: configOf(model),
       ...(o.variant !== undefined ? { variant: o.variant } : {}),
       data: o.data,
@@ -244,6 +247,7 @@ export class Trainer {
       blur: batch.blur,
       targets: batch.targets,
       lambda: this.state.lambda,
+      lossForm: this.state.loss ?? 'paper',
       microBatches: this.microBatches,
       ...(this.average ? { average: this.average } : {}),
     });
