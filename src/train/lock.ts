@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UsageError } from '../errors';
+import { describeWriteFault, isWriteFault, UsageError, WriteError } from '../errors';
 
 /**
  * One writer per folder: a training run (train, continue, weights:ship, the ablation) or a data set
@@ -45,7 +45,14 @@ export function takeLock(file: string, what: string, note: (line: string) => voi
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = fs.openSync(file, 'wx');
-      fs.writeSync(fd, `${JSON.stringify(me)}\n`);
+      try {
+        fs.writeSync(fd, `${JSON.stringify(me)}\n`);
+      } catch (e) {
+        // An empty lock would refuse every later process: take it back.
+        fs.closeSync(fd);
+        fs.rmSync(file, { force: true });
+        throw e;
+      }
       fs.closeSync(fd);
       let held = true;
       const release = (): void => {
@@ -57,6 +64,7 @@ export function takeLock(file: string, what: string, note: (line: string) => voi
       process.on('exit', release);
       return release;
     } catch (e) {
+      if (isWriteFault(e)) throw new WriteError(`cannot write the lock of ${what} (${file}): ${describeWriteFault(e, path.dirname(file))}; nothing was changed: make room and run the same command again`);
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = readHolder(file);

@@ -156,4 +156,79 @@ test('a full disk at checkpoint time: one line (what, where, the space left, the
   }
 });
 
+test('a full disk at log time, between checkpoints: the loss log is named, the run resumes with each step logged once', async () => {
+  const disk = smallDisk('4m');
+  if (!disk) {
+    console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
+    return;
+  }
+  try {
+    const small = path.join(disk, 'run');
+    fs.mkdirSync(small);
+    // Checkpoints far apart: the log's rows are the only writes after the first checkpoint.
+    fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify({ ...recipe, checkpointEvery: 1000 }, null, 2));
+    const first = cli('continue', small, '--until', '2', '--no-milestones');
+    assert.is(first.code, 0, first.err);
+    const st = fs.statfsSync(disk);
+    // Not one page left: even the run's lock cannot be written, and that is said in one line, leaving no empty lock behind.
+    fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(st.bavail * st.bsize));
+    const locked = cli('continue', small, '--until', '400', '--no-milestones');
+    assert.is(locked.code, 1, locked.err);
+    assert.match(locked.err, /^deblur-lab: cannot write the lock of the run .*\.lock\): no space left on the device, 0 MiB free there; nothing was changed: make room and run the same command again\n$/m);
+    assert.not.match(locked.err, /\n\s+at /, 'no stack trace');
+    assert.not.ok(fs.existsSync(path.join(small, LOCK_FILE)), 'no empty lock left');
+    // One page for the lock: the log's rows are then the first writes to find no room.
+    fs.truncateSync(path.join(disk, 'filler'), st.bavail * st.bsize - st.bsize);
+    // A row is ~80 bytes: the log outgrows its last page within a few dozen steps.
+    const full = cli('continue', small, '--until', '400', '--no-milestones');
+    assert.is(full.code, 1, full.err);
+    const lines = full.err.trim().split('\n').filter((l) => !l.startsWith('deblur-lab: backend') && !/^train:/.test(l) && l.trim() !== '');
+    assert.is(lines.length, 1, full.err);
+    assert.match(lines[0]!, /^deblur-lab: cannot write the loss log \(.*log\.csv\): no space left on the device, 0 MiB free there; the last whole checkpoint \(step 2\) is intact: make room and run the same command again to resume$/);
+    fs.rmSync(path.join(disk, 'filler'));
+    const again = cli('continue', small, '--until', '5', '--no-milestones');
+    assert.is(again.code, 0, again.err);
+    assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5], 'the rows past the checkpoint were cut back and logged once');
+  } finally {
+    spawnSync('umount', [disk]);
+    fs.rmSync(disk, { recursive: true, force: true });
+  }
+});
+
+test('a full disk at snapshot time: the snapshot is named, no half snapshot left, the run resumes and takes it', async () => {
+  const disk = smallDisk('4m');
+  if (!disk) {
+    console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
+    return;
+  }
+  const small = path.join(tmp, 'snapshot-run');
+  const snaps = path.join(small, 'snapshots');
+  try {
+    fs.mkdirSync(small);
+    fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify({ ...recipe, milestones: { every: 4, sets: [] } }, null, 2));
+    // The snapshots alone live on the small disk, filled: the checkpoint and the log have room.
+    spawnSync('umount', [disk]);
+    fs.rmSync(disk, { recursive: true, force: true });
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', (fs.mkdirSync(snaps), snaps)], { encoding: 'utf8' });
+    assert.is(r.status, 0, r.stderr);
+    const st = fs.statfsSync(snaps);
+    fs.writeFileSync(path.join(snaps, 'filler'), Buffer.alloc(st.bavail * st.bsize));
+    const full = cli('continue', small, '--until', '6');
+    assert.is(full.code, 1, full.err);
+    const lines = full.err.trim().split('\n').filter((l) => l.startsWith('deblur-lab: cannot'));
+    assert.is(lines.length, 1, full.err);
+    assert.match(lines[0]!, /^deblur-lab: cannot write a snapshot \(.*snapshots.*\): no space left on the device, 0 MiB free there; the last whole checkpoint \(step 4\) is intact: make room and run the same command again to resume$/);
+    assert.not.match(full.err, /\n\s+at /, 'no stack trace');
+    assert.equal(fs.readdirSync(snaps), ['filler'], 'no half-written snapshot left');
+    fs.rmSync(path.join(snaps, 'filler'));
+    const again = cli('continue', small, '--until', '6');
+    assert.is(again.code, 0, again.err);
+    assert.ok(fs.existsSync(path.join(snaps, 'step-000004', 'model.json')), `the missed snapshot was taken: ${fs.readdirSync(snaps)}`);
+    assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5, 6]);
+  } finally {
+    spawnSync('umount', [snaps]);
+    fs.rmSync(small, { recursive: true, force: true });
+  }
+});
+
 test.run();
