@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -144,9 +145,21 @@ export interface CurveBaselines {
   sets: Record<string, Record<BaselineName, SetScore & { label: string }>>;
 }
 
+/** What fixes a set's baseline scores: the tuned baselines and the pairs (their files as they are now). */
+function scoreKey(tuned: TunedBaselines, pairs: readonly ImagePair[]): string {
+  const h = createHash('sha256').update(JSON.stringify(tuned));
+  for (const p of pairs) {
+    for (const f of [p.blur, p.sharp]) {
+      const st = fs.statSync(f);
+      h.update(`${path.resolve(f)}:${st.size}:${st.mtimeMs}\n`);
+    }
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
 /**
  * The baselines of a run's curve: read from `baselines.json` when it was made for these sets and
- * this training data, else tuned (on the training pairs; cached in `cacheDir`) and scored, and written.
+ * this training data, else tuned (on the training pairs) and scored, both cached in `cacheDir` for other runs on the same data, and written.
  */
 export async function curveBaselines(
   out: string,
@@ -165,9 +178,18 @@ export async function curveBaselines(
   const tuned = await tunedBaselines(training.pairs, training.about, cacheDir);
   const result: CurveBaselines = { tuned, sets: {} };
   for (const s of sets) {
+    // Runs on the same training data (pilots differing in their loss or start) share the scores: they take minutes per set.
+    const cached = path.join(cacheDir, 'baseline-scores', `${scoreKey(tuned, s.pairs)}.json`);
+    if (fs.existsSync(cached)) {
+      result.sets[s.name] = JSON.parse(fs.readFileSync(cached, 'utf8')) as Record<BaselineName, SetScore & { label: string }>;
+      continue;
+    }
     say?.(`scoring the baselines on ${s.name} (${s.pairs.length} pairs)`);
     const r = await evaluateBaselines(s.pairs, tuned);
     result.sets[s.name] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { ...setScore(v), label: v.label }])) as Record<BaselineName, SetScore & { label: string }>;
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.writeFileSync(`${cached}.tmp`, JSON.stringify(result.sets[s.name]) + '\n');
+    fs.renameSync(`${cached}.tmp`, cached);
   }
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(result, null, 2) + '\n');
   fs.renameSync(`${file}.tmp`, file);

@@ -84,6 +84,18 @@ test('continue starts the run from its recipe: checkpoints, the ledger, mileston
   assert.is(baselines.sets['held-out']!['usm']!.n, 2);
   assert.match(baselines.sets['held-out']!['usm']!.label, /unsharp mask, σ [\d.]+, amount [\d.]+ \(tuned on 4 training pairs\)/);
   assert.ok(fs.existsSync(path.join(run, 'snapshots', 'step-000004', 'ema', 'model.json')));
+  assert.match(r.out, /scoring the baselines on held-out/);
+
+  // A pilot on the same data (another loss here) reuses the baselines' scores instead of taking minutes per set again.
+  const pilot = path.join(tmp, 'pilot');
+  fs.mkdirSync(pilot);
+  fs.writeFileSync(path.join(pilot, 'recipe.json'), JSON.stringify({ ...recipe, loss: 'log-per-image' }));
+  const p = cli('continue', pilot, '--until', '1');
+  assert.is(p.code, 0, p.err);
+  assert.match(p.out, /log-per-image loss/);
+  assert.not.match(p.out, /scoring the baselines/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(pilot, 'baselines.json'), 'utf8')), baselines);
+  assert.is(readTrainingState(pilot)!.loss, 'log-per-image');
 });
 
 test('a sitting killed at any moment loses at most the steps since its checkpoint; the next one continues it', async () => {
