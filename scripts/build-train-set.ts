@@ -1,13 +1,15 @@
 /**
  * Builds a larger GoPro-layout training set (`npm run data:train`), not committed, from the
  * licensed photos of scripts/photo-sources.ts, shrunk to GoPro scale, each turned to a random one
- * of its 8 orientations, cropped at random and blurred many times over. Two mixtures:
+ * of its 8 orientations, cropped at random and blurred many times over. Three mixtures:
  * - `--mix shake` (the default, `build/data/gopro-synth`): the first shipped network's data, the
  *   lab's camera shake alone (8–32 px) on the 11 training photos of data/sample, flat crops redrawn;
  * - `--mix mixed` (`build/data/mixed`): every training photo of both sets, each also at smaller
  *   scales, flat crops kept, and the lab's blur models mixed with mild, sharp and camera-degraded
  *   pairs (src/data/synth/generators.ts, MIXED_TRAINING). No pair uses the GoPro-style model the
- *   yardstick holds out.
+ *   yardstick holds out;
+ * - `--mix lens` (`build/data/lens`): as mixed, without defocused inputs, and with a third of the
+ *   scenes partly or wholly out of focus in the sharp image too (LENS_TRAINING, depth-of-field.ts).
  * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
@@ -20,7 +22,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 import { shrunkSize } from '../src/data/image';
-import { familiesOf, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
+import { familiesOf, LENS_TRAINING, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
 import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
@@ -37,9 +39,9 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
 
-const MIXES = ['shake', 'mixed'] as const;
+const MIXES = ['shake', 'mixed', 'lens'] as const;
 type Mix = (typeof MIXES)[number];
 
 /** The mixed set also cuts its pairs from these smaller copies of each photo, with this share of the photo's pairs. */
@@ -97,12 +99,12 @@ function readme(s: Settings, mix: readonly WeightedGenerator[], records: SynthRe
         '',
         'Pairs per generator (training split; camera effects: clipped highlights, sensor noise, JPEG):',
         '',
-        '| generator | blur | pairs | with camera effects | PSNR(blur, sharp) dB, mean ± std |',
-        '|---|---|---|---|---|',
+        '| generator | blur | pairs | with camera effects | scene partly out of focus | PSNR(blur, sharp) dB, mean ± std |',
+        '|---|---|---|---|---|---|',
         ...mix.map(({ generator: g }) => {
           const rs = records.filter((r) => r.split === 'train' && r.generator === g.name);
           const b = spread(rs.map((r) => r.psnr.blur));
-          return `| ${g.name} | ${g.about} | ${rs.length} | ${rs.filter((r) => r.camera).length} | ${rs.length ? `${b.mean.toFixed(2)} ± ${b.std.toFixed(2)}` : '–'} |`;
+          return `| ${g.name} | ${g.about} | ${rs.length} | ${rs.filter((r) => r.camera).length} | ${rs.filter((r) => r.depthOfField).length} | ${rs.length ? `${b.mean.toFixed(2)} ± ${b.std.toFixed(2)}` : '–'} |`;
         }),
       ]
     : [];
@@ -134,23 +136,23 @@ function mixOption(v: string): Mix {
 async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
-    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) or mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs)", mixOption, 'shake' as Mix)
-    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, build/data/mixed for mixed)')
+    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) or lens (mixed, with scenes partly out of focus in the sharp image too)", mixOption, 'shake' as Mix)
+    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
-    .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for mixed)', positiveInt)
+    .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for mixed and lens)', positiveInt)
     .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
     .option('--jobs <n>', 'processes to synthesise with (the result is the same for any number)', positiveInt, Math.max(1, os.availableParallelism()))
     .showHelpAfterError()
     .parse(process.argv);
   const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number }>();
-  const mixed = o.mix === 'mixed';
+  const mixed = o.mix !== 'shake';
   const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
   const settings: Settings = mixed
-    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: 'mixed', longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix === 'lens' ? 'lens' : 'mixed', longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
-  const generators = mixed ? MIXED_TRAINING : SHAKE_ONLY;
-  const outArg = o.out ?? path.join('build', 'data', mixed ? 'mixed' : 'gopro-synth');
+  const generators = o.mix === 'lens' ? LENS_TRAINING : mixed ? MIXED_TRAINING : SHAKE_ONLY;
+  const outArg = o.out ?? path.join('build', 'data', mixed ? o.mix : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
   takeLock(`${out}.lock`, `the data folder ${path.relative(root, out)}`); // released when this process exits

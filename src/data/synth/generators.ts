@@ -1,6 +1,7 @@
 import type { Rng } from '../../random';
 import { CAMERA_RANGES, drawCameraEffects, type CameraEffects } from './camera-effects';
 import type { SharpFrame } from './camera-path';
+import { drawDepthOfField, type DepthOfField } from './depth-of-field';
 import type { BlurModel } from './synthesize';
 
 /**
@@ -22,6 +23,8 @@ export interface Generator {
   average: 'srgb' | 'linear' | 'either';
   /** Chance that a pair gets camera effects (highlights, noise, JPEG: camera-effects.ts). */
   camera: number;
+  /** Chance that part of a pair's scene is out of focus before the blur (depth-of-field.ts); absent: never. */
+  depthOfField?: number;
   /** One line for tables and manifests. */
   about: string;
 }
@@ -34,6 +37,7 @@ export interface GeneratorDraw {
   sharpFrame?: SharpFrame;
   average: 'srgb' | 'linear';
   camera?: CameraEffects;
+  depthOfField?: DepthOfField;
 }
 
 /**
@@ -48,12 +52,14 @@ export function drawGenerator(mix: readonly WeightedGenerator[], rng: Rng): Gene
   const average = g.average === 'either' ? (rng.bernoulli(0.5) ? 'linear' : 'srgb') : g.average;
   const cameraDraw = drawCameraEffects(rng, CAMERA_RANGES);
   const camera = rng.bernoulli(g.camera) ? cameraDraw : undefined;
-  return { generator: g, ...(sharpFrame ? { sharpFrame } : {}), average, ...(camera ? { camera } : {}) };
+  // Drawn after everything else and only where the generator asks: older mixtures' streams stay as they were.
+  const depthOfField = g.depthOfField && rng.bernoulli(g.depthOfField) ? drawDepthOfField(rng) : undefined;
+  return { generator: g, ...(sharpFrame ? { sharpFrame } : {}), average, ...(camera ? { camera } : {}), ...(depthOfField ? { depthOfField } : {}) };
 }
 
 /** A generator's draw when it has nothing to draw (no camera effects, no 'either'); undefined otherwise. */
 export function fixedDraw(g: Generator): GeneratorDraw | undefined {
-  if (g.camera > 0 || g.average === 'either' || g.sharpFrame === 'either') return undefined;
+  if (g.camera > 0 || (g.depthOfField ?? 0) > 0 || g.average === 'either' || g.sharpFrame === 'either') return undefined;
   return { generator: g, ...(g.sharpFrame ? { sharpFrame: g.sharpFrame } : {}), average: g.average };
 }
 
@@ -96,6 +102,17 @@ export const MIXED_TRAINING: readonly WeightedGenerator[] = [
   { weight: 0.05, generator: gen({ name: 'trajectory-mild', family: 'lab', model: 'trajectory', extent: [0.5, 4], average: 'either', camera: 0.35, about: 'Boracchi–Foi trajectories, 0.5–4 px' }) },
   { weight: 0.1, generator: gen({ name: 'none', family: 'lab', model: 'none', extent: [0, 0], average: 'srgb', camera: 0.35, about: 'no blur' }) },
 ];
+
+/**
+ * `--mix lens`: the mixed generators, less defocus (out-of-focus *inputs* taught the pilots to
+ * sharpen soft content), with a third of every generator's pairs made from a scene partly or
+ * wholly out of focus, which the sharp image keeps: soft backgrounds and bokeh are content to
+ * leave alone, and only the motion is to be removed.
+ */
+export const LENS_TRAINING: readonly WeightedGenerator[] = MIXED_TRAINING.filter((m) => m.generator.model !== 'defocus').map((m) => ({
+  weight: m.weight,
+  generator: { ...m.generator, depthOfField: 1 / 3, about: `${m.generator.about}; a third of the scenes partly out of focus` },
+}));
 
 /** The first shipped network's data: the lab's shake alone, 8–32 px, sRGB average, flat crops redrawn. */
 export const SHAKE_ONLY: readonly WeightedGenerator[] = [

@@ -3,6 +3,7 @@ import { cropRaster, quantize8, type Raster } from '../raster';
 import { addSensorNoise, boostHighlights, clip01, jpegRoundTrip, type CameraEffects } from './camera-effects';
 import { randomCameraPath, type CameraPath, type SharpFrame } from './camera-path';
 import { diskKernel } from './defocus';
+import { withDepthOfField, type DepthOfField } from './depth-of-field';
 import { fromLinear, toLinear } from './gamma';
 import { handheldPath } from './handheld-path';
 import { warpAverage, type Window } from './shake';
@@ -43,6 +44,8 @@ export interface SynthesizedPair {
   poses: number;
   /** The camera effects applied (JPEG still to come: see compressPair). */
   camera?: CameraEffects;
+  /** The scene's depth of field, when part of it was out of focus. */
+  depthOfField?: DepthOfField;
 }
 
 export interface PairOptions {
@@ -56,6 +59,8 @@ export interface PairOptions {
   keepFlat?: boolean;
   /** Highlights and sensor noise are applied here, in linear light; JPEG afterwards by compressPair. */
   camera?: CameraEffects;
+  /** Part of the scene out of focus before any motion (depth-of-field.ts): the sharp image keeps it. */
+  depthOfField?: DepthOfField;
 }
 
 /** Mean |horizontal| + |vertical| difference of the grey image: ~0.001 for sky, ~0.02+ for detail. */
@@ -157,9 +162,13 @@ export function synthesizePair(frame: Raster, rng: Rng, o: PairOptions): Synthes
     const t = o.crop && !o.keepFlat ? texture(sharp) : Infinity;
     if (!best || t > best.texture) best = { window, sharp, texture: t };
   }
-  const { window, sharp } = best!;
+  const { window } = best!;
+  // The scene as the lens rendered it: every blur below reads at most `reach` pixels around the window.
+  const dof = o.depthOfField;
+  if (dof) frame = withDepthOfField(frame, window, Math.ceil(o.extent) + 4, dof); // from here on, the scene as the lens rendered it
+  const sharp = dof ? cropRaster(frame, window.left, window.top, cw, ch) : best!.sharp;
   const blur = windowBlur(frame, window, rng, o);
-  const made = { window, extent: blur.extent, poses: blur.poses };
+  const made = { window, extent: blur.extent, poses: blur.poses, ...(dof ? { depthOfField: dof } : {}) };
   const camera = o.camera;
   if (!camera || (!camera.highlights && !camera.noise)) {
     const pair = { sharp, blur: quantize8(blur.apply(frame)), blurGamma: quantize8(fromLinear(blur.apply(linearOf(frame)))), ...made };

@@ -7,6 +7,7 @@ import { readRaster, writePng } from '../image';
 import { dihedral, type Raster } from '../raster';
 import { describeCameraEffects, jpegRoundTrip, type CameraEffects } from './camera-effects';
 import type { SharpFrame } from './camera-path';
+import type { DepthOfField } from './depth-of-field';
 import { drawGenerator, fixedDraw, singleGenerator, type GeneratorDraw, type WeightedGenerator } from './generators';
 import type { Window } from './shake';
 import { compressPair, extentForFrame, synthesizePair, type BlurModel, type SynthesizedPair } from './synthesize';
@@ -78,6 +79,8 @@ export interface SynthRecord {
   average?: 'srgb' | 'linear';
   /** Camera effects (highlights, noise, JPEG), when drawn, and in words. */
   camera?: CameraEffects & { about: string };
+  /** The scene's depth of field, when part of it was out of focus (the sharp image keeps it). */
+  depthOfField?: DepthOfField;
   /** The input came out equal to the sharp image and was stored as a JPEG of this quality instead (SHARP_JPEG). */
   sharpJpeg?: number;
 }
@@ -123,6 +126,7 @@ export async function generatePair(
     ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}),
     ...(o.keepFlat ? { keepFlat: true } : {}),
     ...(draw.camera ? { camera: draw.camera } : {}),
+    ...(draw.depthOfField ? { depthOfField: draw.depthOfField } : {}),
   });
   const compressed = await compressPair(made);
   const chosen = draw.average === 'linear' ? compressed.blurGamma : compressed.blur;
@@ -172,6 +176,7 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
         ...(o.orientations ? { orientation } : {}),
         ...(lone ? {} : { generator: g.name, model: g.model, ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}), average: draw.average }),
         ...(draw.camera ? { camera: { ...draw.camera, about: describeCameraEffects(draw.camera) } } : {}),
+        ...(draw.depthOfField ? { depthOfField: draw.depthOfField } : {}),
         ...(sharpJpeg !== undefined ? { sharpJpeg } : {}),
       };
       records.push(record);

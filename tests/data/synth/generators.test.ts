@@ -8,7 +8,8 @@ import { createRaster, cropRaster, type Raster } from '../../../src/data/raster'
 import { addSensorNoise, boostHighlights, jpegRoundTrip, type CameraEffects } from '../../../src/data/synth/camera-effects';
 import { cornerExtent, randomCameraPath } from '../../../src/data/synth/camera-path';
 import { diskKernel } from '../../../src/data/synth/defocus';
-import { MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
+import { defocusShare, withDepthOfField, type DepthOfField } from '../../../src/data/synth/depth-of-field';
+import { drawGenerator, LENS_TRAINING, MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
 import { handheldPath } from '../../../src/data/synth/handheld-path';
 import { synthesizePair, texture } from '../../../src/data/synth/synthesize';
 import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
@@ -92,6 +93,53 @@ test('a pair with camera effects: the sharp image keeps its clipped highlights, 
   assert.ok(made.sharp.data.every((v, i) => v >= plain.sharp.data[i]! - 1e-6), 'highlights only brighten the sharp image');
   assert.ok(psnr(made.blur, plain.blur) < 40, 'the effects change the input');
   assert.is(made.blur, made.blurGamma, 'one camera image');
+});
+
+test('depth of field: the out-of-focus side is the disk-blurred scene blended in linear light (a naive sum, to 1e-5); the in-focus side and the frame beyond the reach untouched', () => {
+  const window = { left: 80, top: 60, width: 64, height: 48 };
+  const d: DepthOfField = { diameter: 5, whole: false, angle: 0.3, offset: 0.1, softness: 6 };
+  const out = withDepthOfField(photo, window, 10, d);
+  const k = diskKernel(d.diameter);
+  const half = (k.size - 1) / 2;
+  const lin = (v: number): number => Math.pow(v, 2.2);
+  let outOfFocus = 0;
+  let inFocus = 0;
+  for (let y = window.top - 10; y < window.top + window.height + 10; y += 3) {
+    for (let x = window.left - 10; x < window.left + window.width + 10; x += 3) {
+      const m = defocusShare(d, x - window.left, y - window.top, window.width, window.height);
+      for (let c = 0; c < 3; c++) {
+        let soft = 0;
+        for (let v = 0; v < k.size; v++) for (let u = 0; u < k.size; u++) soft += k.weights[v * k.size + u]! * lin(photo.data[((y + v - half) * photo.width + (x + u - half)) * 3 + c]!);
+        const sharp = photo.data[(y * photo.width + x) * 3 + c]!;
+        const want = m < 1e-4 ? sharp : Math.pow((1 - m) * lin(sharp) + m * soft, 1 / 2.2);
+        assert.ok(Math.abs(out.data[(y * photo.width + x) * 3 + c]! - want) < 1e-5, `(${x}, ${y}, ${c}): ${out.data[(y * photo.width + x) * 3 + c]} vs ${want}`);
+      }
+      if (m > 0.99) outOfFocus++;
+      if (m < 0.01) inFocus++;
+    }
+  }
+  assert.ok(outOfFocus > 20 && inFocus > 20, `both sides seen: ${outOfFocus} out of focus, ${inFocus} in focus`);
+  const far = (photo.height - 1) * photo.width * 3;
+  assert.is(out.data[far], photo.data[far], 'beyond the reach: the frame as it was');
+  assert.ok(withDepthOfField(photo, window, 0, { ...d, whole: true }).data.some((v, i) => Math.abs(v - photo.data[i]!) > 0.01), 'whole: changed');
+});
+
+test('a pair from a scene partly out of focus: the sharp image keeps the defocus, the blur is made from that scene', () => {
+  const dof: DepthOfField = { diameter: 8, whole: true, angle: 0, offset: 0, softness: 4 };
+  const plain = synthesizePair(photo, Rng.seeded(5), { extent: 10, model: 'shake', crop: { width: 96, height: 96 } });
+  const lens = synthesizePair(photo, Rng.seeded(5), { extent: 10, model: 'shake', crop: { width: 96, height: 96 }, depthOfField: dof });
+  assert.equal(lens.window, plain.window);
+  assert.ok(texture(lens.sharp) < 0.7 * texture(plain.sharp), `the sharp image is soft: texture ${texture(lens.sharp)} vs ${texture(plain.sharp)}`);
+  const scene = withDepthOfField(photo, lens.window, 14, dof);
+  assert.equal(Array.from(lens.sharp.data), Array.from(cropRaster(scene, lens.window.left, lens.window.top, 96, 96).data), 'sharp = the scene\'s crop');
+  assert.is(lens.depthOfField, dof);
+  // The lens mixture: no defocused inputs, and some scenes out of focus, recorded per pair.
+  assert.ok(LENS_TRAINING.every((m) => m.generator.model !== 'defocus' && m.generator.depthOfField! > 0));
+  let drawn = 0;
+  for (let s = 0; s < 60; s++) if (drawGenerator(LENS_TRAINING, Rng.seeded(s)).depthOfField) drawn++;
+  assert.ok(drawn >= 10 && drawn <= 32, `${drawn} of 60 draws out of focus (a third asked)`);
+  // The older mixture's draws are as they were: no depth of field, the same stream.
+  for (let s = 0; s < 20; s++) assert.not.ok(drawGenerator(MIXED_TRAINING, Rng.seeded(s)).depthOfField);
 });
 
 test('a mixture: every pair names its generator; the shares follow the weights; no input equals its sharp image', async () => {
