@@ -36,7 +36,7 @@ export { Rng, type RngState } from './random';
 export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';
 export { TrainingRun, hasCheckpoint, resumable, resumeMismatches, snapshotDir, LOG_FILE, SNAPSHOTS, type RunPlan, type PlanByPairs, type SittingResult, type Mismatch } from './train/run';
 export { readRecipe, planOf, RECIPE_FILE, type Recipe } from './train/recipe';
-export { readCurve, trainingAt, trainingOf, CURVE_FILE, BASELINES_FILE, type CurvePoint as LearningCurvePoint, type CurveSet, type CurveBaselines, type SetScore } from './train/curve';
+export { readCurve, curveTrend, type CurveTrend, trainingAt, trainingOf, CURVE_FILE, BASELINES_FILE, type CurvePoint as LearningCurvePoint, type CurveSet, type CurveBaselines, type SetScore } from './train/curve';
 export { summarizeLedger, legacyLedger, processorOf, type LedgerSegment, type LedgerSummary } from './train/ledger';
 export { WeightAverage, type EmaState } from './train/ema';
 export { WebGpuError } from './webgpu-guard';

@@ -56,6 +56,29 @@ export interface CurvePoint {
 }
 
 export const CURVE_FILE = 'curve.jsonl';
+
+/** A curve's latest point on a set and how fast it moved, for one kind of weights. */
+export interface CurveTrend {
+  latest: CurvePoint;
+  /** Gain per CPU hour from the first to the last of the points considered (0 with one point). */
+  slope: number;
+  points: number;
+}
+
+/**
+ * The latest milestone on `set` and the slope over the last `last` milestones, of one kind of
+ * weights only (`ema` where the run averages its weights, else `raw`): a curve holds both at each
+ * step, and mixing them would compare two different networks. Undefined where no point scored the set.
+ */
+export function curveTrend(curve: readonly CurvePoint[], set: string, last = 4): CurveTrend | undefined {
+  const weights = curve.some((p) => p.weights === 'ema' && p.sets[set]) ? 'ema' : 'raw';
+  const pts = curve.filter((p) => p.weights === weights && p.sets[set]).sort((a, b) => a.step - b.step).slice(-last);
+  if (pts.length === 0) return undefined;
+  const first = pts[0]!;
+  const latest = pts[pts.length - 1]!;
+  const hours = latest.training.cpuHours - first.training.cpuHours;
+  return { latest, slope: hours > 0 ? (latest.sets[set]!.gain - first.sets[set]!.gain) / hours : 0, points: pts.length };
+}
 export const BASELINES_FILE = 'baselines.json';
 
 export function readCurve(out: string): CurvePoint[] {
