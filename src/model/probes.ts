@@ -17,10 +17,23 @@ export interface ProbeResult {
   msrm: (MsrmSite & { branches: tf.Tensor4D[] })[];
   /** Every DFFM's softmax weights, [batch, C_level, 3]: per channel, the share of E1, E2, E3. */
   dffm: { module: string; level: number; weights: tf.Tensor3D }[];
+  /**
+   * Every block's channel attention (MSRM's CA, Res2Net's SE): the sigmoid output that scales each
+   * channel of the block's fused features before the residual, [batch, C_level], each in (0, 1).
+   */
+  channelAttention: (MsrmSite & { weights: tf.Tensor2D })[];
+  /**
+   * Every FAM's attention map z = SCM(B_k), [batch, H/2^(k-1), W/2^(k-1), C_k]: the encoder's
+   * features x enter level k as x + conv3×3(x ⊙ z), so z says, per pixel and channel, how much of x
+   * passes into the merge.
+   */
+  fam: { module: string; level: number; map: tf.Tensor4D }[];
 }
 
 const BRANCH = /^(em|dm)([1-3])_b(\d+)_y([1-4])$/;
 const WEIGHTS = /^dffm([12])_weights$/;
+const ATTENTION = /^(em|dm)([1-3])_b(\d+)_(ca|se)_up$/;
+const FAM = /^fam([23])_mul$/;
 
 /**
  * A multi-output view of `model` that also returns every MSRM branch and DFFM weight tensor.
@@ -32,12 +45,27 @@ export class Probe {
   private readonly view: tf.LayersModel;
   private readonly sites: MsrmSite[] = [];
   private readonly dffmLevels: number[] = [];
+  private readonly caSites: MsrmSite[] = [];
+  private readonly famLevels: number[] = [];
 
   constructor(readonly model: tf.LayersModel) {
     const branchOutputs: tf.SymbolicTensor[] = [];
     const bySite = new Map<string, tf.SymbolicTensor[]>();
     const weightOutputs: tf.SymbolicTensor[] = [];
+    const attentionOutputs: tf.SymbolicTensor[] = [];
+    const famOutputs: tf.SymbolicTensor[] = [];
     for (const layer of model.layers) {
+      const a = ATTENTION.exec(layer.name);
+      if (a) {
+        this.caSites.push({ module: `${a[1]}${a[2]}_b${a[3]}`, stage: a[1] === 'em' ? 'encoder' : 'decoder', level: Number(a[2]), block: Number(a[3]) });
+        attentionOutputs.push(layer.output as tf.SymbolicTensor);
+      }
+      const f = FAM.exec(layer.name);
+      if (f) {
+        // FAM's product x ⊙ z: its second input is z, the map (fam.ts).
+        this.famLevels.push(Number(f[1]));
+        famOutputs.push(layer.inboundNodes[0]!.inputTensors[1] as tf.SymbolicTensor);
+      }
       const b = BRANCH.exec(layer.name);
       if (b) {
         const key = `${b[1]}${b[2]}_b${b[3]}`;
@@ -56,13 +84,22 @@ export class Probe {
     for (const s of this.sites) branchOutputs.push(...bySite.get(s.module)!);
     this.view = tf.model({
       inputs: model.inputs,
-      outputs: [...(model.outputs as tf.SymbolicTensor[]), ...branchOutputs, ...weightOutputs],
+      outputs: [...(model.outputs as tf.SymbolicTensor[]), ...branchOutputs, ...weightOutputs, ...attentionOutputs, ...famOutputs],
       name: `${model.name}_probe`,
     });
   }
 
   get msrmSites(): readonly MsrmSite[] {
     return this.sites;
+  }
+
+  /** The blocks whose channel attention the probe reads, in the order of `channelAttention`. */
+  get attentionSites(): readonly MsrmSite[] {
+    return this.caSites;
+  }
+
+  get famCount(): number {
+    return this.famLevels.length;
   }
 
   get dffmCount(): number {
@@ -81,11 +118,13 @@ export class Probe {
     let i = nOut;
     const msrm = this.sites.map((s) => ({ ...s, branches: all.slice(i, (i += 4)) as tf.Tensor4D[] }));
     const dffm = this.dffmLevels.map((level) => ({ module: `dffm${level}`, level, weights: all[i++] as tf.Tensor3D }));
-    return { outputs, msrm, dffm };
+    const channelAttention = this.caSites.map((s) => ({ ...s, weights: all[i++] as tf.Tensor2D }));
+    const fam = this.famLevels.map((level) => ({ module: `fam${level}`, level, map: all[i++] as tf.Tensor4D }));
+    return { outputs, msrm, dffm, channelAttention, fam };
   }
 }
 
 /** Disposes every tensor in a ProbeResult. */
 export function disposeProbes(r: ProbeResult): void {
-  tf.dispose([...r.outputs, ...r.msrm.flatMap((m) => m.branches), ...r.dffm.map((d) => d.weights)]);
+  tf.dispose([...r.outputs, ...r.msrm.flatMap((m) => m.branches), ...r.dffm.map((d) => d.weights), ...r.channelAttention.map((a) => a.weights), ...r.fam.map((f) => f.map)]);
 }

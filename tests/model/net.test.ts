@@ -182,6 +182,60 @@ test('probes: four branches per MSRM, DFFM weights [batch, C, 3] summing to 1, o
   model.dispose();
 });
 
+test('probes: channel attention and FAM maps equal a manual forward pass of the same block (cpu, to 1e-5); no tensor left behind', async () => {
+  await startBackendForTest('cpu');
+  const cfg = variantConfig('lite');
+  const model = buildNet(cfg, { seed: 5 });
+  const probe = new Probe(model);
+  assert.is(probe.attentionSites.length, 6 * cfg.blocks, 'one channel attention per MSRM');
+  assert.is(probe.famCount, 2);
+  const x = image(2, 32, 32, 9);
+  const r = probe.run(x);
+  // Channel attention by hand: global mean of the block's fused features, dense + ReLU, dense + sigmoid, in float64.
+  for (const a of r.channelAttention) {
+    const c = cfg.channels * 2 ** (a.level - 1);
+    assert.equal(a.weights.shape, [2, c], a.module);
+    const fusedView = tf.model({ inputs: model.inputs, outputs: model.getLayer(`${a.module}_fuse`).output as tf.SymbolicTensor });
+    const fused = fusedView.predict(x) as tf.Tensor4D;
+    const [, h, w] = fused.shape;
+    const f = await fused.data();
+    const [wd, bd] = await Promise.all(model.getLayer(`${a.module}_ca_down`).getWeights().map((t) => t.data()));
+    const [wu, bu] = await Promise.all(model.getLayer(`${a.module}_ca_up`).getWeights().map((t) => t.data()));
+    const hidden = bd!.length;
+    const got = await a.weights.data();
+    for (let n = 0; n < 2; n++) {
+      const mean = new Float64Array(c);
+      for (let p = 0; p < h * w; p++) for (let ch = 0; ch < c; ch++) mean[ch]! += f[(n * h * w + p) * c + ch]! / (h * w);
+      const down = Array.from({ length: hidden }, (_, j) => Math.max(0, bd![j]! + mean.reduce((s, m, ch) => s + m * wd![ch * hidden + j]!, 0)));
+      for (let ch = 0; ch < c; ch++) {
+        const want = 1 / (1 + Math.exp(-(bu![ch]! + down.reduce((s, d, j) => s + d * wu![j * c + ch]!, 0))));
+        assert.ok(Math.abs(got[n * c + ch]! - want) < 1e-5, `${a.module} image ${n} channel ${ch}: ${got[n * c + ch]} vs ${want}`);
+      }
+    }
+    tf.dispose(fused);
+  }
+  // FAM by hand: its output is x + conv3×3(x ⊙ map) with the merge conv's own weights.
+  for (const f of r.fam) {
+    const c = cfg.channels * 2 ** (f.level - 1);
+    const side = 32 / 2 ** (f.level - 1);
+    assert.equal(f.map.shape, [2, side, side, c], f.module);
+    const mul = model.getLayer(`${f.module}_mul`);
+    const view = tf.model({ inputs: model.inputs, outputs: [mul.inboundNodes[0]!.inputTensors[0] as tf.SymbolicTensor, model.getLayer(`${f.module}_add`).output as tf.SymbolicTensor] });
+    const [features, out] = view.predict(x) as tf.Tensor4D[];
+    const [kernel, bias] = model.getLayer(`${f.module}_merge`).getWeights();
+    const manual = tf.add(features!, tf.add(tf.conv2d(tf.mul(features!, f.map) as tf.Tensor4D, kernel as tf.Tensor4D, 1, 'same'), bias!));
+    const d = await tf.max(tf.abs(tf.sub(manual, out!))).data();
+    assert.ok(d[0]! < 1e-5, `${f.module}: |manual − model| = ${d[0]}`);
+    tf.dispose([features!, out!, manual]);
+  }
+  disposeProbes(r);
+  const before = tf.memory().numTensors;
+  for (let k = 0; k < 2; k++) disposeProbes(probe.run(x));
+  assert.is(tf.memory().numTensors, before, 'the probe leaves no tensor behind once disposed');
+  tf.dispose(x);
+  model.dispose();
+});
+
 test('wasm and cpu agree on a forward and backward pass of lite', async () => {
   await startBackendForTest('cpu');
   // Seeded: with some inits a ReLU input or an L1 term sits within rounding of zero, the two
