@@ -3,7 +3,9 @@ import { createRaster, rastersToBatch, type Raster } from '../data/raster';
 import { disposeProbes, type MsrmSite, type Probe } from '../model/probes';
 import type { Progress } from '../progress';
 import { heatmap, lineChart, type ChartOptions, type HeatmapOptions } from './plots';
+import { colorize } from './colormap';
 import type { Bundle } from './display';
+import { enlarge } from './images';
 
 /**
  * The channel attention of one block (MSRM's CA), over a set of images: which channels it
@@ -145,4 +147,23 @@ export async function famStrength(map: tf.Tensor4D, image = 0): Promise<Raster> 
   const grey = new Float32Array(h * w * 3);
   for (let p = 0; p < h * w; p++) grey[p * 3] = grey[p * 3 + 1] = grey[p * 3 + 2] = max > 0 ? out[p]! / max : 0;
   return createRaster(w, h, grey);
+}
+
+/**
+ * The FAM gate strength over the input image: the image in grey, the strength (famStrength) in
+ * the `magma` colours on top at `alpha`, enlarged to the image's size (the map is at ½ or ¼).
+ */
+export async function famOverlay(image: Raster, map: tf.Tensor4D, index = 0, alpha = 0.6): Promise<Raster> {
+  const strength = await famStrength(map, index);
+  const factor = image.width / strength.width;
+  if (!Number.isInteger(factor) || strength.height * factor !== image.height) throw new Error(`famOverlay: a ${strength.width}×${strength.height} map does not tile a ${image.width}×${image.height} image`);
+  const values = new Float32Array(strength.width * strength.height);
+  for (let p = 0; p < values.length; p++) values[p] = strength.data[p * 3]!;
+  const colours = enlarge(colorize(values, strength.width, strength.height, { colormap: 'magma', range: [0, 1] }), factor);
+  const out = createRaster(image.width, image.height);
+  for (let p = 0; p < image.width * image.height; p++) {
+    const grey = (image.data[p * 3]! + image.data[p * 3 + 1]! + image.data[p * 3 + 2]!) / 3;
+    for (let c = 0; c < 3; c++) out.data[p * 3 + c] = (1 - alpha) * grey + alpha * colours.data[p * 3 + c]!;
+  }
+  return out;
 }

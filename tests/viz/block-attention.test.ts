@@ -5,7 +5,7 @@ import { tensorToRaster } from '../../src/data/raster';
 import { VARIANTS } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { disposeProbes, Probe } from '../../src/model/probes';
-import { channelAttentionAgainst, channelAttentionHeatmap, channelAttentionOver, channelAttentionSummary, CONSTANT, DECISIVE, famStrength } from '../../src/viz/block-attention';
+import { channelAttentionAgainst, channelAttentionHeatmap, channelAttentionOver, channelAttentionSummary, CONSTANT, DECISIVE, famOverlay, famStrength } from '../../src/viz/block-attention';
 import { seeded, startBackendForTest } from '../helpers';
 
 test.before(async () => {
@@ -48,7 +48,10 @@ test('channelAttentionOver: 5 images 2 at a time equal one probe over all 5, wit
   const whole = probe.run(x);
   const expected = await Promise.all(whole.channelAttention.map((a) => channelAttentionSummary(a)));
   const fam = await famStrength(whole.fam[0]!.map, 1);
+  const overlay = await famOverlay(images[1]!, whole.fam[1]!.map, 1);
   disposeProbes(whole);
+  assert.equal([overlay.width, overlay.height], [32, 32], 'the level-3 map (8²) laid over the whole image');
+  assert.ok(overlay.data.every((v) => v >= 0 && v <= 1));
   assert.equal([fam.width, fam.height], [16, 16], 'FAM of level 2 at half size');
   assert.ok(Math.max(...fam.data) === 1 && Math.min(...fam.data) >= 0, 'scaled to [0, 1]');
   const before = tf.memory().numTensors;
