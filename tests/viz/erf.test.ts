@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { effectiveReceptiveField, massRadius, supportBox } from '../../src/viz/erf';
+import { effectiveReceptiveField, massRadius, receptiveFieldChart, receptiveFieldCharts, supportBox } from '../../src/viz/erf';
 import { buildNet } from '../../src/model/net';
 import { VARIANTS } from '../../src/model/config';
 import { rejectsWithUsage, seeded, startBackendForTest } from '../helpers';
@@ -93,6 +93,46 @@ test('on the network: an MSRM branch y_k at level 1 reaches exactly 2k + 5 px (h
   assert.is(tf.memory().numTensors, before, 'no tensors leaked');
   images.dispose();
   model.dispose();
+});
+
+test('receptiveFieldChart: the window holds the field and its 50% circle, log values down to the floor, whole-pixel axes from the centre', async () => {
+  // A Gaussian field of s.d. 3 px centred at (30, 20) on a 64 × 48 map, normalised.
+  const [h, w, cy, cx] = [48, 64, 30, 20];
+  const values = new Float32Array(h * w);
+  let sum = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) sum += values[y * w + x] = Math.exp(-((y - cy) ** 2 + (x - cx) ** 2) / 18);
+  values.forEach((v, i) => (values[i] = v / sum));
+  const map = tf.tensor2d(values, [h, w]);
+  const rf = { map, centre: { y: cy, x: cx }, inputCentre: { y: cy, x: cx } };
+  const bundle = await receptiveFieldChart(rf, { decades: 3, margin: 2 });
+  const html = String(bundle.data);
+  // The figure's data: the JSON array after the div's id in Plotly.newPlot(id, data, layout, …).
+  const start = html.indexOf('[', html.indexOf('Plotly.newPlot('));
+  let depth = 0;
+  let end = start;
+  do depth += html[end] === '[' ? 1 : html[end] === ']' ? -1 : 0;
+  while (depth > 0 && ++end < html.length);
+  const spec = JSON.parse(html.slice(start, end + 1)) as Array<{ z: number[][]; x: number[]; y: number[] }>;
+  const { z, x, y } = spec[0]!;
+  // 10^-3 of the peak is reached at r = sqrt(2·9·ln 1000) ≈ 11.2 px: the support is ±11, the window ±13 with the margin.
+  assert.equal([x[0], x[x.length - 1], y[0], y[y.length - 1]], [-13, 13, -13, 13]);
+  assert.ok(x.every((v) => Number.isInteger(v)));
+  assert.is(Math.max(...z.flat()), 0, 'the peak is 10^0');
+  assert.is(Math.min(...z.flat()), -3, 'values below the floor are drawn at the floor');
+  // log10 of the value at (dy, dx) = (2, 1) over the peak: −(4 + 1)/18 / ln 10.
+  assert.ok(Math.abs(z[13 + 2]![13 + 1]! + 5 / 18 / Math.LN10) < 1e-5);
+  const r50 = await massRadius(map, rf.inputCentre, 0.5);
+  assert.match(html, new RegExp(`"type":"circle","xref":"x","yref":"y","x0":-${r50}`));
+  assert.match(html, /log₁₀ of peak/);
+  // Side by side: one heatmap per field on its own axes, one colour bar.
+  const row = String((await receptiveFieldCharts([{ rf, title: 'a' }, { rf, title: 'b' }])).data);
+  assert.is(row.match(/"type":"heatmap"/g)!.length, 2);
+  assert.is(row.match(/"showscale":true/g)!.length, 1);
+  assert.match(row, /"xref":"x2","yref":"y2"/);
+  const zero = tf.zeros([h, w]) as tf.Tensor2D;
+  assert.match(String((await receptiveFieldChart({ ...rf, map: zero })).data), /dead: no gradient/, 'a dead branch is drawn and named, not an error');
+  zero.dispose();
+  map.dispose();
 });
 
 test.run();
