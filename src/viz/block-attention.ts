@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { createRaster, rastersToBatch, type Raster } from '../data/raster';
+import { createRaster, cropRaster, rastersToBatch, type Raster } from '../data/raster';
+import { texture } from '../data/synth/synthesize';
+import { UsageError } from '../errors';
 import { disposeProbes, type MsrmSite, type Probe } from '../model/probes';
 import type { Progress } from '../progress';
 import { heatmap, lineChart, type ChartOptions, type HeatmapOptions } from './plots';
@@ -166,4 +168,26 @@ export async function famOverlay(image: Raster, map: tf.Tensor4D, index = 0, alp
     for (let c = 0; c < 3; c++) out.data[p * 3 + c] = (1 - alpha) * grey + alpha * colours.data[p * 3 + c]!;
   }
   return out;
+}
+
+/**
+ * The `count` flattest and the `count` most textured square windows of side `size` among all the
+ * images' windows (a grid at half-window steps), by the lab's texture measure (mean absolute
+ * neighbour difference, synthesize.ts): for comparing what a network does with sky and walls and
+ * with detail.
+ */
+export function flatAndTexturedWindows(images: readonly Raster[], size: number, count: number): { flat: Raster[]; textured: Raster[] } {
+  const windows: { texture: number; crop: Raster }[] = [];
+  const step = Math.max(1, Math.floor(size / 2));
+  for (const image of images) {
+    for (let top = 0; top + size <= image.height; top += step) {
+      for (let left = 0; left + size <= image.width; left += step) {
+        const crop = cropRaster(image, left, top, size, size);
+        windows.push({ texture: texture(crop), crop });
+      }
+    }
+  }
+  if (windows.length < 2 * count) throw new UsageError(`flatAndTexturedWindows: ${windows.length} windows of ${size}² for ${count} flat and ${count} textured`);
+  windows.sort((a, b) => a.texture - b.texture);
+  return { flat: windows.slice(0, count).map((w) => w.crop), textured: windows.slice(-count).map((w) => w.crop) };
 }

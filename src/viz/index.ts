@@ -7,5 +7,5 @@ export { table, type Cell, type TableOptions } from './table';
 export { powerSpectrum, logPowerSpectrum, fftShift, radialPower, powerRatio, restoredBand, type RadialProfile, type RestoredBand } from './spectra';
 export { effectiveReceptiveField, massRadius, supportBox, layerView, receptiveFieldChart, receptiveFieldCharts, type ReceptiveField } from './erf';
 export { dffmShares, dffmSharesOver, dffmShareBars, dffmChannelHeatmap, dffmSharesAgainst, SCALE_LABELS, type DffmShares } from './attention';
-export { channelAttentionSummary, channelAttentionOver, channelAttentionHeatmap, channelAttentionAgainst, famStrength, famOverlay, DECISIVE, CONSTANT, type ChannelAttentionSummary } from './block-attention';
+export { channelAttentionSummary, channelAttentionOver, channelAttentionHeatmap, channelAttentionAgainst, famStrength, famOverlay, flatAndTexturedWindows, DECISIVE, CONSTANT, type ChannelAttentionSummary } from './block-attention';
 export { progressLine, progressHtml, stagedProgress } from './progress';

@@ -1,11 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { tensorToRaster } from '../../src/data/raster';
+import { createRaster, tensorToRaster } from '../../src/data/raster';
 import { VARIANTS } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { disposeProbes, Probe } from '../../src/model/probes';
-import { channelAttentionAgainst, channelAttentionHeatmap, channelAttentionOver, channelAttentionSummary, CONSTANT, DECISIVE, famOverlay, famStrength } from '../../src/viz/block-attention';
+import { channelAttentionAgainst, channelAttentionHeatmap, channelAttentionOver, channelAttentionSummary, CONSTANT, DECISIVE, famOverlay, famStrength, flatAndTexturedWindows } from '../../src/viz/block-attention';
 import { seeded, startBackendForTest } from '../helpers';
 
 test.before(async () => {
@@ -70,6 +70,18 @@ test('channelAttentionOver: 5 images 2 at a time equal one probe over all 5, wit
   assert.ok(JSON.stringify(against).includes(got[0]!.module));
   x.dispose();
   model.dispose();
+});
+
+test('flatAndTexturedWindows: the flat windows come from the flat half, the textured from the noisy half', () => {
+  const w = 64;
+  const h = 32;
+  const noise = seeded(w * h * 3, 3);
+  const image = createRaster(w, h, Float32Array.from({ length: w * h * 3 }, (_, i) => (Math.floor(i / 3) % w < 32 ? 0.5 : 0.5 + 0.4 * noise[i]!)));
+  const { flat, textured } = flatAndTexturedWindows([image], 16, 3);
+  assert.is(flat.length, 3);
+  assert.ok(flat.every((r) => r.width === 16 && r.data.every((v) => v === 0.5)), 'flat windows lie in the flat half');
+  assert.ok(textured.every((r) => r.data.some((v) => v !== 0.5)), 'textured windows lie in the noisy half');
+  assert.throws(() => flatAndTexturedWindows([image], 16, 20), /windows of 16² for 20 flat and 20 textured/);
 });
 
 test.run();
