@@ -14,6 +14,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../src/errors';
+import { describeParameters, notebookParameters, PARAMETER_VARIABLES } from '../src/notebook-params';
+import { escapeHtml } from '../src/viz/display';
 import { formatSeconds } from '../src/cli/progress';
 import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
 
@@ -78,12 +80,12 @@ export function describeFailure(r: NotebookResult): string {
 }
 
 /** build/notebooks/index.html: one link per exported notebook, with its time and status. */
-export function writeIndex(out: string, results: readonly NotebookResult[]): string {
+export function writeIndex(out: string, results: readonly NotebookResult[], parameters?: string): string {
   const rows = results
     .map((r) => `<li><a href="html/${path.basename(r.html)}">${path.basename(r.notebook, '.ipynb')}</a> — ${r.ok ? 'ran' : '<b>failed</b>'} in ${formatSeconds(r.seconds)}</li>`)
     .join('\n');
   const file = path.join(out, 'index.html');
-  fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"><title>deblur-lab notebooks</title></head><body style="font:14px sans-serif"><h1>deblur-lab notebooks</h1><ul>${rows}</ul></body></html>\n`);
+  fs.writeFileSync(file, `<!doctype html><html><head><meta charset="utf-8"><title>deblur-lab notebooks</title></head><body style="font:14px sans-serif"><h1>deblur-lab notebooks</h1>${parameters ? `<p>Notebooks with a parameters cell ran on ${escapeHtml(parameters)}.</p>` : ''}<ul>${rows}</ul></body></html>\n`);
   return file;
 }
 
@@ -118,14 +120,27 @@ async function main(argv: string[]): Promise<void> {
     .option('--out <dir>', 'where executed notebooks and HTML go', path.join(ROOT, 'build', 'notebooks'))
     .option('--timeout <seconds>', 'limit per cell', '900')
     .option('--jobs <n>', 'notebooks run at once (default: one per core)', String(os.availableParallelism()))
+    .option('--data <dir>', `dataset the notebooks read (${PARAMETER_VARIABLES.data}; default data/sample)`)
+    .option('--split <name>', `train or test (${PARAMETER_VARIABLES.split}; default test)`)
+    .option('--weights <dirs>', `weights folders or runs, comma-separated (${PARAMETER_VARIABLES.weights}; default the shipped network)`)
+    .option('--limit <n>', `at most this many images (${PARAMETER_VARIABLES.limit})`)
     .parse(argv);
+  // The notebooks' parameters cells read these from the environment their kernels inherit.
+  const o = program.opts<{ data?: string; split?: string; weights?: string; limit?: string }>();
+  Object.assign(process.env, {
+    ...(o.data !== undefined ? { [PARAMETER_VARIABLES.data]: o.data } : {}),
+    ...(o.split !== undefined ? { [PARAMETER_VARIABLES.split]: o.split } : {}),
+    ...(o.weights !== undefined ? { [PARAMETER_VARIABLES.weights]: o.weights } : {}),
+    ...(o.limit !== undefined ? { [PARAMETER_VARIABLES.limit]: o.limit } : {}),
+  });
+  const parameters = describeParameters(notebookParameters(process.env, ROOT));
   const timeout = Number(program.opts().timeout);
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--timeout must be a whole number of seconds, got ${program.opts().timeout}`);
   const jobs = Number(program.opts().jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a whole number ≥ 1, got ${program.opts().jobs}`);
   const out = path.resolve(program.opts().out as string);
   const results = await runNotebooks(listNotebooks(program.args), out, timeout, jobs);
-  const index = writeIndex(out, results);
+  const index = writeIndex(out, results, parameters);
   const failed = results.filter((r) => !r.ok);
   console.log(`${results.length - failed.length} of ${results.length} notebooks ran; HTML report: ${path.relative(process.cwd(), index)}`);
   if (failed.length > 0) process.exitCode = 1;

@@ -65,3 +65,4 @@ export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } fr
 export { psnrGains, ssimGains, closestPair, type RunEvaluation } from './ablation/results';
 export { estimateMean, comparePaired, signFlipP, type MeanEstimate, type PairedComparison } from './ablation/stats';
 export { loadRun, loadRuns, runRow, comparisons, ranking, describeSetting, ablationReport, runsTable, comparisonsTable, ladderVerdicts, describeVerdicts, PAPER_LADDER, type AblationRun, type RunRow, type Comparison, type CurvePoint, type RungVerdict } from './ablation/report';
+export { notebookParameters, describeParameters, parameterEnvironment, PARAMETER_VARIABLES, type NotebookParameters } from './notebook-params';
