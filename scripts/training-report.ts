@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { writeBlock } from '../src/doc-blocks';
 import { UsageError } from '../src/errors';
 import { BASELINES_FILE, readCurve, type CurveBaselines, type SetScore } from '../src/train/curve';
 
@@ -64,13 +65,7 @@ function main(): void {
   const tables = curveTables(cmd.args);
   console.log(tables);
   if (o.updateDoc) {
-    const start = `<!-- curve:${o.updateDoc}:start -->`;
-    const end = `<!-- curve:${o.updateDoc}:end -->`;
-    const doc = fs.readFileSync(DOC, 'utf8');
-    const a = doc.indexOf(start);
-    const b = doc.indexOf(end);
-    if (a < 0 || b < a) throw new UsageError(`docs/TRAINING.md has no ${start} … ${end} block`);
-    fs.writeFileSync(DOC, `${doc.slice(0, a + start.length)}\n${tables}\n${doc.slice(b)}`);
+    writeBlock(DOC, 'curve', o.updateDoc, tables, cmd.args);
     console.log(`updated the ${o.updateDoc} block of docs/TRAINING.md`);
   }
 }

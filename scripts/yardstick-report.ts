@@ -14,12 +14,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { writeBlock } from '../src/doc-blocks';
 import { UsageError } from '../src/errors';
 import { HARM_DB, type YardstickReport } from '../src/eval/yardstick';
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
-function readReport(where: string): YardstickReport {
+export function readReport(where: string): YardstickReport {
   const file = fs.existsSync(where) && fs.statSync(where).isDirectory() ? path.join(where, 'yardstick.json') : where;
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no yardstick report (ship the weights with --yardstick, or save eval --yardstick --json)`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as YardstickReport;
@@ -68,13 +69,7 @@ function main(): void {
   const tables = yardstickTables(names, reports);
   console.log(tables);
   if (o.updateDoc) {
-    const start = `<!-- yardstick:${o.updateDoc}:start -->`;
-    const end = `<!-- yardstick:${o.updateDoc}:end -->`;
-    const doc = fs.readFileSync(o.doc, 'utf8');
-    const a = doc.indexOf(start);
-    const b = doc.indexOf(end);
-    if (a < 0 || b < a) throw new UsageError(`${o.doc} has no ${start} … ${end} block`);
-    fs.writeFileSync(o.doc, `${doc.slice(0, a + start.length)}\n${tables}\n${doc.slice(b)}`);
+    writeBlock(o.doc, 'yardstick', o.updateDoc, tables, cmd.args);
     console.log(`updated the ${o.updateDoc} block of ${o.doc}`);
   }
 }
