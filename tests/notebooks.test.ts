@@ -116,15 +116,15 @@ test('notebook 06 runs on live GPU tensors: headless on the webgpu backend (the 
   assert.not.match(text, /WebGPU \w+ error/);
 });
 
-test('notebook parameters: 06 looks inside other weights on fewer images when asked; a bad value is one line, exit 2', () => {
+test('notebook parameters: a notebook looks at other weights on fewer images when asked; a bad value is one line, exit 2', () => {
   const out = path.join(ROOT, 'build', 'notebooks-parameters');
-  const r = runner(['06-dffm-attention', '--out', out, '--weights', 'weights/lite-sample', '--limit', '6']);
+  const r = runner(['07-spectra', '--out', out, '--weights', 'weights/lite-sample', '--limit', '3']);
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-30).join('\n')}`);
-  const executed = JSON.parse(fs.readFileSync(path.join(out, 'executed', '06-dffm-attention.ipynb'), 'utf8'));
+  const executed = JSON.parse(fs.readFileSync(path.join(out, 'executed', '07-spectra.ipynb'), 'utf8'));
   assert.ok(executed.cells[1].metadata.tags.includes('parameters'), 'the first code cell is tagged parameters');
   const text = executed.cells.flatMap((c: { outputs?: Array<{ text?: string[] | string }> }) => (c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))).join('\n');
-  assert.match(text, /parameters: data data\/sample \(test split, at most 6 images\); weights weights\/lite-sample/);
-  assert.match(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), /ran on data data\/sample \(test split, at most 6 images\); weights weights\/lite-sample/);
+  assert.match(text, /parameters: data data\/sample \(test split, at most 3 images\); weights weights\/lite-sample/);
+  assert.match(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), /ran on data data\/sample \(test split, at most 3 images\); weights weights\/lite-sample/);
   const bad = runner(['06-dffm-attention', '--out', out, '--weights', 'nowhere']);
   assert.is(bad.status, 2);
   assert.is(bad.stderr.trim(), 'notebooks: DEBLUR_WEIGHTS: nowhere holds no network (a weights folder with model.json, or a training run)');
