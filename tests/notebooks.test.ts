@@ -108,7 +108,8 @@ test('the notebook-outputs filter turns every executed notebook back into its co
 
 test('notebook 06 runs on live GPU tensors: headless on the webgpu backend (the software adapter here), reading them asynchronously', () => {
   const out = path.join(ROOT, 'build', 'notebooks-webgpu');
-  const r = runner(['06-dffm-attention', '--out', out], { DEBLUR_BACKEND: 'webgpu' });
+  // Four images: the software adapter is slow, and every cell's path runs on webgpu with four as with twelve.
+  const r = runner(['06-dffm-attention', '--out', out, '--limit', '4'], { DEBLUR_BACKEND: 'webgpu' });
   assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-30).join('\n')}`);
   const executed = JSON.parse(fs.readFileSync(path.join(out, 'executed', '06-dffm-attention.ipynb'), 'utf8'));
   const text = executed.cells.flatMap((c: { outputs?: Array<{ text?: string[] | string }> }) => (c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))).join('\n');
