@@ -29,11 +29,8 @@ import { describeSchedule } from '../src/train/schedule';
 import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../src/eval/yardstick';
 import { trainedOnOf } from '../src/train/provenance';
 import { LOCK_FILE, takeLock } from '../src/train/lock';
+import { SAMPLE_SETS } from '../src/eval/sample-sets';
 
-const SAMPLE_SETS = [
-  { name: 'sample test split', dir: 'data/sample' },
-  { name: 'sample CC-BY-SA test pairs', dir: 'data/sample/cc-by-sa' },
-];
 
 function trainCommand(s: TrainingState, run: string): string {
   const net = s.variant && !configDifference(s.config, variantConfig(s.variant)) ? `--variant ${s.variant}` : `--config ${run}/config.json`;

@@ -1,7 +1,7 @@
 /**
  * How far tiled inference is from whole-image inference for some weights and an image
  * (`node -r ts-node/register scripts/tiling-error.ts WEIGHTS IMAGE [TILE,OVERLAP ...]`):
- * max |Δ| and PSNR between the two, at full size (S1) and at ¼ (S3). The README quotes it.
+ * max |Δ| and PSNR between the two, at full size (S1) and at ¼ (S3). docs/USAGE.md quotes it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend';

@@ -35,7 +35,7 @@ async function metrics(a: string, b: string, o: MetricsOptions): Promise<void> {
 export function registerMetrics(program: Command): void {
   program
     .command('metrics')
-    .description('PSNR and SSIM of two same-sized images (RGB in [0, 1], scikit-image conventions, see the README)')
+    .description('PSNR and SSIM of two same-sized images (RGB in [0, 1], scikit-image conventions, see docs/DATA.md)')
     .argument('<a>', 'first image (PNG or JPEG), e.g. the ground truth')
     .argument('<b>', 'second image, e.g. the restored one')
     .option('--json', 'print {"psnr": x, "ssim": y} (psnr null when the images are identical)')

@@ -118,3 +118,19 @@ export async function restoreS1(network: NetworkSource, blur: Raster, o: { tilin
   if (o.cache) await writeCached(o.cache, tiling, blur, restored, { seconds, tiles: r.tiles, source: o.source ?? '' });
   return { restored, seconds, tiles: r.tiles, cached: false };
 }
+
+/**
+ * A cache over the restorations committed in `dir/NAME/` alone, its identity read from their
+ * records: what a doc generator scores without the peer installed. Every record must name the
+ * same identity (one network made them all).
+ */
+export function committedCache(dir: string): RestorationCache {
+  const name = path.basename(dir);
+  const roots = [path.dirname(dir), path.join(path.dirname(dir), 'cc-by-sa')].filter((r) => fs.existsSync(path.join(r, name)));
+  const identities = new Set<string>();
+  for (const r of roots) {
+    for (const f of fs.readdirSync(path.join(r, name)).filter((x) => x.endsWith('.json'))) identities.add((JSON.parse(fs.readFileSync(path.join(r, name, f), 'utf8')) as CachedEntry).identity);
+  }
+  if (identities.size !== 1) throw new Error(`${dir}: ${identities.size === 0 ? 'no committed restorations' : `restorations of ${identities.size} different networks`}`);
+  return { identity: [...identities][0]!, name, readFrom: roots, writeTo: roots[0]! };
+}
