@@ -206,7 +206,10 @@ and N = ${config.blocks}, trained briefly on a 2-core CPU. It shows the whole pi
 its blurred input on held-out photos; it is not a reproduction of the paper's GoPro numbers.`
     : `The \`${design}\` design (${config.block} blocks, ${config.skip} skips) at C = ${config.channels} and N = ${config.blocks}, trained on a
 2-core CPU on ${state.data.description} of \`${state.data.root}\`. Not a reproduction of the paper's GoPro numbers.`;
-  const card = `# ${o.name}: the \`${design}\` network trained on ${onSample ? 'the embedded sample' : `\`${state.data.root}\``}
+  // A design narrowed from its variant's size is named with its size: "full" alone means C = 32, N = 8.
+  const variantSize = design !== 'custom' ? variantConfig(design) : undefined;
+  const sized = !variantSize || (variantSize.channels === config.channels && variantSize.blocks === config.blocks) ? `the \`${design}\` network` : `the \`${design}\` design at C = ${config.channels}, N = ${config.blocks},`;
+  const card = `# ${o.name}: ${sized} trained on ${onSample ? 'the embedded sample' : `\`${state.data.root}\``}
 
 ${intro}
 
