@@ -9,7 +9,9 @@
  *   pairs (src/data/synth/generators.ts, MIXED_TRAINING). No pair uses the GoPro-style model the
  *   yardstick holds out;
  * - `--mix lens` (`build/data/lens`): as mixed, without defocused inputs, and with a third of the
- *   scenes partly or wholly out of focus in the sharp image too (LENS_TRAINING, depth-of-field.ts).
+ *   scenes partly or wholly out of focus in the sharp image too (LENS_TRAINING, depth-of-field.ts);
+ * - `--mix bokeh` (`build/data/bokeh`): as lens, with half of the scenes out of focus and far
+ *   softer backgrounds, disks of 2–40 px (BOKEH_TRAINING).
  * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
@@ -22,7 +24,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 import { shrunkSize } from '../src/data/image';
-import { familiesOf, LENS_TRAINING, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
+import { BOKEH_TRAINING, familiesOf, LENS_TRAINING, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
 import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
@@ -39,9 +41,9 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
 
-const MIXES = ['shake', 'mixed', 'lens'] as const;
+const MIXES = ['shake', 'mixed', 'lens', 'bokeh'] as const;
 type Mix = (typeof MIXES)[number];
 
 /** The mixed set also cuts its pairs from these smaller copies of each photo, with this share of the photo's pairs. */
@@ -136,10 +138,10 @@ function mixOption(v: string): Mix {
 async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
-    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) or lens (mixed, with scenes partly out of focus in the sharp image too)", mixOption, 'shake' as Mix)
+    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) lens (mixed, with scenes partly out of focus in the sharp image too) or bokeh (lens, with more scenes and far softer backgrounds out of focus)", mixOption, 'shake' as Mix)
     .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
-    .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for mixed and lens)', positiveInt)
+    .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for the others)', positiveInt)
     .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
     .option('--jobs <n>', 'processes to synthesise with (the result is the same for any number)', positiveInt, Math.max(1, os.availableParallelism()))
@@ -149,9 +151,9 @@ async function main(): Promise<void> {
   const mixed = o.mix !== 'shake';
   const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
   const settings: Settings = mixed
-    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix === 'lens' ? 'lens' : 'mixed', longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
-  const generators = o.mix === 'lens' ? LENS_TRAINING : mixed ? MIXED_TRAINING : SHAKE_ONLY;
+  const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING }[o.mix];
   const outArg = o.out ?? path.join('build', 'data', mixed ? o.mix : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
@@ -189,9 +191,12 @@ async function main(): Promise<void> {
 
   const partial = `${out}.partial`;
   fs.rmSync(partial, { recursive: true, force: true });
-  const total = trainPairs + o.heldOutPairs;
+  // Every photo gets at least one pair, so a split asked for fewer pairs than it has photos gets one per photo.
+  const made = (split: 'train' | 'test'): number => sources.filter((x) => x.split === split).reduce((n, x) => n + x.count, 0);
+  const total = made('train') + made('test');
   const jobs = Math.min(o.jobs, sources.length);
-  console.log(`building ${total} pairs (${trainPairs} train, ${o.heldOutPairs} held out, mix ${o.mix}) of ${o.crop}² into ${path.relative(root, out)}/ with ${jobs} process${jobs > 1 ? 'es' : ''}`);
+  const raised = total > trainPairs + o.heldOutPairs ? ' (at least one pair per photo)' : '';
+  console.log(`building ${total} pairs (${made('train')} train, ${made('test')} held out${raised}, mix ${o.mix}) of ${o.crop}² into ${path.relative(root, out)}/ with ${jobs} process${jobs > 1 ? 'es' : ''}`);
   const bar = progress('data:train', total);
   const began = performance.now();
   const options: PoolOptions = {

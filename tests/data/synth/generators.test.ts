@@ -9,7 +9,7 @@ import { addSensorNoise, boostHighlights, jpegRoundTrip, type CameraEffects } fr
 import { cornerExtent, randomCameraPath } from '../../../src/data/synth/camera-path';
 import { diskKernel } from '../../../src/data/synth/defocus';
 import { defocusShare, withDepthOfField, type DepthOfField } from '../../../src/data/synth/depth-of-field';
-import { drawGenerator, LENS_TRAINING, MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
+import { BOKEH_TRAINING, drawGenerator, LENS_TRAINING, MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
 import { handheldPath } from '../../../src/data/synth/handheld-path';
 import { synthesizePair, texture } from '../../../src/data/synth/synthesize';
 import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
@@ -140,6 +140,13 @@ test('a pair from a scene partly out of focus: the sharp image keeps the defocus
   assert.ok(drawn >= 10 && drawn <= 32, `${drawn} of 60 draws out of focus (a third asked)`);
   // The older mixture's draws are as they were: no depth of field, the same stream.
   for (let s = 0; s < 20; s++) assert.not.ok(drawGenerator(MIXED_TRAINING, Rng.seeded(s)).depthOfField);
+  // The bokeh mixture: half the scenes, disks over 2–40 px (the lens mixture's stay within 2–12).
+  const bokeh = Array.from({ length: 400 }, (_, s) => drawGenerator(BOKEH_TRAINING, Rng.seeded(s)).depthOfField).filter((d): d is DepthOfField => d !== undefined);
+  assert.ok(bokeh.length >= 170 && bokeh.length <= 230, `${bokeh.length} of 400 draws out of focus (half asked)`);
+  const diameters = bokeh.map((d) => d.diameter);
+  assert.ok(Math.min(...diameters) >= 2 && Math.max(...diameters) <= 40 && diameters.filter((d) => d > 12).length > bokeh.length / 2, `diameters ${Math.min(...diameters).toFixed(1)}–${Math.max(...diameters).toFixed(1)} px`);
+  const lensDiameters = Array.from({ length: 200 }, (_, s) => drawGenerator(LENS_TRAINING, Rng.seeded(s)).depthOfField?.diameter).filter((d): d is number => d !== undefined);
+  assert.ok(Math.max(...lensDiameters) <= 12, 'the lens mixture is unchanged');
 });
 
 test('a mixture: every pair names its generator; the shares follow the weights; no input equals its sharp image', async () => {
