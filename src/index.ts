@@ -59,10 +59,10 @@ export { baselinesFor, tunedFor, spreadSubset, scoredBaselines, evaluateBaseline
 export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';
 export { fitKernel, wienerDeconvolve, oracleWiener, type BlurKernel } from './classical/wiener';
 export { compareOnSet, networkMethod, baselineMethod, methodMeans, methodStanding, powerRatioToSharp, INPUT_METHOD, type Method, type MethodResults, type MethodStanding, type SetComparison } from './eval/compare';
-export { scoreAligned, alignToSharp, realBlurUnavailable, REALBLUR_CONVENTION, type Alignment, type ScoringProtocol } from './eval/realblur-protocol';
+export { scoreAligned, alignToSharp, defaultProtocol, realBlurUnavailable, REALBLUR_CONVENTION, type Alignment, type ScoringProtocol } from './eval/realblur-protocol';
 export { evaluate, restorePair, meanScores, scorePair, EVAL_CONVENTION, SCALE_NAMES, type EvalReport, type ImageReport, type EvalOptions, type ScaleName, type RestoredPair } from './eval/evaluate';
 export { DEFAULT_PLAN, runName, parseRunName, planConfig, type AblationPlan } from './ablation/plan';
 export { psnrGains, ssimGains, closestPair, type RunEvaluation } from './ablation/results';
 export { estimateMean, comparePaired, signFlipP, type MeanEstimate, type PairedComparison } from './ablation/stats';
 export { loadRun, loadRuns, runRow, comparisons, ranking, describeSetting, ablationReport, runsTable, comparisonsTable, ladderVerdicts, describeVerdicts, PAPER_LADDER, type AblationRun, type RunRow, type Comparison, type CurvePoint, type RungVerdict } from './ablation/report';
-export { notebookParameters, describeParameters, parameterEnvironment, PARAMETER_VARIABLES, type NotebookParameters } from './notebook-params';
+export { notebookParameters, describeParameters, parameterEnvironment, parameterDataset, parameterDatasetSpec, labNetworkWeights, PARAMETER_VARIABLES, PEER_WEIGHTS, type NotebookParameters } from './notebook-params';

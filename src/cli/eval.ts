@@ -7,7 +7,8 @@ import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
 import { openDataset, parseLayout } from '../data/open-dataset';
 import { UsageError } from '../errors';
 import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/evaluate';
-import { realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
+import type { RealBlurVariant } from '../data/realblur';
+import { defaultProtocol, realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
 import { table } from './format';
 import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../eval/yardstick';
 import { trainedOnOf } from '../train/provenance';
@@ -24,6 +25,7 @@ interface EvalCliOptions extends InferenceCliOptions {
   protocol?: string;
   split: string;
   blur: string;
+  realblur?: string;
   json?: boolean;
   scales?: boolean;
   baselines: boolean;
@@ -151,9 +153,11 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
   const tiling = tilingOf(o);
   if (o.save && fs.existsSync(o.save) && fs.readdirSync(o.save).length > 0) throw new UsageError(`--save ${o.save} exists and is not empty: choose a new folder (nothing was written)`);
   if (o.protocol !== undefined && !(SCORING_PROTOCOLS as readonly string[]).includes(o.protocol)) throw new UsageError(`--protocol must be ${SCORING_PROTOCOLS.join(' or ')} (got ${o.protocol})`);
-  const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}) });
+  if (o.realblur !== undefined && o.realblur !== 'J' && o.realblur !== 'R') throw new UsageError(`--realblur must be J or R (got ${o.realblur})`);
+  const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}), ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) });
+  if (o.realblur !== undefined && ds.layout !== 'realblur') throw new UsageError(`--realblur ${o.realblur} picks one of RealBlur's lists; ${o.data} is in the ${ds.layout} layout`);
   // RealBlur's pairs come from two cameras: scored as its authors score them unless asked otherwise.
-  const protocol = (o.protocol ?? (ds.layout === 'realblur' ? 'realblur' : 'whole')) as ScoringProtocol;
+  const protocol = (o.protocol ?? defaultProtocol(ds.layout)) as ScoringProtocol;
   if (protocol === 'realblur') {
     if (o.scales) throw new UsageError("--scales scores whole images; RealBlur's protocol (--protocol realblur, the default for RealBlur) scores the full-size output only: add --protocol whole for per-scale scores");
     const missing = realBlurUnavailable();
@@ -187,10 +191,10 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
 export const BASELINE_CACHE = path.join('build', 'cache');
 
 /** The baselines on the pairs being scored, with a progress line while they are tuned and run. */
-export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string }, pairs: readonly ImagePair[], protocol: ScoringProtocol = 'whole'): Promise<BaselineScores> {
+export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string; realblur?: string }, pairs: readonly ImagePair[], protocol: ScoringProtocol = 'whole'): Promise<BaselineScores> {
   let bar: ReturnType<typeof progress> | undefined;
   let label = '';
-  const r = await baselinesFor({ root: ds.root, layout: ds.layout, ...(o.split ? { split: o.split as Split } : {}), ...(o.blur ? { blur: o.blur as GoProBlur } : {}) }, pairs, BASELINE_CACHE, (what, done, total) => {
+  const r = await baselinesFor({ root: ds.root, layout: ds.layout, ...(o.split ? { split: o.split as Split } : {}), ...(o.blur ? { blur: o.blur as GoProBlur } : {}), ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) }, pairs, BASELINE_CACHE, (what, done, total) => {
     if (what !== label) {
       bar?.stop();
       bar = progress(what, total);
@@ -214,6 +218,7 @@ export function registerEval(program: Command): void {
     .option('--protocol <name>', "whole (every pixel as it is) or realblur (each image aligned to the sharp one by ECC first, scored where they overlap: RealBlur's protocol; needs python3-opencv) (default: realblur for the RealBlur layout, else whole)")
     .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')
     .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
+    .option('--realblur <variant>', "RealBlur only: J (the camera's JPEGs, the usual benchmark) or R (raw) (default: J where its list is there)")
     .option('--scales', 'also score the ½ and ¼ outputs S2, S3')
     .option('--limit <n>', 'only the first n pairs', positiveInt)
     .option('--every <k>', 'only every k-th pair (the 1st, (k+1)th, ...): a spread-out subset; with --limit, limits that', positiveInt)

@@ -5,6 +5,7 @@ import { unsharpDetail, unsharpMask, type UnsharpMask } from '../classical/unsha
 import { oracleWiener } from '../classical/wiener';
 import { fingerprintPairs, type Dataset, type ImagePair, type Layout } from '../data/dataset';
 import type { GoProBlur, Split } from '../data/gopro';
+import type { RealBlurVariant } from '../data/realblur';
 import { openDataset } from '../data/open-dataset';
 import { readRaster } from '../data/image';
 import { quantize8, type Raster } from '../data/raster';
@@ -184,7 +185,7 @@ export type BaselineScores = { tuned: TunedBaselines; reports: Record<BaselineNa
  * flatter the baseline, so it is then skipped), from the cache when tuned before.
  */
 export async function tunedFor(
-  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur },
+  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur; realBlurVariant?: RealBlurVariant },
   cacheDir: string,
   onProgress?: (what: string, done: number, total: number) => void,
 ): Promise<TunedBaselines | { skipped: string }> {
@@ -192,7 +193,7 @@ export async function tunedFor(
   if (dataset.split === 'train') return { skipped: 'the baselines are tuned on the training split, so they are not scored on it' };
   let train: Dataset;
   try {
-    train = await openDataset(dataset.root, { split: 'train', layout: dataset.layout, ...(dataset.blur ? { blur: dataset.blur } : {}) });
+    train = await openDataset(dataset.root, { split: 'train', layout: dataset.layout, ...(dataset.blur ? { blur: dataset.blur } : {}), ...(dataset.realBlurVariant ? { realBlurVariant: dataset.realBlurVariant } : {}) });
   } catch (e) {
     return { skipped: `no training split to tune the baselines on (${(e as Error).message})` };
   }
@@ -229,7 +230,7 @@ export function describeUsm(t: TunedUsm): string {
 
 /** The baselines for scoring `pairs` of the dataset at `root`: tuned as tunedFor says, then scored. */
 export async function baselinesFor(
-  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur },
+  dataset: { root: string; layout: Layout; split?: Split; blur?: GoProBlur; realBlurVariant?: RealBlurVariant },
   pairs: readonly ImagePair[],
   cacheDir: string,
   onProgress?: (what: string, done: number, total: number) => void,

@@ -6,6 +6,7 @@ import { psnr } from '../metrics';
 import { radialPower } from '../viz/spectra';
 import { describeBaseline, restoreBaseline, type BaselineName, type TunedBaselines } from './baselines';
 import { ssimOrNull } from './evaluate';
+import { scoreAligned, type ScoringProtocol } from './realblur-protocol';
 
 /**
  * Several deblurring methods on the same pairs (notebook 08): the blurred input itself, the lab's
@@ -51,6 +52,8 @@ export interface MethodResults {
 
 export interface SetComparison {
   name: string;
+  /** How the outputs were scored. */
+  protocol: ScoringProtocol;
   ids: string[];
   /** Ring frequencies (cycles/px) of `power`; empty where the images differ in size. */
   frequency: number[];
@@ -59,14 +62,17 @@ export interface SetComparison {
   methods: Map<string, MethodResults>;
 }
 
-/** Runs every method on every pair; `onImage` after each (pair, method). */
-export async function compareOnSet(name: string, pairs: readonly ImagePair[], methods: readonly Method[], onImage?: (done: number, total: number, what: string) => void): Promise<SetComparison> {
+/**
+ * Runs every method on every pair; `onImage` after each (pair, method). With RealBlur's protocol
+ * each output is aligned to the sharp image before it is scored, as `eval` does for RealBlur.
+ */
+export async function compareOnSet(name: string, pairs: readonly ImagePair[], methods: readonly Method[], onImage?: (done: number, total: number, what: string) => void, protocol: ScoringProtocol = 'whole'): Promise<SetComparison> {
   const names = new Set<string>();
   for (const m of methods) {
     if (names.has(m.name)) throw new Error(`compareOnSet: two methods are named ${m.name}`);
     names.add(m.name);
   }
-  const out: SetComparison = { name, ids: [], frequency: [], sharpPower: [], methods: new Map(methods.map((m) => [m.name, { psnr: [], ssim: [], cached: 0, power: [] }])) };
+  const out: SetComparison = { name, protocol, ids: [], frequency: [], sharpPower: [], methods: new Map(methods.map((m) => [m.name, { psnr: [], ssim: [], cached: 0, power: [] }])) };
   const sized = pairs.every((p) => p.width === pairs[0]?.width && p.height === pairs[0]?.height);
   let done = 0;
   for (const pair of pairs) {
@@ -80,8 +86,14 @@ export async function compareOnSet(name: string, pairs: readonly ImagePair[], me
     for (const m of methods) {
       const r = await m.restore(blur, sharp, pair.id);
       const res = out.methods.get(m.name)!;
-      res.psnr.push(psnr(r.restored, sharp));
-      res.ssim.push(ssimOrNull(r.restored, sharp));
+      if (protocol === 'realblur') {
+        const a = scoreAligned(r.restored, sharp);
+        res.psnr.push(a.psnr);
+        res.ssim.push(a.ssim);
+      } else {
+        res.psnr.push(psnr(r.restored, sharp));
+        res.ssim.push(ssimOrNull(r.restored, sharp));
+      }
       if (r.cached) res.cached++;
       if (sized) res.power = addInto(res.power, (await powerOf(r.restored)).power);
       onImage?.(++done, pairs.length * methods.length, `${m.name} on ${pair.id}`);

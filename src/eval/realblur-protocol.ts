@@ -18,6 +18,11 @@ const ALIGN_SCRIPT = path.resolve(__dirname, '..', '..', 'python', 'realblur_ali
 export type ScoringProtocol = 'whole' | 'realblur';
 export const SCORING_PROTOCOLS: readonly ScoringProtocol[] = ['whole', 'realblur'];
 
+/** How a dataset of this layout is scored unless asked otherwise: RealBlur by its authors' protocol, the rest whole. */
+export function defaultProtocol(layout: string): ScoringProtocol {
+  return layout === 'realblur' ? 'realblur' : 'whole';
+}
+
 export const REALBLUR_CONVENTION =
   "RealBlur's protocol: each image first matched to the sharp one by one intensity gain (least squares), then aligned to it by ECC with a homography (OpenCV, 100 iterations, on grey images), bicubic warp; PSNR and SSIM (scikit-image's, σ 1.5 Gaussian window) only where the warp covers the sharp image; outputs clipped and rounded to 8 bits first";
 

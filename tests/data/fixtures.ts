@@ -50,3 +50,40 @@ export async function realBlurFixture(root: string): Promise<void> {
   lines.push(`${base}/scene232/gt/gt_1.png ${base}/scene232/blur/blur_1.png `); // files missing
   fs.writeFileSync(path.join(root, 'RealBlur_J_test_list.txt'), lines.join('\n'));
 }
+
+/**
+ * GOPRO_Large and RealBlur (J and R) trees with exactly the downloaded names, made from the
+ * sample's pairs: `GOPRO_Large/{train,test}/GOPRxxxx_xx_xx/{blur,blur_gamma,sharp}/NNNNNN.png`, and
+ * `RealBlur_{J,R}_{train,test}_list.txt` naming `RealBlur-J_ECC_IMCORR_centroid_itensity_ref/…` and
+ * `RealBlur-R_BM3D_ECC_IMCORR_centroid_itensity_ref/…`. R's blurred images are the sample's
+ * blur_gamma/ (J's its blur/), so a score tells which list was read. `perSplit` pairs per split.
+ */
+export function realLayoutTrees(sample: string, root: string, perSplit: number): { gopro: string; realblur: string } {
+  const gopro = path.join(root, 'GOPRO_Large');
+  const realblur = path.join(root, 'RealBlur');
+  const seqs = ['GOPR0372_07_00', 'GOPR0384_11_00', 'GOPR0868_11_01', 'GOPR0881_11_01'];
+  const lists: Record<string, string[]> = {};
+  for (const split of ['train', 'test'] as const) {
+    const frames = fs.readdirSync(path.join(sample, split)).sort().flatMap((seq) => fs.readdirSync(path.join(sample, split, seq, 'sharp')).sort().map((f) => ({ seq, f }))).slice(0, perSplit);
+    frames.forEach(({ seq, f }, i) => {
+      const goproSeq = seqs[i % seqs.length]!;
+      const frame = String(i + 1).padStart(6, '0') + '.png';
+      for (const kind of ['blur', 'blur_gamma', 'sharp']) {
+        fs.mkdirSync(path.join(gopro, split, goproSeq, kind), { recursive: true });
+        fs.copyFileSync(path.join(sample, split, seq, kind, f), path.join(gopro, split, goproSeq, kind, frame));
+      }
+      for (const [variant, base, blurKind] of [['J', 'RealBlur-J_ECC_IMCORR_centroid_itensity_ref', 'blur'], ['R', 'RealBlur-R_BM3D_ECC_IMCORR_centroid_itensity_ref', 'blur_gamma']] as const) {
+        const scene = `scene${String(230 + Math.floor(i / 2)).padStart(3, '0')}`;
+        const gt = `${base}/${scene}/gt/gt_${(i % 2) + 1}.png`;
+        const blur = `${base}/${scene}/blur/blur_${(i % 2) + 1}.png`;
+        for (const [rel, kind] of [[gt, 'sharp'], [blur, blurKind]] as const) {
+          fs.mkdirSync(path.dirname(path.join(realblur, rel)), { recursive: true });
+          fs.copyFileSync(path.join(sample, split, seq, kind, f), path.join(realblur, rel));
+        }
+        (lists[`RealBlur_${variant}_${split}_list.txt`] ??= []).push(`${gt} ${blur} `);
+      }
+    });
+  }
+  for (const [name, lines] of Object.entries(lists)) fs.writeFileSync(path.join(realblur, name), lines.join('\n'));
+  return { gopro, realblur };
+}

@@ -110,6 +110,7 @@ test('compareOnSet: every method scored as eval scores it, spectra summed, a cac
 test('methodStanding: the mean gain, the images improved and the worst image, each against the input', () => {
   const set: SetComparison = {
     name: 'three',
+    protocol: 'whole',
     ids: ['a', 'b', 'c'],
     frequency: [],
     sharpPower: [],

@@ -8,6 +8,7 @@ import { readRaster, writePng } from '../../src/data/image';
 import { createRaster, cropRaster, quantize8, type Raster } from '../../src/data/raster';
 import { alignToSharp, realBlurUnavailable, scoreAligned } from '../../src/eval/realblur-protocol';
 import { psnr } from '../../src/metrics';
+import { realLayoutTrees } from '../data/fixtures';
 
 const root = path.resolve(__dirname, '..', '..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'realblur-'));
@@ -124,6 +125,35 @@ test('eval on a RealBlur tree scores by the protocol by default; --protocol whol
   const bad = cli('--protocol', 'aligned');
   assert.is(bad.status, 2);
   assert.match(bad.stderr, /--protocol must be whole or realblur/);
+});
+
+test('the real layouts as downloaded: eval picks RealBlur-J or -R by --realblur and scores it by the protocol; GOPRO_Large by its folders', async () => {
+  if (missing) return console.log(`  skipped: ${missing}`);
+  const trees = realLayoutTrees(path.join(root, 'data', 'sample'), path.join(tmp, 'real-layouts'), 2);
+  const evalOn = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin', 'deblur-lab.js'), 'eval', '--weights', 'weights/lite-canonical', '--no-baselines', '--json', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, DEBLUR_BACKEND: 'wasm' } });
+  type Report = { dataset: { description: string }; convention: string; n: number; images: Array<{ id: string; psnr: { input: number } }> };
+  const runs: Record<string, Report> = {};
+  for (const [name, args] of [['J', ['--data', trees.realblur]], ['R', ['--data', trees.realblur, '--realblur', 'R']], ['gopro', ['--data', trees.gopro, '--protocol', 'realblur']]] as const) {
+    const r = evalOn(...args);
+    assert.is(r.status, 0, r.stderr);
+    runs[name] = JSON.parse(r.stdout) as Report;
+  }
+  assert.match(runs.J!.dataset.description, /RealBlur-J test split \(RealBlur_J_test_list\.txt\)/);
+  assert.match(runs.R!.dataset.description, /RealBlur-R test split \(RealBlur_R_test_list\.txt\)/);
+  assert.ok(runs.R!.images.every((i) => i.id.startsWith('RealBlur-R_BM3D_ECC_IMCORR_centroid_itensity_ref/')), 'R\'s pairs');
+  assert.match(runs.R!.convention, /RealBlur's protocol/);
+  assert.is(runs.R!.n, 2);
+  // The same images by the same protocol: J's inputs are the sample's blur/, as in the GoPro tree; R's are its blur_gamma/.
+  const inputs = (r: Report) => r.images.map((i) => i.psnr.input.toFixed(6));
+  assert.equal(inputs(runs.J!), inputs(runs.gopro!));
+  assert.match(runs.gopro!.dataset.description, /GoPro test split, blur\/ \(\d sequences\)/);
+  assert.not.equal(inputs(runs.J!), inputs(runs.R!));
+  for (const [args, message] of [[['--data', trees.realblur, '--realblur', 'X'], /--realblur must be J or R \(got X\)/], [['--data', trees.gopro, '--realblur', 'R'], /--realblur R picks one of RealBlur's lists; .* is in the gopro layout/]] as const) {
+    const bad = evalOn(...args);
+    assert.is(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, message);
+    assert.not.match(bad.stderr, /\n\s+at /, 'no stack trace');
+  }
 });
 
 test.run();
