@@ -88,6 +88,9 @@ export function notebookParameters(env: NodeJS.ProcessEnv = process.env, root = 
 /** The dataset the parameters name, opened with their layout, split, RealBlur list and GoPro folder; its pairs cut to the limit. */
 export async function parameterDataset(p: NotebookParameters): Promise<Dataset> {
   const ds = await openDataset(p.data, { split: p.split, ...(p.layout ? { layout: p.layout } : {}), ...(p.realBlurVariant ? { realBlurVariant: p.realBlurVariant } : {}), ...(p.blur ? { blur: p.blur } : {}) });
+  // An option for another layout would be silently ignored: say so instead.
+  if (p.realBlurVariant && ds.layout !== 'realblur') throw new UsageError(`${PARAMETER_VARIABLES.realBlurVariant} ${p.realBlurVariant} picks one of RealBlur's lists; ${p.data} is in the ${ds.layout} layout`);
+  if (p.blur && ds.layout !== 'gopro') throw new UsageError(`${PARAMETER_VARIABLES.blur} ${p.blur} picks one of GoPro's folders; ${p.data} is in the ${ds.layout} layout`);
   return { ...ds, pairs: ds.pairs.slice(0, p.limit) };
 }
 

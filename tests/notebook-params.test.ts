@@ -30,6 +30,7 @@ test('parameterDataset opens the named data with the layout, split, GoPro folder
   const train = await parameterDataset(notebookParameters({ DEBLUR_DATA: 'data/sample', DEBLUR_SPLIT: 'train' }, ROOT));
   assert.ok(train.pairs.length > 12 && train.pairs.every((p) => p.blur.includes('/train/')));
   await rejectsWithUsage(parameterDataset(notebookParameters({ DEBLUR_DATA: 'data/sample', DEBLUR_LAYOUT: 'realblur' }, ROOT)), /RealBlur_J_test_list\.txt or RealBlur_R_test_list\.txt/);
+  await rejectsWithUsage(parameterDataset(notebookParameters({ DEBLUR_DATA: 'data/sample', DEBLUR_REALBLUR: 'R' }, ROOT)), /^DEBLUR_REALBLUR R picks one of RealBlur's lists; data\/sample is in the gopro layout$/);
 });
 
 test.run();

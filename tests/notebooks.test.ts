@@ -6,10 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { realLayoutTrees } from './data/fixtures';
 
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'build', 'notebooks');
@@ -117,18 +119,36 @@ test('notebook 06 runs on live GPU tensors: headless on the webgpu backend (the 
   assert.not.match(text, /WebGPU \w+ error/);
 });
 
-test('notebook parameters: a notebook looks at other weights on fewer images when asked; a bad value is one line, exit 2', () => {
+test('your own data: notebook 08 compares the named network on GOPRO_Large and RealBlur-R trees as downloaded (RealBlur by its protocol); a bad value is one line, exit 2', () => {
   const out = path.join(ROOT, 'build', 'notebooks-parameters');
-  const r = runner(['07-spectra', '--out', out, '--weights', 'weights/lite-sample', '--limit', '3']);
-  assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-30).join('\n')}`);
-  const executed = JSON.parse(fs.readFileSync(path.join(out, 'executed', '07-spectra.ipynb'), 'utf8'));
-  assert.ok(executed.cells[1].metadata.tags.includes('parameters'), 'the first code cell is tagged parameters');
-  const text = executed.cells.flatMap((c: { outputs?: Array<{ text?: string[] | string }> }) => (c.outputs ?? []).map((o) => (Array.isArray(o.text) ? o.text.join('') : o.text ?? ''))).join('\n');
-  assert.match(text, /parameters: data data\/sample \(test split, at most 3 images\); weights weights\/lite-sample/);
-  assert.match(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), /ran on data data\/sample \(test split, at most 3 images\); weights weights\/lite-sample/);
+  const trees = realLayoutTrees(path.join(ROOT, 'data', 'sample'), fs.mkdtempSync(path.join(os.tmpdir(), 'own-data-')), 2);
+  const outputText = (file: string): string => {
+    const executed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.ok(executed.cells[1].metadata.tags.includes('parameters'), 'the first code cell is tagged parameters');
+    return executed.cells.flatMap((c: { outputs?: Array<{ text?: string[] | string; data?: Record<string, string | string[]> }> }) => (c.outputs ?? []).map((o) => {
+      const t = o.text ?? o.data?.['text/html'] ?? '';
+      return Array.isArray(t) ? t.join('') : t;
+    })).join('\n');
+  };
+  for (const [tree, extra, described, id, scored] of [
+    [trees.gopro, [], 'GoPro test split, blur/', 'GOPR0372_07_00/000001.png', /sets: GoPro test split, blur\/ \(2 sequences\), 2 pairs(?!, scored)/],
+    [trees.realblur, ['--realblur', 'R'], 'RealBlur-R test split', 'RealBlur-R_BM3D_ECC_IMCORR_centroid_itensity_ref/scene230/blur/blur_1.png', /2 pairs, scored by RealBlur's protocol/],
+  ] as const) {
+    const r = runner(['08-comparison', '--out', out, '--data', tree, '--weights', 'weights/lite-canonical', ...extra]);
+    assert.is(r.status, 0, `${r.stdout}\n${r.stderr.split('\n').slice(-30).join('\n')}`);
+    const text = outputText(path.join(out, 'executed', '08-comparison.ipynb'));
+    assert.match(text, scored);
+    assert.ok(text.includes(described) && text.includes(id), `the notebook shows ${described} and ${id}`);
+    assert.match(text, /lite-canonical<\/td>\s*<td[^>]*>\d+\.\d+/, "the network's scores are in the table");
+    assert.not.match(text, /MAXIM-3S/, 'only the named networks');
+    assert.match(fs.readFileSync(path.join(out, 'index.html'), 'utf8'), new RegExp(`ran on data ${tree.replace(/[/.]/g, '\\$&')} \\(test split`));
+  }
   const bad = runner(['06-dffm-attention', '--out', out, '--weights', 'nowhere']);
   assert.is(bad.status, 2);
   assert.is(bad.stderr.trim(), 'notebooks: DEBLUR_WEIGHTS: nowhere holds no network (a weights folder with model.json, or a training run)');
+  const notData = runner(['08-comparison', '--out', out, '--data', trees.gopro, '--realblur', 'R']);
+  assert.is(notData.status, 2);
+  assert.match(notData.stderr.trim(), /^notebooks: DEBLUR_REALBLUR R picks one of RealBlur's lists; \S+GOPRO_Large is in the gopro layout$/);
 });
 
 test('in headless Chromium every exported chart draws and every image loads (screenshots kept)', async () => {
