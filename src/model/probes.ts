@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
 import { SIZE_MULTIPLE } from './run';
+import { rastersToBatch, type Raster } from '../data/raster';
 
 /** Where an MSRM sits: encoder (em) or decoder (dm) level 1–3, block index 1..N. */
 export interface MsrmSite {
@@ -127,4 +128,52 @@ export class Probe {
 /** Disposes every tensor in a ProbeResult. */
 export function disposeProbes(r: ProbeResult): void {
   tf.dispose([...r.outputs, ...r.msrm.flatMap((m) => m.branches), ...r.dffm.map((d) => d.weights), ...r.channelAttention.map((a) => a.weights), ...r.fam.map((f) => f.map)]);
+}
+
+/**
+ * One probe's readings over many images (same size, sides divisible by the probe's multiple),
+ * probed `batch` at a time so memory stays bounded: `pick` names each reading of a batch and gives
+ * its per-image tensor (images first); each name's parts are concatenated over all images and
+ * handed to `summarise`, in the order the names were first met, as one probe over all the images
+ * would give them. Every tensor made here is disposed.
+ */
+export async function probeOver<K, T extends tf.Tensor, S>(
+  probe: Probe,
+  images: readonly Raster[],
+  pick: (r: ProbeResult) => Array<{ key: string; about: K; value: T }>,
+  summarise: (about: K, all: T) => Promise<S>,
+  o: { batch?: number; progress?: { update(done: number): void; stop(): void } } = {},
+): Promise<S[]> {
+  const step = o.batch ?? 4;
+  const parts = new Map<string, { about: K; values: T[] }>();
+  try {
+    for (let i = 0; i < images.length; i += step) {
+      const batch = rastersToBatch(images.slice(i, i + step));
+      try {
+        const r = probe.run(batch);
+        for (const { key, about, value } of pick(r)) {
+          const e = parts.get(key) ?? { about, values: [] };
+          e.values.push(tf.clone(value));
+          parts.set(key, e);
+        }
+        disposeProbes(r);
+      } finally {
+        batch.dispose();
+      }
+      o.progress?.update(Math.min(i + step, images.length));
+    }
+    const out: S[] = [];
+    for (const e of parts.values()) {
+      const all = tf.concat(e.values, 0) as T;
+      try {
+        out.push(await summarise(e.about, all));
+      } finally {
+        all.dispose();
+      }
+    }
+    return out;
+  } finally {
+    for (const e of parts.values()) tf.dispose(e.values);
+    o.progress?.stop();
+  }
 }

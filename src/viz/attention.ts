@@ -2,8 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { heatmap, barChart, lineChart, type ChartOptions } from './plots';
 import type { Bundle } from './display';
 import { spread } from '../data/synth/statistics';
-import { rastersToBatch, type Raster } from '../data/raster';
-import { disposeProbes, type Probe } from '../model/probes';
+import type { Raster } from '../data/raster';
+import { probeOver, type Probe } from '../model/probes';
 import type { Progress } from '../progress';
 
 /**
@@ -48,38 +48,8 @@ export async function dffmShares(d: { module: string; level: number; weights: tf
  * per level and summarised together, as one probe over all of them would.
  */
 export async function dffmSharesOver(probe: Probe, images: readonly Raster[], o: { batch?: number; progress?: Progress } = {}): Promise<DffmShares[]> {
-  const step = o.batch ?? 4;
-  const perLevel = new Map<number, { module: string; parts: tf.Tensor3D[] }>();
-  try {
-    for (let i = 0; i < images.length; i += step) {
-      const batch = rastersToBatch(images.slice(i, i + step));
-      try {
-        const r = probe.run(batch);
-        for (const d of r.dffm) {
-          const e = perLevel.get(d.level) ?? { module: d.module, parts: [] };
-          e.parts.push(tf.clone(d.weights));
-          perLevel.set(d.level, e);
-        }
-        disposeProbes(r);
-      } finally {
-        batch.dispose();
-      }
-      o.progress?.update(Math.min(i + step, images.length));
-    }
-    const out: DffmShares[] = [];
-    for (const [level, e] of [...perLevel].sort((a, b) => a[0] - b[0])) {
-      const weights = tf.concat(e.parts, 0) as tf.Tensor3D;
-      try {
-        out.push(await dffmShares({ module: e.module, level, weights }));
-      } finally {
-        weights.dispose();
-      }
-    }
-    return out;
-  } finally {
-    for (const e of perLevel.values()) tf.dispose(e.parts);
-    o.progress?.stop();
-  }
+  const shares = await probeOver(probe, images, (r) => r.dffm.map((d) => ({ key: String(d.level), about: { module: d.module, level: d.level }, value: d.weights })), (about, weights) => dffmShares({ ...about, weights }), o);
+  return shares.sort((x, y) => x.level - y.level);
 }
 
 /** Grouped bars: for each decoder level, its mean share of E1, E2, E3 (⅓ each = no preference); error bars: s.d. over images. */

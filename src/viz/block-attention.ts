@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { createRaster, cropRaster, rastersToBatch, type Raster } from '../data/raster';
+import { createRaster, cropRaster, type Raster } from '../data/raster';
 import { texture } from '../data/synth/synthesize';
 import { UsageError } from '../errors';
-import { disposeProbes, type MsrmSite, type Probe } from '../model/probes';
+import { probeOver, type MsrmSite, type Probe } from '../model/probes';
 import type { Progress } from '../progress';
 import { heatmap, lineChart, type ChartOptions, type HeatmapOptions } from './plots';
 import { colorize } from './colormap';
@@ -61,39 +61,8 @@ export async function channelAttentionSummary(site: MsrmSite & { weights: tf.Ten
  * Every block's channel attention over many images (one size, sides divisible by the probe's
  * multiple), probed `batch` at a time so memory stays bounded; the same as one probe over all.
  */
-export async function channelAttentionOver(probe: Probe, images: readonly Raster[], o: { batch?: number; progress?: Progress } = {}): Promise<ChannelAttentionSummary[]> {
-  const step = o.batch ?? 4;
-  const parts = new Map<string, { site: MsrmSite; weights: tf.Tensor2D[] }>();
-  try {
-    for (let i = 0; i < images.length; i += step) {
-      const batch = rastersToBatch(images.slice(i, i + step));
-      try {
-        const r = probe.run(batch);
-        for (const a of r.channelAttention) {
-          const e = parts.get(a.module) ?? { site: { module: a.module, stage: a.stage, level: a.level, block: a.block }, weights: [] };
-          e.weights.push(tf.clone(a.weights));
-          parts.set(a.module, e);
-        }
-        disposeProbes(r);
-      } finally {
-        batch.dispose();
-      }
-      o.progress?.update(Math.min(i + step, images.length));
-    }
-    const out: ChannelAttentionSummary[] = [];
-    for (const e of parts.values()) {
-      const weights = tf.concat(e.weights, 0) as tf.Tensor2D;
-      try {
-        out.push(await channelAttentionSummary({ ...e.site, weights }));
-      } finally {
-        weights.dispose();
-      }
-    }
-    return out;
-  } finally {
-    for (const e of parts.values()) tf.dispose(e.weights);
-    o.progress?.stop();
-  }
+export function channelAttentionOver(probe: Probe, images: readonly Raster[], o: { batch?: number; progress?: Progress } = {}): Promise<ChannelAttentionSummary[]> {
+  return probeOver(probe, images, (r) => r.channelAttention.map((a) => ({ key: a.module, about: { module: a.module, stage: a.stage, level: a.level, block: a.block } as MsrmSite, value: a.weights })), (site, weights) => channelAttentionSummary({ ...site, weights }), o);
 }
 
 /** One row per image, one column per channel, for one block: which channels the image opens or shuts. */
