@@ -112,22 +112,37 @@ test('a damaged checkpoint is named (truncated, or a flipped bit) and the newest
   assert.is(s.ledger!.at(-2)!.toStep, 8, 'the ledger was cut back to the snapshot');
 });
 
-/** A small tmpfs for the run folder; undefined where this machine cannot mount one (not root, or no mount namespace). */
-function smallDisk(size: string): string | undefined {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-disk-'));
+/**
+ * Runs `body` with a small tmpfs mounted at `dir` (made here; a fresh temporary folder when not
+ * given), then unmounts and removes it. Where this machine cannot mount one (not root, or no mount
+ * namespace) it says so and skips the body: the full-disk tests need root.
+ */
+async function withSmallDisk(size: string, body: (disk: string) => Promise<void> | void, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tiny-disk-'))): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { encoding: 'utf8' });
-  if (r.status === 0) return dir;
-  fs.rmSync(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-test('a full disk at checkpoint time: one line (what, where, the space left, the last whole checkpoint), exit 1, no temporary files; the run resumes once there is room', async () => {
-  const disk = smallDisk('4m');
-  if (!disk) {
+  if (r.status !== 0) {
+    fs.rmSync(dir, { recursive: true, force: true });
     console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
     return;
   }
   try {
+    await body(dir);
+  } finally {
+    spawnSync('umount', [dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Fills a disk to leave `left` bytes free; removing `filler` gives the room back. */
+function fill(disk: string, left = 0): string {
+  const st = fs.statfsSync(disk);
+  const filler = path.join(disk, 'filler');
+  fs.writeFileSync(filler, Buffer.alloc(Math.max(0, st.bavail * st.bsize - left)));
+  return filler;
+}
+
+test('a full disk at checkpoint time: one line (what, where, the space left, the last whole checkpoint), exit 1, no temporary files; the run resumes once there is room', async () => {
+  await withSmallDisk('4m', (disk) => {
     const small = path.join(disk, 'run');
     fs.mkdirSync(small);
     fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify(recipe, null, 2));
@@ -136,8 +151,7 @@ test('a full disk at checkpoint time: one line (what, where, the space left, the
     const sizeOf = (dir: string): number => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     const checkpoint = sizeOf(path.join(small, 'checkpoint'));
     // Leave room for the log, not for a second checkpoint beside the first.
-    const st = fs.statfsSync(disk);
-    fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(Math.max(0, st.bavail * st.bsize - Math.floor(checkpoint / 2))));
+    const filler = fill(disk, Math.floor(checkpoint / 2));
     const full = cli('continue', small, '--until', '6', '--no-milestones');
     assert.is(full.code, 1, full.err);
     const lines = full.err.trim().split('\n').filter((l) => !l.startsWith('deblur-lab: backend') && !/^train:/.test(l) && l.trim() !== '');
@@ -145,74 +159,51 @@ test('a full disk at checkpoint time: one line (what, where, the space left, the
     assert.match(lines[0]!, /^deblur-lab: cannot write the checkpoint \(.*checkpoint\.tmp-\d+.*\): no space left on the device, \d+ MiB free there; the last whole checkpoint \(step 2\) is intact: make room and run the same command again to resume$/);
     assert.equal(fs.readdirSync(small).filter((n) => n.includes('tmp')), [], 'no temporary files left');
     assert.is(readTrainingState(small)!.step, 2);
-    fs.rmSync(path.join(disk, 'filler'));
+    fs.rmSync(filler);
     const again = cli('continue', small, '--until', '6', '--no-milestones');
     assert.is(again.code, 0, again.err);
     assert.is(readTrainingState(small)!.step, 6);
     assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5, 6]);
-  } finally {
-    spawnSync('umount', [disk]);
-    fs.rmSync(disk, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a full disk at log time, between checkpoints: the loss log is named, the run resumes with each step logged once', async () => {
-  const disk = smallDisk('4m');
-  if (!disk) {
-    console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
-    return;
-  }
-  try {
+  await withSmallDisk('4m', (disk) => {
     const small = path.join(disk, 'run');
     fs.mkdirSync(small);
     // Checkpoints far apart: the log's rows are the only writes after the first checkpoint.
     fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify({ ...recipe, checkpointEvery: 1000 }, null, 2));
     const first = cli('continue', small, '--until', '2', '--no-milestones');
     assert.is(first.code, 0, first.err);
-    const st = fs.statfsSync(disk);
     // Not one page left: even the run's lock cannot be written, and that is said in one line, leaving no empty lock behind.
-    fs.writeFileSync(path.join(disk, 'filler'), Buffer.alloc(st.bavail * st.bsize));
+    const filler = fill(disk);
     const locked = cli('continue', small, '--until', '400', '--no-milestones');
     assert.is(locked.code, 1, locked.err);
     assert.match(locked.err, /^deblur-lab: cannot write the lock of the run .*\.lock\): no space left on the device, 0 MiB free there; nothing was changed: make room and run the same command again\n$/m);
     assert.not.match(locked.err, /\n\s+at /, 'no stack trace');
     assert.not.ok(fs.existsSync(path.join(small, LOCK_FILE)), 'no empty lock left');
     // One page for the lock: the log's rows are then the first writes to find no room.
-    fs.truncateSync(path.join(disk, 'filler'), st.bavail * st.bsize - st.bsize);
+    fs.truncateSync(filler, fs.statSync(filler).size - fs.statfsSync(disk).bsize);
     // A row is ~80 bytes: the log outgrows its last page within a few dozen steps.
     const full = cli('continue', small, '--until', '400', '--no-milestones');
     assert.is(full.code, 1, full.err);
     const lines = full.err.trim().split('\n').filter((l) => !l.startsWith('deblur-lab: backend') && !/^train:/.test(l) && l.trim() !== '');
     assert.is(lines.length, 1, full.err);
     assert.match(lines[0]!, /^deblur-lab: cannot write the loss log \(.*log\.csv\): no space left on the device, 0 MiB free there; the last whole checkpoint \(step 2\) is intact: make room and run the same command again to resume$/);
-    fs.rmSync(path.join(disk, 'filler'));
+    fs.rmSync(filler);
     const again = cli('continue', small, '--until', '5', '--no-milestones');
     assert.is(again.code, 0, again.err);
     assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5], 'the rows past the checkpoint were cut back and logged once');
-  } finally {
-    spawnSync('umount', [disk]);
-    fs.rmSync(disk, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a full disk at snapshot time: the snapshot is named, no half snapshot left, the run resumes and takes it', async () => {
-  const disk = smallDisk('4m');
-  if (!disk) {
-    console.log('  (this machine cannot mount a tmpfs: the full-disk test needs root)');
-    return;
-  }
   const small = path.join(tmp, 'snapshot-run');
-  const snaps = path.join(small, 'snapshots');
-  try {
-    fs.mkdirSync(small);
-    fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify({ ...recipe, milestones: { every: 4, sets: [] } }, null, 2));
-    // The snapshots alone live on the small disk, filled: the checkpoint and the log have room.
-    spawnSync('umount', [disk]);
-    fs.rmSync(disk, { recursive: true, force: true });
-    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', (fs.mkdirSync(snaps), snaps)], { encoding: 'utf8' });
-    assert.is(r.status, 0, r.stderr);
-    const st = fs.statfsSync(snaps);
-    fs.writeFileSync(path.join(snaps, 'filler'), Buffer.alloc(st.bavail * st.bsize));
+  fs.mkdirSync(small);
+  fs.writeFileSync(path.join(small, 'recipe.json'), JSON.stringify({ ...recipe, milestones: { every: 4, sets: [] } }, null, 2));
+  // The snapshots alone live on the small disk, filled: the checkpoint and the log have room.
+  await withSmallDisk('2m', (snaps) => {
+    const filler = fill(snaps);
     const full = cli('continue', small, '--until', '6');
     assert.is(full.code, 1, full.err);
     const lines = full.err.trim().split('\n').filter((l) => l.startsWith('deblur-lab: cannot'));
@@ -220,15 +211,13 @@ test('a full disk at snapshot time: the snapshot is named, no half snapshot left
     assert.match(lines[0]!, /^deblur-lab: cannot write a snapshot \(.*snapshots.*\): no space left on the device, 0 MiB free there; the last whole checkpoint \(step 4\) is intact: make room and run the same command again to resume$/);
     assert.not.match(full.err, /\n\s+at /, 'no stack trace');
     assert.equal(fs.readdirSync(snaps), ['filler'], 'no half-written snapshot left');
-    fs.rmSync(path.join(snaps, 'filler'));
+    fs.rmSync(filler);
     const again = cli('continue', small, '--until', '6');
     assert.is(again.code, 0, again.err);
     assert.ok(fs.existsSync(path.join(snaps, 'step-000004', 'model.json')), `the missed snapshot was taken: ${fs.readdirSync(snaps)}`);
     assert.equal(LossLog.read(path.join(small, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5, 6]);
-  } finally {
-    spawnSync('umount', [snaps]);
-    fs.rmSync(small, { recursive: true, force: true });
-  }
+  }, path.join(small, 'snapshots'));
+  fs.rmSync(small, { recursive: true, force: true });
 });
 
 test.run();
