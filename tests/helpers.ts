@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { startCpu, startWasm } from '../src/backend';
 import { registerNativeKernels, registerWasmTrainingKernels } from '../src/kernels/index';
+import { tensorToRaster, type Raster } from '../src/data/raster';
 
 /** Deterministic uniform values in [-1, 1) (mulberry32), so cpu and wasm get identical inputs. */
 export function seeded(n: number, seed: number): Float32Array {
@@ -95,4 +96,16 @@ export const BIN = path.join(ROOT, 'bin', 'deblur-lab.js');
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): { code: number | null; out: string; err: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env, timeout: 300_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** `n` seeded 32² images in (0.1, 0.9), as one batch and as rasters: a probe over the batch at once against the same images a few at a time. */
+export async function seededImages(n: number, seed: number): Promise<{ batch: tf.Tensor4D; images: Raster[] }> {
+  const batch = tf.tensor4d(seeded(n * 32 * 32 * 3, seed).map((v) => 0.5 + 0.4 * v), [n, 32, 32, 3]);
+  const images: Raster[] = [];
+  for (let i = 0; i < n; i++) {
+    const one = batch.slice([i], [1]);
+    images.push(await tensorToRaster(one));
+    one.dispose();
+  }
+  return { batch, images };
 }

@@ -1,12 +1,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { createRaster, tensorToRaster } from '../../src/data/raster';
+import { createRaster } from '../../src/data/raster';
 import { VARIANTS } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { disposeProbes, Probe } from '../../src/model/probes';
 import { channelAttentionAgainst, channelAttentionHeatmap, channelAttentionOver, channelAttentionSummary, CONSTANT, DECISIVE, famOverlay, famStrength, flatAndTexturedWindows } from '../../src/viz/block-attention';
-import { seeded, startBackendForTest } from '../helpers';
+import { seeded, seededImages, startBackendForTest } from '../helpers';
 
 test.before(async () => {
   await startBackendForTest('cpu');
@@ -38,13 +38,7 @@ test('channelAttentionSummary: means, spreads and the decisive and constant shar
 test('channelAttentionOver: 5 images 2 at a time equal one probe over all 5, without leaking; weights in (0, 1); charts build', async () => {
   const model = buildNet(VARIANTS.lite, { seed: 6 });
   const probe = new Probe(model);
-  const x = tf.tensor4d(seeded(5 * 32 * 32 * 3, 8).map((v) => 0.5 + 0.4 * v), [5, 32, 32, 3]);
-  const images = [];
-  for (let i = 0; i < 5; i++) {
-    const one = x.slice([i], [1]);
-    images.push(await tensorToRaster(one));
-    one.dispose();
-  }
+  const { batch: x, images } = await seededImages(5, 8);
   const whole = probe.run(x);
   const expected = await Promise.all(whole.channelAttention.map((a) => channelAttentionSummary(a)));
   const fam = await famStrength(whole.fam[0]!.map, 1);

@@ -2,14 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dffmShares, dffmSharesOver } from '../../src/viz/attention';
-import { tensorToRaster } from '../../src/data/raster';
 import { htmlPage } from '../../src/viz/display';
 import { heatmap, lineChart, movingAverage, plotlyFigure } from '../../src/viz/plots';
 import { table } from '../../src/viz/table';
 import { Probe, disposeProbes } from '../../src/model/probes';
 import { buildNet } from '../../src/model/net';
 import { VARIANTS } from '../../src/model/config';
-import { seeded, startBackendForTest } from '../helpers';
+import { seeded, seededImages, startBackendForTest } from '../helpers';
 
 test.before(() => startBackendForTest('wasm'));
 
@@ -75,13 +74,7 @@ test('dffmShares: means over images and channels of real DFFM softmax weights (n
 test('dffmSharesOver: probing 5 images 2 at a time gives the shares of one probe over all 5, without leaking', async () => {
   const model = buildNet(VARIANTS.lite, { seed: 6 });
   const probe = new Probe(model);
-  const x = tf.tensor4d(seeded(5 * 32 * 32 * 3, 8).map((v) => 0.5 + 0.4 * v), [5, 32, 32, 3]);
-  const images = [];
-  for (let i = 0; i < 5; i++) {
-    const one = x.slice([i], [1]);
-    images.push(await tensorToRaster(one));
-    one.dispose();
-  }
+  const { batch: x, images } = await seededImages(5, 8);
   const whole = probe.run(x);
   const expected = (await Promise.all(whole.dffm.map((d) => dffmShares(d)))).sort((a, b) => a.level - b.level); // levels ascending, as dffmSharesOver returns them
   disposeProbes(whole);
