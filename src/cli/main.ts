@@ -10,6 +10,7 @@ import { registerContinue } from './continue';
 import { registerEval } from './eval';
 import { registerDeblur } from './deblur';
 import { registerBench } from './bench';
+import { registerCompare } from './compare';
 import { registerTorchInterop } from './torch-interop';
 
 /** `npm run cli -- <command>` and the `deblur-lab` bin. User mistakes: one line, exit 2. */
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
   registerContinue(program);
   registerEval(program);
   registerDeblur(program);
+  registerCompare(program);
   registerBench(program);
   registerTorchInterop(program);
   try {
