@@ -1,5 +1,5 @@
 /**
- * npm run lab [-- --port N]
+ * npm run lab [-- --port N] [--data DIR --weights A,B --limit N …]
  *
  * Starts Jupyter's classic Notebook server (Debian's notebook 6) on 127.0.0.1 with the project's
  * tslab kernel as the default, serving notebooks/, and prints the URL to open. Jupyter's state
@@ -10,15 +10,19 @@ import { randomBytes } from 'crypto';
 import { Command } from 'commander';
 import * as path from 'path';
 import { UsageError } from '../src/errors';
+import { addParameterOptions, parameterOptionsEnvironment } from '../src/notebook-params';
 import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('lab')
-    .description('start the Jupyter Notebook server with the tslab kernel on 127.0.0.1')
-    .option('--port <n>', 'port to listen on (the next free one if taken)', '8888')
-    .parse(argv);
+  const program = addParameterOptions(
+    new Command('lab')
+      .description('start the Jupyter Notebook server with the tslab kernel on 127.0.0.1; the parameter options set what the notebooks look at')
+      .option('--port <n>', 'port to listen on (the next free one if taken)', '8888'),
+  ).parse(argv);
   const port = Number(program.opts().port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number, got ${program.opts().port}`);
+  // The kernels the server starts inherit these: every notebook's parameters cell reads them.
+  const parameters = await parameterOptionsEnvironment(program.opts(), ROOT);
   requireJupyter(['notebook'], '--lab');
   const token = randomBytes(16).toString('hex');
   const child = spawn(
@@ -31,7 +35,7 @@ async function main(argv: string[]): Promise<void> {
       // Jupyter refuses to start as root without it (containers and CI run as root).
       ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ],
-    { env: jupyterEnv(), cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
+    { env: { ...jupyterEnv(), ...parameters }, cwd: ROOT, stdio: ['ignore', 'inherit', 'pipe'] },
   );
   let announced = false;
   child.stderr.on('data', (d: Buffer) => {

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { UsageError } from '../src/errors';
-import { describeParameters, notebookParameters, parameterDataset, PARAMETER_VARIABLES } from '../src/notebook-params';
+import { addParameterOptions, describeParameters, notebookParameters, parameterOptionsEnvironment } from '../src/notebook-params';
 import { escapeHtml } from '../src/viz/display';
 import { formatSeconds } from '../src/cli/progress';
 import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
@@ -114,33 +114,17 @@ export async function runNotebooks(files: readonly string[], out: string, timeou
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = new Command('notebooks')
-    .description('execute notebooks headless with the tslab kernel and export them to HTML')
-    .argument('[notebooks...]', 'notebook files or names (default: every notebooks/*.ipynb)')
-    .option('--out <dir>', 'where executed notebooks and HTML go', path.join(ROOT, 'build', 'notebooks'))
-    .option('--timeout <seconds>', 'limit per cell', '900')
-    .option('--jobs <n>', 'notebooks run at once (default: one per core)', String(os.availableParallelism()))
-    .option('--data <dir>', `dataset the notebooks read (${PARAMETER_VARIABLES.data}; default data/sample)`)
-    .option('--split <name>', `train or test (${PARAMETER_VARIABLES.split}; default test)`)
-    .option('--weights <dirs>', `weights folders or runs, comma-separated (${PARAMETER_VARIABLES.weights}; default the shipped network)`)
-    .option('--limit <n>', `at most this many images (${PARAMETER_VARIABLES.limit})`)
-    .option('--layout <name>', `gopro, realblur or pairs (${PARAMETER_VARIABLES.layout}; default detected)`)
-    .option('--realblur <variant>', `J or R: which RealBlur list (${PARAMETER_VARIABLES.realBlurVariant})`)
-    .option('--blur <folder>', `GoPro's blur or blur_gamma (${PARAMETER_VARIABLES.blur}; default blur)`)
-    .parse(argv);
+  const program = addParameterOptions(
+    new Command('notebooks')
+      .description('execute notebooks headless with the tslab kernel and export them to HTML')
+      .argument('[notebooks...]', 'notebook files or names (default: every notebooks/*.ipynb)')
+      .option('--out <dir>', 'where executed notebooks and HTML go', path.join(ROOT, 'build', 'notebooks'))
+      .option('--timeout <seconds>', 'limit per cell', '900')
+      .option('--jobs <n>', 'notebooks run at once (default: one per core)', String(os.availableParallelism())),
+  ).parse(argv);
   // The notebooks' parameters cells read these from the environment their kernels inherit.
-  const o = program.opts<{ data?: string; split?: string; weights?: string; limit?: string; layout?: string; realblur?: string; blur?: string }>();
-  Object.assign(process.env, {
-    ...(o.data !== undefined ? { [PARAMETER_VARIABLES.data]: o.data } : {}),
-    ...(o.split !== undefined ? { [PARAMETER_VARIABLES.split]: o.split } : {}),
-    ...(o.weights !== undefined ? { [PARAMETER_VARIABLES.weights]: o.weights } : {}),
-    ...(o.limit !== undefined ? { [PARAMETER_VARIABLES.limit]: o.limit } : {}),
-    ...(o.layout !== undefined ? { [PARAMETER_VARIABLES.layout]: o.layout } : {}),
-    ...(o.realblur !== undefined ? { [PARAMETER_VARIABLES.realBlurVariant]: o.realblur } : {}),
-    ...(o.blur !== undefined ? { [PARAMETER_VARIABLES.blur]: o.blur } : {}),
-  });
+  Object.assign(process.env, await parameterOptionsEnvironment(program.opts(), ROOT));
   const given = notebookParameters(process.env, ROOT);
-  if (given.given.data) await parameterDataset(given); // a folder that is no dataset (or has no such list or split) is one line now, not a failed cell later
   const parameters = describeParameters(given);
   const timeout = Number(program.opts().timeout);
   if (!Number.isInteger(timeout) || timeout < 1) throw new UsageError(`--timeout must be a whole number of seconds, got ${program.opts().timeout}`);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Command } from 'commander';
 import { UsageError } from './errors';
 import { SHIPPED_WEIGHTS } from './infer/weights';
 import { findCheckpoint } from './train/checkpoint';
@@ -123,4 +124,36 @@ export function labNetworkWeights(p: NotebookParameters): string {
 /** What the baselines need to find the training split of the parameters' data (the same layout, GoPro folder and RealBlur list). */
 export function parameterDatasetSpec(p: NotebookParameters, ds: Dataset): { root: string; layout: Layout; split: 'train' | 'test'; blur?: GoProBlur; realBlurVariant?: RealBlurVariant } {
   return { root: ds.root, layout: ds.layout, split: p.split, ...(p.blur ? { blur: p.blur } : {}), ...(p.realBlurVariant ? { realBlurVariant: p.realBlurVariant } : {}) };
+}
+
+/** The command-line options that set the parameters (`npm run notebooks`, `npm run lab`): one flag per variable. */
+const PARAMETER_FLAGS: ReadonlyArray<[keyof typeof PARAMETER_VARIABLES, string, string]> = [
+  ['data', '--data <dir>', 'dataset the notebooks read (default data/sample)'],
+  ['split', '--split <name>', 'train or test (default test)'],
+  ['weights', '--weights <dirs>', 'weights folders or runs, comma-separated, maxim for the peer (default the shipped network)'],
+  ['limit', '--limit <n>', 'at most this many images'],
+  ['layout', '--layout <name>', 'gopro, realblur or pairs (default detected)'],
+  ['realBlurVariant', '--realblur <variant>', "J or R: which of RealBlur's lists"],
+  ['blur', '--blur <folder>', "GoPro's blur or blur_gamma (default blur)"],
+];
+
+export function addParameterOptions(cmd: Command): Command {
+  for (const [key, flag, help] of PARAMETER_FLAGS) cmd.option(flag, `${help} (${PARAMETER_VARIABLES[key]})`);
+  return cmd;
+}
+
+/**
+ * The environment the given options set (the notebooks' kernels inherit it), checked as the
+ * notebooks will read it: a bad value, or data that does not open as asked, is one UsageError now.
+ */
+export async function parameterOptionsEnvironment(opts: Record<string, unknown>, root: string): Promise<Record<string, string>> {
+  const optionName: Record<string, string> = { realBlurVariant: 'realblur' };
+  const env: Record<string, string> = {};
+  for (const [key] of PARAMETER_FLAGS) {
+    const v = opts[optionName[key] ?? key];
+    if (v !== undefined) env[PARAMETER_VARIABLES[key]] = String(v);
+  }
+  const p = notebookParameters({ ...process.env, ...env }, root);
+  if (p.given.data) await parameterDataset(p);
+  return env;
 }

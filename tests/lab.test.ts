@@ -1,5 +1,5 @@
 /** npm run lab: the real Notebook server, asked over its REST API, starts the project's tslab kernel. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -49,6 +49,12 @@ test('lab serves the notebooks with tslab as the default kernel, and that kernel
       await closed;
     }
   }
+});
+
+test('lab takes the notebooks\' parameters as options, and a bad one is one line, exit 2, before any server starts', () => {
+  const r = spawnSync(process.execPath, ['-r', 'ts-node/register', 'scripts/lab.ts', '--data', 'data/sample', '--realblur', 'R'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true' } });
+  assert.is(r.status, 2);
+  assert.is(r.stderr.trim(), "lab: DEBLUR_REALBLUR R picks one of RealBlur's lists; data/sample is in the gopro layout");
 });
 
 test.run();

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SHIPPED_WEIGHTS } from '../src/infer/weights';
-import { describeParameters, notebookParameters, parameterDataset, parameterEnvironment } from '../src/notebook-params';
+import { describeParameters, notebookParameters, parameterDataset, parameterEnvironment, parameterOptionsEnvironment } from '../src/notebook-params';
 import { rejectsWithUsage, ROOT } from './helpers';
 
 test('notebook parameters: the sample and the shipped network by default; each variable read and checked, a bad one named in one line', () => {
@@ -31,6 +31,13 @@ test('parameterDataset opens the named data with the layout, split, GoPro folder
   assert.ok(train.pairs.length > 12 && train.pairs.every((p) => p.blur.includes('/train/')));
   await rejectsWithUsage(parameterDataset(notebookParameters({ DEBLUR_DATA: 'data/sample', DEBLUR_LAYOUT: 'realblur' }, ROOT)), /RealBlur_J_test_list\.txt or RealBlur_R_test_list\.txt/);
   await rejectsWithUsage(parameterDataset(notebookParameters({ DEBLUR_DATA: 'data/sample', DEBLUR_REALBLUR: 'R' }, ROOT)), /^DEBLUR_REALBLUR R picks one of RealBlur's lists; data\/sample is in the gopro layout$/);
+});
+
+test('the runner\'s and the lab\'s options become the environment the kernels read, checked before anything starts', async () => {
+  assert.equal(await parameterOptionsEnvironment({ data: 'data/sample', limit: '2', realblur: undefined, blur: 'blur_gamma', weights: 'weights/lite-sample,maxim' }, ROOT), { DEBLUR_DATA: 'data/sample', DEBLUR_LIMIT: '2', DEBLUR_BLUR: 'blur_gamma', DEBLUR_WEIGHTS: 'weights/lite-sample,maxim' });
+  assert.equal(await parameterOptionsEnvironment({}, ROOT), {});
+  await rejectsWithUsage(parameterOptionsEnvironment({ data: 'data/sample', realblur: 'J' }, ROOT), /^DEBLUR_REALBLUR J picks one of RealBlur's lists; data\/sample is in the gopro layout$/);
+  await rejectsWithUsage(parameterOptionsEnvironment({ limit: 'many' }, ROOT), /^DEBLUR_LIMIT must be a whole number/);
 });
 
 test.run();
