@@ -122,10 +122,14 @@ export async function zoomInsets(panels: readonly Panel[], region: Region, o: In
     insets.push({ image: enlarge(cropRaster(r, region.left, region.top, region.width, region.height), zoom) });
   }
   const width = o.width ?? 256;
-  const top = await imageGrid([whole], { width });
-  const bottom = await imageGrid([insets], { width, pixelated: true });
+  // One grid, images above their insets, columns that shrink together: side by side at any notebook width, never wrapped.
+  const cell = async (p: Panel, pixelated: boolean): Promise<string> => {
+    const cap = p.title ? `<figcaption style="font:12px sans-serif;text-align:center;margin-top:2px;overflow-wrap:anywhere">${escapeHtml(p.title)}</figcaption>` : '';
+    return `<figure style="margin:0;min-width:0"><img src="${await dataUrl(await asRaster(p.image))}" alt="${escapeHtml(p.title ?? '')}" style="width:100%;height:auto;display:block${pixelated ? ';image-rendering:pixelated' : ''}">${cap}</figure>`;
+  };
+  const cells = [...(await Promise.all(whole.map((p) => cell(p, false)))), ...(await Promise.all(insets.map((p) => cell(p, true))))];
   const caption = o.caption ? `<div style="font:13px sans-serif;margin:4px 0">${escapeHtml(o.caption)}</div>` : '';
-  return html(`<div class="deblur-insets">${caption}${String(top.data)}${String(bottom.data)}</div>`);
+  return html(`<div class="deblur-insets">${caption}<div style="display:grid;grid-template-columns:repeat(${panels.length}, minmax(0, ${width}px));gap:6px;align-items:start">${cells.join('')}</div></div>`);
 }
 
 /** Per-pixel error |a − b| averaged over the three channels, as an [H × W] map. */

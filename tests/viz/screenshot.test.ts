@@ -4,7 +4,10 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { imageGrid } from '../../src/viz/images';
+import { chromium } from 'playwright-core';
+import { htmlPage } from '../../src/viz/display';
+import { imageGrid, zoomInsets } from '../../src/viz/images';
+import { CHROMIUM } from '../../src/viz/screenshot';
 import { barChart } from '../../src/viz/plots';
 import { screenshotBundles } from '../../src/viz/screenshot';
 import { ROOT } from '../helpers';
@@ -39,6 +42,26 @@ test('a figure of an image row and a chart is what Chromium drew: the image at i
   assert.ok(chartInk.width >= 600 && chartInk.width < 640, `chart width ${chartInk.width}`);
   assert.ok(chartInk.blue > 2000, `Plotly drew its bars (${chartInk.blue} blue pixels)`);
   fs.rmSync(tmp, { recursive: true });
+});
+
+test('zoomInsets keeps its panels side by side in a narrow notebook: one line of images, one of insets, scaled down', async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'insets-'));
+  const panels = [0, 1, 2, 3, 4].map((k) => ({ image: { width: 64, height: 64, data: new Float32Array(64 * 64 * 3).fill(k / 5) }, title: `panel ${k}` }));
+  const page = path.join(tmp, 'insets.html');
+  fs.writeFileSync(page, htmlPage([await zoomInsets(panels, { left: 8, top: 8, width: 16, height: 16 }, { width: 256 })]));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const tab = await browser.newPage({ viewport: { width: 600, height: 800 } });
+    await tab.goto(`file://${page}`);
+    const boxes = await tab.$$eval('figure', (fs) => fs.map((f) => { const r = f.getBoundingClientRect(); return { top: Math.round(r.top), right: r.right, width: r.width }; }));
+    assert.is(boxes.length, 10);
+    const tops = [...new Set(boxes.map((b) => b.top))];
+    assert.is(tops.length, 2, `two lines (images, insets), not wrapped: tops ${boxes.map((b) => b.top)}`);
+    assert.ok(boxes.every((b) => b.right <= 600 && b.width < 256), 'scaled down to the page');
+  } finally {
+    await browser.close();
+    fs.rmSync(tmp, { recursive: true });
+  }
 });
 
 test("the README's figures are committed and the README shows each one", () => {
