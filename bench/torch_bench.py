@@ -1,10 +1,13 @@
 """Times the PyTorch twin for one benchmark case, as src/bench/case.ts times tfjs.
 
 python3 bench/torch_bench.py --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
-    [--train] [--infer] [--steps 3] [--warmup 1] [--warmup-seconds 0] [--threads 2]
-prints one JSON object: {"torch", "threads", "params", "trainStepMs", "inferMs", "train", "infer",
-"peakRssBytes"}. One case per process, so that the peak RSS belongs to that case alone.
+    [--train] [--infer] [--steps 3] [--warmup 1] [--warmup-seconds 0] [--threads 2] [--channels-last]
+prints one JSON object: {"torch", "threads", "layout", "blas", "params", "trainStepMs", "inferMs",
+"train", "infer", "peakRssBytes"}. One case per process, so that the peak RSS belongs to that case
+alone. `--channels-last` runs the network and its input in torch.channels_last (NHWC), the layout
+oneDNN's convolutions prefer on CPUs; "blas" names the BLAS build and the kernel it chose here.
 """
+import ctypes
 import argparse
 import json
 import os
@@ -44,6 +47,22 @@ def time_runs(body, steps, warmup, warmup_seconds):
     return timing(ms)
 
 
+def blas_in_use():
+    """The OpenBLAS this process loaded and the core type it runs (what OPENBLAS_CORETYPE would
+    force), from OpenBLAS itself; None where torch uses another BLAS."""
+    try:
+        with open("/proc/self/maps") as f:
+            libs = sorted({line.split()[-1] for line in f if "openblas" in line.split()[-1]})
+        if not libs:
+            return None
+        lib = ctypes.CDLL(libs[0])
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return f"{lib.openblas_get_config().decode().strip()}; core {lib.openblas_get_corename().decode()}"
+    except (OSError, AttributeError):
+        return None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--config", required=True)
@@ -56,6 +75,7 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--warmup-seconds", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--channels-last", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -64,7 +84,12 @@ def main():
     sharp = torch.rand(a.batch, 3, a.height, a.width, generator=g)
     blur = (sharp + 0.05 * torch.randn(sharp.shape, generator=g)).clamp(0, 1)
     targets = pyramid(sharp)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "params": count_params(net),
+    if a.channels_last:
+        net = net.to(memory_format=torch.channels_last)
+        blur = blur.contiguous(memory_format=torch.channels_last)
+        targets = [t.contiguous(memory_format=torch.channels_last) for t in targets]
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "layout": "channels_last" if a.channels_last else "nchw",
+           "blas": blas_in_use(), "params": count_params(net),
            "trainStepMs": None, "inferMs": None, "train": None, "infer": None}
     if a.train:
         # Adam as the tfjs side runs it (PyTorch defaults: betas 0.9/0.999, eps 1e-8).

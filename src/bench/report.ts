@@ -6,7 +6,10 @@ export interface ReportRow {
   part: 'train step' | 'inference';
   backend: string;
   tfjs: string;
+  /** The faster of the twin's two layouts, named. */
   torch: string;
+  /** Both layouts' medians. */
+  torchLayouts: string;
   /** tfjs time / PyTorch time: below 1 means tfjs is faster. */
   ratio: string;
   imagesPerSecond: string;
@@ -28,17 +31,23 @@ export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
   const of = (gmacs: number | null): string => (gmacs === null || limit === undefined ? '–' : `${Math.round((100 * gmacs) / limit)}%`);
   const out: ReportRow[] = [];
   for (const row of rows) {
-    const torch = row.torch && !isError(row.torch) ? row.torch : null;
+    const layouts = [row.torch, row.torchChannelsLast ?? null].filter((t): t is TorchResult => t !== null && !isError(t));
     const torchNote = row.torch === null ? 'not run' : isError(row.torch) ? `error: ${row.torch.error}` : '';
     for (const part of ['train step', 'inference'] as const) {
       const isTrain = part === 'train step';
       if (isTrain ? !row.case.train : !row.case.infer) continue;
-      const torchTime: Timing | null = torch ? (isTrain ? torch.train : torch.infer) : null;
+      const timeOf = (t: TorchResult): Timing | null => (isTrain ? t.train : t.infer);
+      // The peer at its best: whichever layout was faster for this part.
+      const torch = layouts.filter((t) => timeOf(t)).sort((a, b) => timeOf(a)!.median - timeOf(b)!.median)[0] ?? null;
+      const torchTime: Timing | null = torch ? timeOf(torch) : null;
+      const layoutName = (t: TorchResult) => (t.layout === 'channels_last' ? 'channels-last' : 'NCHW');
+      const torchLayouts = layouts.filter((t) => timeOf(t)).map((t) => `${layoutName(t)} ${(timeOf(t)!.median / 1000).toFixed(2)} s`).join(' · ') || '–';
+      const torchCell = torchTime ? `${seconds(torchTime)}${layouts.length > 1 ? ` (${layoutName(torch!)})` : ''}` : torchNote;
       const macs = (r: { forwardMacs: number }) => (isTrain ? 3 : 1) * r.forwardMacs;
       for (const [backend, r] of Object.entries(row.tfjs)) {
         const base = { case: caseLabel(row.case), part, backend };
         if (isError(r)) {
-          out.push({ ...base, tfjs: `error: ${r.error}`, torch: torchTime ? seconds(torchTime) : torchNote, ratio: '–', imagesPerSecond: '–', gmacs: '–', torchGmacs: '–', ofLimit: '–', torchOfLimit: '–', memory: '–', torchMemory: mib(torch?.peakRssBytes) });
+          out.push({ ...base, tfjs: `error: ${r.error}`, torch: torchCell, torchLayouts, ratio: '–', imagesPerSecond: '–', gmacs: '–', torchGmacs: '–', ofLimit: '–', torchOfLimit: '–', memory: '–', torchMemory: mib(torch?.peakRssBytes) });
           continue;
         }
         const t = isTrain ? r.train : r.infer;
@@ -46,7 +55,8 @@ export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
         out.push({
           ...base,
           tfjs: t ? `${seconds(t)}${isTrain && r.microBatches ? ` (${r.microBatches} micro-batches)` : ''}` : `not run: ${skipped ?? 'unknown'}`,
-          torch: torchTime ? seconds(torchTime) : torchNote,
+          torch: torchCell,
+          torchLayouts,
           ratio: t && torchTime ? (t.median / torchTime.median).toFixed(2) : '–',
           imagesPerSecond: t ? ((row.case.batch * 1000) / t.median).toFixed(2) : '–',
           gmacs: t ? (macs(r) / 1e6 / t.median).toFixed(1) : '–',
@@ -62,10 +72,10 @@ export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
   return out;
 }
 
-const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max]', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs of limit', 'PyTorch of limit', 'tfjs peak RSS', 'PyTorch peak RSS'];
+const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max], the faster layout', 'PyTorch NCHW · channels-last', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs of limit', 'PyTorch of limit', 'tfjs peak RSS', 'PyTorch peak RSS'];
 
 function cells(r: ReportRow): string[] {
-  return [r.case, r.part, r.backend, r.tfjs, r.torch, r.ratio, r.imagesPerSecond, r.gmacs, r.torchGmacs, r.ofLimit, r.torchOfLimit, r.memory, r.torchMemory];
+  return [r.case, r.part, r.backend, r.tfjs, r.torch, r.torchLayouts, r.ratio, r.imagesPerSecond, r.gmacs, r.torchGmacs, r.ofLimit, r.torchOfLimit, r.memory, r.torchMemory];
 }
 
 /** A GitHub-flavoured markdown table of the rows. */
@@ -79,6 +89,6 @@ export { HEADER as REPORT_HEADER, cells as reportCells };
 /** Which peer ran, for the report's heading. */
 export function torchVersion(rows: SuiteRow[]): string | undefined {
   const t = rows.map((r) => r.torch).find((x): x is TorchResult => x !== null && !isError(x));
-  return t ? `PyTorch ${t.torch}, ${t.threads} threads` : undefined;
+  return t ? `PyTorch ${t.torch}, ${t.threads} threads${t.blas ? `, ${t.blas} (the machine's OpenBLAS overrides unset)` : ''}` : undefined;
 }
 

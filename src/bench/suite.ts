@@ -30,6 +30,10 @@ export function standardCases(variants: VariantName[] = ['full', 'lite'], quick 
 export interface TorchResult {
   torch: string;
   threads: number;
+  /** The memory layout of the network and its input: PyTorch's default (NCHW) or channels-last (NHWC). */
+  layout?: TorchLayout;
+  /** The BLAS build and the kernel it chose (OpenBLAS's core type), where torch uses OpenBLAS. */
+  blas?: string | null;
   params: number;
   trainStepMs: number | null;
   inferMs: number | null;
@@ -38,12 +42,25 @@ export interface TorchResult {
   peakRssBytes: number;
 }
 
+export type TorchLayout = 'nchw' | 'channels_last';
+export const TORCH_LAYOUTS: readonly TorchLayout[] = ['nchw', 'channels_last'];
+
 export interface SuiteRow {
   case: SuiteCase;
   /** One result per tfjs engine (by its label), or the error that case hit. */
   tfjs: Record<string, CaseResult | { error: string }>;
+  /** The twin in PyTorch's default layout (NCHW). */
   torch: TorchResult | { error: string } | null;
+  /** The twin in channels-last; the report compares each part against the faster of the two. */
+  torchChannelsLast?: TorchResult | { error: string } | null;
 }
+
+/**
+ * Environment variables the machine may set that pin OpenBLAS to an older kernel than the CPU
+ * runs best (a Haswell kernel on AVX-512 cores): the twin runs without them, with the kernel
+ * OpenBLAS picks for the CPU, which its JSON names.
+ */
+export const BLAS_OVERRIDES = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'] as const;
 
 export interface RunnerSettings {
   root: string;
@@ -57,9 +74,11 @@ export interface RunnerSettings {
 }
 
 /** Runs `cmd` and parses the last line it printed as JSON; stderr streams through `log`. */
-function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string) => void, env: NodeJS.ProcessEnv = {}): Promise<T | { error: string }> {
+function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string) => void, env: NodeJS.ProcessEnv = {}, unset: readonly string[] = []): Promise<T | { error: string }> {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const childEnv = { ...process.env, ...env };
+    for (const k of unset) delete childEnv[k];
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -83,7 +102,7 @@ function runJson<T>(cmd: string, args: string[], cwd: string, log: (line: string
         }
       }
       const said = (err || out).trim().split('\n').slice(-3).join(' | ');
-      const rerun = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), path.basename(cmd), ...args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a))].join(' ');
+      const rerun = [...(unset.length ? [`env ${unset.map((k) => `-u ${k}`).join(' ')}`] : []), ...Object.entries(env).map(([k, v]) => `${k}=${v}`), path.basename(cmd), ...args.map((a) => (/[\s{}"]/.test(a) ? `'${a}'` : a))].join(' ');
       resolve({ error: `exited ${code}${said ? `: ${said}` : ' with no message'} (alone: ${rerun})` });
     });
   });
@@ -133,14 +152,15 @@ export function runTfjsCase(c: SuiteCase, engine: TfjsEngine, s: RunnerSettings)
   return runJson<CaseResult>(process.execPath, args, s.root, s.log, engine.env);
 }
 
-/** Times the PyTorch twin on the same case, with `threads` intra-op threads. */
-export function runTorchCase(c: SuiteCase, s: RunnerSettings): Promise<TorchResult | { error: string }> {
+/** Times the PyTorch twin on the same case, with `threads` intra-op threads, in one memory layout, without the machine's BLAS overrides. */
+export function runTorchCase(c: SuiteCase, s: RunnerSettings, layout: TorchLayout = 'nchw'): Promise<TorchResult | { error: string }> {
   const args = [
     path.join(s.root, 'bench', 'torch_bench.py'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
     '--height', String(c.height), '--width', String(c.width), '--steps', String(s.steps), '--warmup', String(s.warmup),
     '--warmup-seconds', String(s.warmupSeconds), '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
+    ...(layout === 'channels_last' ? ['--channels-last'] : []),
   ];
-  return runJson<TorchResult>(s.python, args, s.root, s.log);
+  return runJson<TorchResult>(s.python, args, s.root, s.log, {}, BLAS_OVERRIDES);
 }
 
 export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${c.height === c.width ? `${c.height}²` : `${c.width}×${c.height}`}`;

@@ -144,11 +144,14 @@ async function suite(o: BenchOptions): Promise<void> {
       row.tfjs[e.label] = await runTfjsCase(c, e, settings);
     }
     if (!noTorch) {
-      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on PyTorch …`);
-      row.torch = await runTorchCase(c, settings);
+      log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on PyTorch (NCHW, then channels-last) …`);
+      row.torch = await runTorchCase(c, settings, 'nchw');
+      row.torchChannelsLast = await runTorchCase(c, settings, 'channels_last');
       const params = Object.values(row.tfjs).flatMap((r) => ('params' in r ? [r.params] : []))[0];
-      if (row.torch && 'params' in row.torch && params !== undefined && row.torch.params !== params) {
-        throw new Error(`the PyTorch twin of ${c.variant} has ${row.torch.params} parameters, the tfjs model ${params}: they are not the same network`);
+      for (const t of [row.torch, row.torchChannelsLast]) {
+        if (t && 'params' in t && params !== undefined && t.params !== params) {
+          throw new Error(`the PyTorch twin of ${c.variant} has ${t.params} parameters, the tfjs model ${params}: they are not the same network`);
+        }
       }
     }
     rows.push(row);

@@ -81,7 +81,7 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
   const before = new Set(fs.existsSync(path.join(root, 'build', 'bench')) ? fs.readdirSync(path.join(root, 'build', 'bench')) : []);
   const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup-seconds', '0', '--warmup', '0', '--json');
   assert.is(r.code, 0, r.err);
-  const { rows } = JSON.parse(r.out) as { rows: { case: { variant: string }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; device?: string; error?: string }>; torch: { params: number; inferMs: number; error?: string } }[] };
+  const { rows } = JSON.parse(r.out) as { rows: { case: { variant: string }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; device?: string; error?: string }>; torch: { params: number; inferMs: number; layout: string; blas: string | null; error?: string }; torchChannelsLast: { params: number; inferMs: number; layout: string; error?: string } }[] };
   assert.is(rows.length, 2);
   for (const row of rows) {
     assert.ok(row.tfjs['wasm'] && !row.tfjs['wasm'].error, JSON.stringify(row.tfjs));
@@ -91,6 +91,13 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
     assert.ok(row.torch && !row.torch.error, JSON.stringify(row.torch));
     assert.is(row.torch.params, row.tfjs['wasm'].params);
     assert.ok(row.torch.inferMs > 0);
+    // The twin in both layouts, as the same network.
+    assert.is(row.torch.layout, 'nchw');
+    assert.ok(row.torchChannelsLast && !row.torchChannelsLast.error, JSON.stringify(row.torchChannelsLast));
+    assert.is(row.torchChannelsLast.layout, 'channels_last');
+    assert.is(row.torchChannelsLast.params, row.torch.params);
+    // Without the machine's OpenBLAS overrides the twin runs the kernel OpenBLAS picks, and names it.
+    if (row.torch.blas !== null && process.env['OPENBLAS_CORETYPE']) assert.not.match(row.torch.blas, new RegExp(`core ${process.env['OPENBLAS_CORETYPE']}$`, 'i'), row.torch.blas);
   }
   const written = fs.readdirSync(path.join(root, 'build', 'bench')).filter((f) => !before.has(f));
   const md = written.find((f) => f.endsWith('.md'));
@@ -99,6 +106,8 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
   assert.match(text, /\| lite 2×32² \| train step \| wasm \|/);
   assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \|/);
   assert.match(text, /PyTorch 1\.13/);
+  assert.match(text, /\| PyTorch median \[min–max\], the faster layout \| PyTorch NCHW · channels-last \|/);
+  assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \| [^|]+ \| [^|]+ \((NCHW|channels-last)\) \| NCHW [\d.]+ s · channels-last [\d.]+ s \|/);
   // The yardstick: the machine's best on one large convolution, and each case as a fraction of it.
   assert.match(text, /Limit: [\d.]+ GMAC\/s, a 3×3 convolution, 64 → 64 channels on 1 × 192², on wasm/);
   assert.match(text, /\| tfjs of limit \| PyTorch of limit \|/);
