@@ -29,6 +29,7 @@ import { positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { isVariantName, type VariantName } from '../src/model/config';
 import { readTrainingState } from '../src/train/checkpoint';
+import { runMain } from '../src/cli/run-main';
 
 const root = path.resolve(__dirname, '..');
 const CLI = path.join(root, 'bin', 'deblur-lab.js');
@@ -303,7 +304,4 @@ async function main(): Promise<void> {
   say(`done: every run trained and evaluated; npm run ablation -- --ship copies them to weights/ and docs/ABLATION.md`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`ablation: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError ? 2 : 1);
-});
+runMain('ablation', main);

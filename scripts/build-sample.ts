@@ -17,6 +17,7 @@ import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
 import { singleGenerator } from '../src/data/synth/generators';
 import { writeSynthDataset, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
 import { cache, fetchPackages, listFiles, packagesOf, PACKAGES, PHOTOS, REAL_BLUR, root, sha256, SHARE_ALIKE, SKIMAGE_FETCHERS, type Photo, type Pkg } from './photo-sources';
+import { runMain } from '../src/cli/run-main';
 
 const SEED = 2023;
 const LONG_SIDE = 1280;
@@ -202,7 +203,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(root, target)}/`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`build-sample: ${(e as Error).message}`);
-  process.exit(1);
-});
+runMain('data:sample', main);

@@ -34,6 +34,7 @@ import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
 import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
+import { runMain } from '../src/cli/run-main';
 
 const LONG_SIDE = 1280;
 const SETTINGS_FILE = 'build-settings.json';
@@ -223,9 +224,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(root, out)}/ in ${seconds.toFixed(0)} s: ${records.length} pairs; see its README.md`);
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    console.error(`data:train: ${(e as Error).message}`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  });
-}
+if (require.main === module) runMain('data:train', main);

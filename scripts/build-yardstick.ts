@@ -25,6 +25,7 @@ import { takeLock } from '../src/train/lock';
 import { pairsByArea } from './build-train-set';
 import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root } from './photo-sources';
 import { synthesizeInParallel } from './synth-pool';
+import { runMain } from '../src/cli/run-main';
 
 const LONG_SIDE = 1280;
 
@@ -124,7 +125,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${path.relative(root, out)}/: ${YARDSTICK_GENERATORS.map((g) => g.name).join(', ')}; see its README.md`);
 }
 
-main().catch((e: unknown) => {
-  console.error(`data:yardstick: ${(e as Error).message}`);
-  process.exit(e instanceof UsageError ? 2 : 1);
-});
+runMain('data:yardstick', main);

@@ -12,6 +12,7 @@ import * as path from 'path';
 import { UsageError } from '../src/errors';
 import { addParameterOptions, parameterOptionsEnvironment } from '../src/notebook-params';
 import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
+import { runMain } from '../src/cli/run-main';
 
 async function main(argv: string[]): Promise<void> {
   const program = addParameterOptions(
@@ -60,8 +61,4 @@ async function main(argv: string[]): Promise<void> {
   if (!announced) process.exitCode = code || 1; // it never came up: the reason is in its output above
 }
 
-main(process.argv).catch((e: unknown) => {
-  if (!(e instanceof UsageError)) throw e;
-  process.stderr.write(`lab: ${e.message}\n`);
-  process.exit(2);
-});
+runMain('lab', () => main(process.argv));

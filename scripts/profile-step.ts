@@ -15,6 +15,7 @@ import { imagePyramid } from '../src/pyramid';
 import { ScheduledAdam } from '../src/train/adam';
 import { assertPlanFits, planHeap, trainingBytesPerPixel } from '../src/train/memory';
 import { optimizerStep } from '../src/train/step';
+import { runMain } from '../src/cli/run-main';
 
 async function main(): Promise<void> {
   const o = new Command('profile-step')
@@ -68,10 +69,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: unknown) => {
-  if (e instanceof UsageError) {
-    process.stderr.write(`profile-step: ${e.message}\n`);
-    process.exit(2);
-  }
-  throw e;
-});
+runMain('profile:step', main);

@@ -12,7 +12,6 @@
  */
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { UsageError } from '../src/errors';
 import { selectBackend } from '../src/backend';
 import { loadWeights, SHIPPED_WEIGHTS } from '../src/infer/weights';
 import { openDataset } from '../src/data/open-dataset';
@@ -27,6 +26,7 @@ import { scores } from '../src/metrics';
 import { detailRegion, zoomInsets, type Panel } from '../src/viz/images';
 import { dffmShareBars, dffmSharesOver } from '../src/viz/attention';
 import { screenshotBundles } from '../src/viz/screenshot';
+import { runMain } from '../src/cli/run-main';
 
 const MAXIM_RESTORATIONS = path.join('data', 'restored', 'maxim-deblurring-0.1.0');
 const fmt = (s: { psnr: number; ssim: number }): string => `${s.psnr.toFixed(2)} dB / ${s.ssim.toFixed(3)}`;
@@ -90,8 +90,5 @@ if (require.main === module) {
     .option('--weights <dir>', 'the network drawn', SHIPPED_WEIGHTS)
     .parse(process.argv)
     .opts<{ out: string; weights: string }>();
-  drawFigures(o.out, o.weights).catch((e: unknown) => {
-    process.stderr.write(`figures: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  });
+  runMain('figures', () => drawFigures(o.out, o.weights).then(() => undefined));
 }

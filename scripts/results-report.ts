@@ -21,6 +21,7 @@ import { scores } from '../src/metrics';
 import { committedCache, readCached } from '../src/infer/restoration-cache';
 import { HELD_OUT_SET, SAMPLE_SETS } from '../src/eval/sample-sets';
 import { SHIPPED_WEIGHTS } from '../src/infer/weights';
+import { runMain } from '../src/cli/run-main';
 
 interface Score {
   n: number;
@@ -128,9 +129,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
-  main().catch((e: unknown) => {
-    process.stderr.write(`results-report: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  });
-}
+if (require.main === module) runMain('results-report', main);

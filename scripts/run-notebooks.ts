@@ -18,6 +18,7 @@ import { addParameterOptions, describeParameters, notebookParameters, parameterO
 import { escapeHtml } from '../src/viz/display';
 import { formatSeconds } from '../src/cli/progress';
 import { PYTHON, ROOT, jupyterEnv, requireJupyter } from './jupyter/env';
+import { runMain } from '../src/cli/run-main';
 
 export interface NotebookResult {
   notebook: string;
@@ -138,10 +139,4 @@ async function main(argv: string[]): Promise<void> {
   if (failed.length > 0) process.exitCode = 1;
 }
 
-if (require.main === module) {
-  main(process.argv).catch((e: unknown) => {
-    if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`notebooks: ${e.message}\n`);
-    process.exit(2);
-  });
-}
+if (require.main === module) runMain('notebooks', () => main(process.argv));

@@ -30,6 +30,8 @@ import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type Yard
 import { trainedOnOf } from '../src/train/provenance';
 import { LOCK_FILE, takeLock } from '../src/train/lock';
 import { SAMPLE_SETS } from '../src/eval/sample-sets';
+import { runMain } from '../src/cli/run-main';
+import { UsageError } from '../src/errors';
 
 
 function trainCommand(s: TrainingState, run: string): string {
@@ -149,14 +151,16 @@ async function main(): Promise<void> {
     ...SAMPLE_SETS,
     ...o.evalSet.map((v) => {
       const m = /^([^=]+)=(.+)$/.exec(v);
-      if (!m) throw new Error(`--eval-set ${v}: expected NAME=DIR`);
+      if (!m) throw new UsageError(`--eval-set ${v}: expected NAME=DIR`);
       return { name: m[1]!, dir: m[2]! };
     }),
   ];
+  // A mistyped run is refused before its lock would make the folder.
+  if (!fs.existsSync(o.run) || !fs.statSync(o.run).isDirectory()) throw new UsageError(`--run ${o.run}: no such run folder`);
   takeLock(path.join(o.run, LOCK_FILE), `the run ${o.run}`); // released when this process exits
   const ckptDir = findCheckpoint(o.run);
   const state = readTrainingState(o.run);
-  if (!ckptDir || !state) throw new Error(`${o.run}: no complete checkpoint`);
+  if (!ckptDir || !state) throw new UsageError(`${o.run}: no complete checkpoint (train or continue the run first)`);
   const out = path.join(o.weightsDir, o.name);
   const tmp = `${out}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -264,7 +268,4 @@ ${o.note ? `\n## Notes\n\n${o.note}\n` : ''}`;
   console.log(`wrote ${out}/ (${fs.readdirSync(out).join(', ')})`);
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`ship-weights: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+runMain('weights:ship', main);

@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { writeBlock } from '../src/doc-blocks';
 import { UsageError } from '../src/errors';
 import { BASELINES_FILE, readCurve, type CurveBaselines, type SetScore } from '../src/train/curve';
+import { runMain } from '../src/cli/run-main';
 
 const DOC = path.join(__dirname, '..', 'docs', 'TRAINING.md');
 
@@ -70,11 +71,4 @@ function main(): void {
   }
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (e) {
-    process.stderr.write(`training-report: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+if (require.main === module) runMain('training-report', main);

@@ -17,6 +17,7 @@ import { Command } from 'commander';
 import { writeBlock } from '../src/doc-blocks';
 import { UsageError } from '../src/errors';
 import { HARM_DB, type YardstickReport } from '../src/eval/yardstick';
+import { runMain } from '../src/cli/run-main';
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
@@ -74,11 +75,4 @@ function main(): void {
   }
 }
 
-if (require.main === module) {
-  try {
-    main();
-  } catch (e) {
-    process.stderr.write(`yardstick-report: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+if (require.main === module) runMain('yardstick-report', main);

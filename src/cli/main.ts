@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { UsageError, WriteError } from '../errors';
-import { WebGpuError } from '../webgpu-guard';
 import { registerDemo } from './demo';
+import { reportFailure } from './run-main';
 import { registerMetrics } from './metrics';
 import { registerSummary } from './summary';
 import { registerSynth } from './synth';
@@ -36,20 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`deblur-lab: ${e.message}\n`);
-      process.exit(2);
-    }
-    if (e instanceof WriteError) {
-      process.stderr.write(`deblur-lab: ${e.message}\n`);
-      process.exit(1);
-    }
-    if (e instanceof WebGpuError) {
-      // Not the user's mistake, but nothing a stack trace would explain better: the GPU refused the work.
-      process.stderr.write(`deblur-lab: ${e.message}\n`);
-      process.exit(1);
-    }
-    throw e;
+    reportFailure('deblur-lab', e);
   }
 }
 
