@@ -102,14 +102,18 @@ test('a sitting killed at any moment loses at most the steps since its checkpoin
   for (let kill = 0; kill < 2; kill++) {
     const before = readTrainingState(run)!.step;
     const child = spawn(process.execPath, [bin, 'continue', run, '--no-milestones'], { cwd: root, env, stdio: 'ignore' });
-    const log = path.join(run, 'log.csv');
-    const lastLogged = (): number => LossLog.read(log).at(-1)?.['step'] ?? 0;
-    while (lastLogged() < before + 5 + kill * 3) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, Math.random() * 600));
-    const seen = lastLogged();
     const exited = new Promise((r) => child.on('exit', r));
-    child.kill('SIGKILL');
-    await exited;
+    const log = path.join(run, 'log.csv');
+    const lastLogged = (): number => (fs.existsSync(log) ? LossLog.read(log).at(-1)?.['step'] ?? 0 : 0);
+    let seen: number;
+    try {
+      while (lastLogged() < before + 5 + kill * 3) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.random() * 600));
+      seen = lastLogged();
+    } finally {
+      child.kill('SIGKILL'); // also when the test fails: a live sitting would hold the run's lock for the next tests
+      await exited;
+    }
     const s = readTrainingState(run)!;
     assert.ok(s.step >= seen - 2, `killed after step ${seen} had been logged, the checkpoint holds ${s.step}`);
     assert.is(s.step % 2, 0, 'checkpoints land every 2 steps');

@@ -44,12 +44,17 @@ test('one process per run: a second continue is refused naming the first; SIGTER
   let err = '';
   first.stderr.on('data', (b: Buffer) => (err += b.toString()));
   const exited = new Promise<number | null>((r) => first.on('exit', (code) => r(code)));
-  while ((logged().at(-1) ?? 0) < 3) await new Promise((r) => setTimeout(r, 50));
-
-  const second = cli('continue', run, '--no-milestones');
-  assert.is(second.code, 2);
-  assert.match(second.err, new RegExp(`the run ${run.replace(/[/.]/g, '\\$&')} is in use by process ${first.pid} \\(.*continue.*\\)`));
-  assert.not.match(second.err, /\n\s+at /, 'no stack trace');
+  try {
+    while ((logged().at(-1) ?? 0) < 3) await new Promise((r) => setTimeout(r, 50));
+    const second = cli('continue', run, '--no-milestones');
+    assert.is(second.code, 2);
+    assert.match(second.err, new RegExp(`the run ${run.replace(/[/.]/g, '\\$&')} is in use by process ${first.pid} \\(.*continue.*\\)`));
+    assert.not.match(second.err, /\n\s+at /, 'no stack trace');
+  } catch (e) {
+    first.kill('SIGKILL'); // a live sitting would hold the run's lock for the next tests
+    await exited;
+    throw e;
+  }
 
   first.kill('SIGTERM');
   const code = await exited;

@@ -226,8 +226,15 @@ test('loss log: resuming at step N drops rows logged after N', () => {
   const file = path.join(tmp, 'log.csv');
   const log = LossLog.open(file, 0);
   for (let step = 1; step <= 5; step++) log.append({ step, until: 9, epoch: 0, lr: 1e-4, loss: { total: step, content: 0, fft: 0 }, imagesPerSecond: 1, stepSeconds: 1 });
+  // The cut-back replaces the file whole (a new inode through a rename), never truncating it in place:
+  // a sitting killed meanwhile, or a reader looking meanwhile, sees the old log or the new one.
+  const before = fs.statSync(file).ino;
   LossLog.open(file, 3);
   assert.equal(LossLog.read(file).map((r) => r['step']), [1, 2, 3]);
+  assert.is.not(fs.statSync(file).ino, before);
+  assert.equal(fs.readdirSync(tmp).filter((f) => f.includes('.tmp')), [], 'no temporary file left');
+  fs.writeFileSync(path.join(tmp, 'empty.csv'), '');
+  assert.equal(LossLog.read(path.join(tmp, 'empty.csv')), [], 'a log not yet written reads as no rows');
   fs.writeFileSync(path.join(tmp, 'not-a-log.csv'), 'a,b\n1,2\n');
   assert.throws(() => LossLog.open(path.join(tmp, 'not-a-log.csv'), 0), /not a deblur-lab loss log/);
 });
