@@ -1,34 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { openDataset, parseLayout } from '../data/open-dataset';
 import { readRaster } from '../data/image';
-import type { GoProBlur, Split } from '../data/gopro';
-import type { RealBlurVariant } from '../data/realblur';
 import type { Raster } from '../data/raster';
 import { UsageError } from '../errors';
 import { restoreBaseline, tunedFor, type TunedBaselines } from '../eval/baselines';
-import { ssimOrNull } from '../eval/evaluate';
-import { defaultProtocol, realBlurUnavailable, scoreAligned, type ScoringProtocol } from '../eval/realblur-protocol';
+import { scoreImage } from '../eval/evaluate';
+import { defaultProtocol, realBlurUnavailable } from '../eval/realblur-protocol';
 import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
 import { loadWeights } from '../infer/weights';
-import { psnr } from '../metrics';
 import { maximCache, maximLoader, maximUnavailable } from '../peers/maxim';
 import { galleryPage, type GalleryCell, type GalleryRow } from '../viz/gallery';
 import { detailRegion } from '../viz/images';
-import { commaList, positiveInt, startBackendOption } from './options';
+import { commaList, startBackendOption } from './options';
+import { addDatasetOptions, datasetSpec, openDatasetOption, type DatasetCliOptions } from './dataset-options';
 import { progress } from './progress';
 
-interface CompareCliOptions {
-  data?: string;
+interface CompareCliOptions extends DatasetCliOptions {
   real?: string[];
-  layout?: string;
-  split: string;
-  blur: string;
-  realblur?: string;
   weights: string[];
-  limit?: number;
-  every?: number;
   out: string;
   force?: boolean;
   backend?: string;
@@ -62,13 +52,6 @@ async function networksOf(weights: readonly string[]): Promise<Network[]> {
   return out;
 }
 
-function scored(image: Raster, sharp: Raster, protocol: ScoringProtocol): { psnr: number; ssim: number | null } {
-  if (protocol === 'realblur') {
-    const a = scoreAligned(image, sharp);
-    return { psnr: a.psnr, ssim: a.ssim };
-  }
-  return { psnr: psnr(image, sharp), ssim: ssimOrNull(image, sharp) };
-}
 
 /** The largest detail square that fits well inside an image. */
 function regionOf(r: Raster, size: number) {
@@ -79,24 +62,20 @@ async function compareCommand(o: CompareCliOptions): Promise<void> {
   if (o.data === undefined && (o.real ?? []).length === 0) throw new UsageError('give --data DIR (pairs with sharp images) and/or --real FILES (photos without one)');
   if (path.extname(o.out).toLowerCase() !== '.html') throw new UsageError(`--out ${o.out}: the report is one HTML file, so its name must end in .html`);
   if (fs.existsSync(o.out) && !o.force) throw new UsageError(`${o.out} exists: choose another name or add --force`);
-  if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
-  if (o.blur !== 'blur' && o.blur !== 'blur_gamma') throw new UsageError(`--blur must be blur or blur_gamma (got ${o.blur})`);
-  if (o.realblur !== undefined && o.realblur !== 'J' && o.realblur !== 'R') throw new UsageError(`--realblur must be J or R (got ${o.realblur})`);
   for (const f of o.real ?? []) if (!fs.existsSync(f)) throw new UsageError(`--real ${f}: no such file`);
-  const ds = o.data === undefined ? undefined : await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}), ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) });
-  if (ds && o.realblur !== undefined && ds.layout !== 'realblur') throw new UsageError(`--realblur ${o.realblur} picks one of RealBlur's lists; ${o.data} is in the ${ds.layout} layout`);
+  const opened = o.data === undefined ? undefined : await openDatasetOption(o.data, o);
+  const ds = opened?.ds;
+  const pairs = opened?.pairs ?? [];
   const protocol = ds ? defaultProtocol(ds.layout) : 'whole';
   if (protocol === 'realblur') {
     const missing = realBlurUnavailable();
     if (missing) throw new UsageError(`scoring RealBlur by its protocol: ${missing}`);
   }
-  const spaced = ds ? (o.every !== undefined ? ds.pairs.filter((_, i) => i % o.every! === 0) : ds.pairs) : [];
-  const pairs = o.limit !== undefined ? spaced.slice(0, o.limit) : spaced;
   await startBackendOption(o.backend);
   const nets = await networksOf(o.weights);
   try {
     // The unsharp mask tuned on the data's training split; without one (a pairs folder, only real photos), left out.
-    const tuned: TunedBaselines | { skipped: string } = ds ? await tunedFor({ root: ds.root, layout: ds.layout, split: o.split as Split, blur: o.blur as GoProBlur, ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) }, BASELINE_CACHE) : { skipped: 'no dataset to tune it on' };
+    const tuned: TunedBaselines | { skipped: string } = ds ? await tunedFor(datasetSpec(ds, o), BASELINE_CACHE) : { skipped: 'no dataset to tune it on' };
     const usm = 'skipped' in tuned ? undefined : tuned;
     const rows: GalleryRow[] = [];
     const jobs = [...pairs.map((p) => ({ id: p.id, blur: p.blur, sharp: p.sharp as string | undefined })), ...(o.real ?? []).map((f) => ({ id: f, blur: f, sharp: undefined }))];
@@ -105,7 +84,7 @@ async function compareCommand(o: CompareCliOptions): Promise<void> {
     for (const job of jobs) {
       const blur = (await readRaster(job.blur)).raster;
       const sharp = job.sharp ? (await readRaster(job.sharp)).raster : undefined;
-      const cell = (method: string, image: Raster): GalleryCell => (sharp ? { method, image, ...scored(image, sharp, protocol) } : { method, image });
+      const cell = (method: string, image: Raster): GalleryCell => (sharp ? { method, image, ...scoreImage(image, sharp, protocol) } : { method, image });
       const cells: GalleryCell[] = [cell('blurred input', blur)];
       if (usm) cells.push(cell('unsharp mask', restoreBaseline('usm', usm, blur, sharp ?? blur)));
       for (const n of nets) {
@@ -136,20 +115,14 @@ async function compareCommand(o: CompareCliOptions): Promise<void> {
 }
 
 export function registerCompare(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .description('a comparison gallery as one self-contained HTML page: per image, the input, the tuned unsharp mask, each network and the sharp image side by side in one row, with a region enlarged; rows sortable by gain')
     .option('--data <dir>', 'dataset folder: GoPro, RealBlur or blur/ + sharp/ layout')
     .option('--real <files...>', 'also blurred photos without a sharp image (rows without scores)')
     .requiredOption('--weights <list>', 'weights folders or runs, and maxim for the peer, comma-separated', commaList)
     .requiredOption('--out <file>', 'the report, e.g. report.html')
-    .option('--layout <name>', 'gopro, realblur or pairs (default: detected)')
-    .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')
-    .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
-    .option('--realblur <variant>', 'RealBlur only: J or R (default: J where its list is there)')
-    .option('--limit <n>', 'only the first n pairs', positiveInt)
-    .option('--every <k>', 'only every k-th pair: a spread-out subset', positiveInt)
     .option('--force', 'overwrite --out')
-    .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)')
-    .action(compareCommand);
+    .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)');
+  addDatasetOptions(cmd).action(compareCommand);
 }

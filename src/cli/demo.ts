@@ -42,7 +42,7 @@ async function demo(o: DemoOptions): Promise<void> {
     const bar = progress('deblurring', ds.pairs.length);
     const report = await evaluate(model, ds.pairs, { saveTo: testOut, onImage: (done) => bar.update(done) });
     bar.stop();
-    const baselines = await scoreBaselines(ds, { split: 'test' }, ds.pairs);
+    const baselines = await scoreBaselines(ds, { split: 'test', blur: 'blur' }, ds.pairs);
     const peers = await scorePeers(ds.pairs);
     console.log('\n' + describeEval(report, `${ds.description} of ${ds.root}: blurred input vs restored output, each against the sharp image`, baselines, peers));
 

@@ -3,34 +3,25 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { describeProblems, type Dataset, type ImagePair } from '../data/dataset';
 import { baselinesFor, type BaselineScores } from '../eval/baselines';
-import { GOPRO_BLURS, type GoProBlur, type Split } from '../data/gopro';
-import { openDataset, parseLayout } from '../data/open-dataset';
 import { UsageError } from '../errors';
 import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/evaluate';
-import type { RealBlurVariant } from '../data/realblur';
+import { addDatasetOptions, datasetSpec, openDatasetOption, type DatasetCliOptions } from './dataset-options';
 import { defaultProtocol, realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
 import { table } from './format';
 import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../eval/yardstick';
 import { trainedOnOf } from '../train/provenance';
 import { addInferenceOptions, prepareInference, tilingOf, type InferenceCliOptions } from './inference-options';
-import { commaList, positiveInt } from './options';
+import { commaList } from './options';
 import { progress } from './progress';
 
-interface EvalCliOptions extends InferenceCliOptions {
-  data?: string;
+interface EvalCliOptions extends InferenceCliOptions, DatasetCliOptions {
   yardstick?: string | true;
   generators?: string[];
   trainedOn?: string[];
-  layout?: string;
   protocol?: string;
-  split: string;
-  blur: string;
-  realblur?: string;
   json?: boolean;
   scales?: boolean;
   baselines: boolean;
-  limit?: number;
-  every?: number;
   save?: string;
 }
 
@@ -148,14 +139,10 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
   }
   if (o.data === undefined) throw new UsageError('--data <dir> (a dataset) or --yardstick [dir] (the generalisation yardstick) is required');
   if (o.generators !== undefined || o.trainedOn !== undefined) throw new UsageError('--generators and --trained-on go with --yardstick');
-  if (!(GOPRO_BLURS as readonly string[]).includes(o.blur)) throw new UsageError(`--blur must be ${GOPRO_BLURS.join(' or ')} (got ${o.blur})`);
-  if (o.split !== 'train' && o.split !== 'test') throw new UsageError(`--split must be train or test (got ${o.split})`);
   const tiling = tilingOf(o);
   if (o.save && fs.existsSync(o.save) && fs.readdirSync(o.save).length > 0) throw new UsageError(`--save ${o.save} exists and is not empty: choose a new folder (nothing was written)`);
   if (o.protocol !== undefined && !(SCORING_PROTOCOLS as readonly string[]).includes(o.protocol)) throw new UsageError(`--protocol must be ${SCORING_PROTOCOLS.join(' or ')} (got ${o.protocol})`);
-  if (o.realblur !== undefined && o.realblur !== 'J' && o.realblur !== 'R') throw new UsageError(`--realblur must be J or R (got ${o.realblur})`);
-  const ds = await openDataset(o.data, { split: o.split as Split, blur: o.blur as GoProBlur, ...(o.layout ? { layout: parseLayout(o.layout) } : {}), ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) });
-  if (o.realblur !== undefined && ds.layout !== 'realblur') throw new UsageError(`--realblur ${o.realblur} picks one of RealBlur's lists; ${o.data} is in the ${ds.layout} layout`);
+  const { ds, pairs } = await openDatasetOption(o.data, o);
   // RealBlur's pairs come from two cameras: scored as its authors score them unless asked otherwise.
   const protocol = (o.protocol ?? defaultProtocol(ds.layout)) as ScoringProtocol;
   if (protocol === 'realblur') {
@@ -164,8 +151,6 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
     if (missing) throw new UsageError(`scoring by RealBlur's protocol: ${missing} (or score whole images with --protocol whole)`);
   }
   if (ds.problems.length) process.stderr.write(`warning: ${describeProblems(ds.problems, 3)}; scoring the ${ds.pairs.length} good pairs\n`);
-  const spaced = o.every !== undefined ? ds.pairs.filter((_, i) => i % o.every! === 0) : ds.pairs;
-  const pairs = o.limit !== undefined ? spaced.slice(0, o.limit) : spaced;
   const { model, dir } = await prepareInference(o);
   try {
     const bar = progress('eval', pairs.length);
@@ -191,10 +176,10 @@ async function evalCommand(o: EvalCliOptions): Promise<void> {
 export const BASELINE_CACHE = path.join('build', 'cache');
 
 /** The baselines on the pairs being scored, with a progress line while they are tuned and run. */
-export async function scoreBaselines(ds: Dataset, o: { split?: string; blur?: string; realblur?: string }, pairs: readonly ImagePair[], protocol: ScoringProtocol = 'whole'): Promise<BaselineScores> {
+export async function scoreBaselines(ds: Dataset, o: Pick<DatasetCliOptions, 'split' | 'blur' | 'realblur'>, pairs: readonly ImagePair[], protocol: ScoringProtocol = 'whole'): Promise<BaselineScores> {
   let bar: ReturnType<typeof progress> | undefined;
   let label = '';
-  const r = await baselinesFor({ root: ds.root, layout: ds.layout, ...(o.split ? { split: o.split as Split } : {}), ...(o.blur ? { blur: o.blur as GoProBlur } : {}), ...(o.realblur ? { realBlurVariant: o.realblur as RealBlurVariant } : {}) }, pairs, BASELINE_CACHE, (what, done, total) => {
+  const r = await baselinesFor(datasetSpec(ds, o), pairs, BASELINE_CACHE, (what, done, total) => {
     if (what !== label) {
       bar?.stop();
       bar = progress(what, total);
@@ -214,16 +199,10 @@ export function registerEval(program: Command): void {
     .option('--yardstick [dir]', `score on the generalisation yardstick instead (default ${DEFAULT_YARDSTICK}; npm run data:yardstick builds it): per blur generator, whether the network was trained with it, the tuned unsharp mask, the worst image`)
     .option('--generators <names>', 'with --yardstick: only these generators (comma-separated)', commaList)
     .option('--trained-on <names>', "with --yardstick: the generators the network was trained with, where its training record does not say (comma-separated)", commaList)
-    .option('--layout <name>', 'gopro, realblur or pairs (default: detected)')
     .option('--protocol <name>', "whole (every pixel as it is) or realblur (each image aligned to the sharp one by ECC first, scored where they overlap: RealBlur's protocol; needs python3-opencv) (default: realblur for the RealBlur layout, else whole)")
-    .option('--split <name>', 'train or test (GoPro and RealBlur)', 'test')
-    .option('--blur <kind>', 'GoPro only: blur or blur_gamma', 'blur')
-    .option('--realblur <variant>', "RealBlur only: J (the camera's JPEGs, the usual benchmark) or R (raw) (default: J where its list is there)")
     .option('--scales', 'also score the ½ and ¼ outputs S2, S3')
-    .option('--limit <n>', 'only the first n pairs', positiveInt)
-    .option('--every <k>', 'only every k-th pair (the 1st, (k+1)th, ...): a spread-out subset; with --limit, limits that', positiveInt)
     .option('--save <dir>', 'also write each restored image there as a PNG')
     .option('--no-baselines', 'skip the classical baselines (unsharp mask and oracle Wiener, tuned on the training split; tuned once, then cached)')
     .option('--json', 'print the report as JSON: {n, psnr: {input, output}, ssim: {input, output}, gain, images, ...}');
-  addInferenceOptions(cmd).action(evalCommand);
+  addInferenceOptions(addDatasetOptions(cmd)).action(evalCommand);
 }

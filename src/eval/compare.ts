@@ -2,11 +2,10 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster } from '../data/image';
 import { rasterToTensor, type Raster } from '../data/raster';
 import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
-import { psnr } from '../metrics';
 import { radialPower } from '../viz/spectra';
 import { describeBaseline, restoreBaseline, type BaselineName, type TunedBaselines } from './baselines';
-import { ssimOrNull } from './evaluate';
-import { scoreAligned, type ScoringProtocol } from './realblur-protocol';
+import { scoreImage } from './evaluate';
+import type { ScoringProtocol } from './realblur-protocol';
 
 /**
  * Several deblurring methods on the same pairs (notebook 08): the blurred input itself, the lab's
@@ -86,14 +85,9 @@ export async function compareOnSet(name: string, pairs: readonly ImagePair[], me
     for (const m of methods) {
       const r = await m.restore(blur, sharp, pair.id);
       const res = out.methods.get(m.name)!;
-      if (protocol === 'realblur') {
-        const a = scoreAligned(r.restored, sharp);
-        res.psnr.push(a.psnr);
-        res.ssim.push(a.ssim);
-      } else {
-        res.psnr.push(psnr(r.restored, sharp));
-        res.ssim.push(ssimOrNull(r.restored, sharp));
-      }
+      const scored = scoreImage(r.restored, sharp, protocol);
+      res.psnr.push(scored.psnr);
+      res.ssim.push(scored.ssim);
       if (r.cached) res.cached++;
       if (sized) res.power = addInto(res.power, (await powerOf(r.restored)).power);
       onImage?.(++done, pairs.length * methods.length, `${m.name} on ${pair.id}`);

@@ -158,6 +158,15 @@ export function scorePair(blur: Raster, output: Raster, sharp: Raster, protocol:
   };
 }
 
+/** PSNR and SSIM of one image against the sharp one, whole or by RealBlur's protocol (aligned first). */
+export function scoreImage(image: Raster, sharp: Raster, protocol: ScoringProtocol = 'whole'): { psnr: number; ssim: number | null } {
+  if (protocol === 'realblur') {
+    const a = scoreAligned(image, sharp);
+    return { psnr: a.psnr, ssim: a.ssim };
+  }
+  return { psnr: psnr(image, sharp), ssim: ssimOrNull(image, sharp) };
+}
+
 /** SSIM, or null for images smaller than its window. */
 export function ssimOrNull(a: Raster, b: Raster): number | null {
   return a.width >= SSIM_WINDOW && a.height >= SSIM_WINDOW ? ssim(a, b) : null;
