@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors';
-import { SHIPPED_WEIGHTS } from './infer/weights';
+import { PEERS, SHIPPED_WEIGHTS } from './infer/weights';
 import { findCheckpoint } from './train/checkpoint';
 import { LAYOUTS, type Dataset, type Layout } from './data/dataset';
 import { openDataset } from './data/open-dataset';
@@ -45,8 +45,8 @@ export const PARAMETER_VARIABLES = {
   blur: 'DEBLUR_BLUR',
 } as const;
 
-/** The peer network's name where weights are taken. */
-export const PEER_WEIGHTS = 'maxim';
+/** The peer network's name where weights are taken (the one peer loadNetwork knows). */
+export const PEER_WEIGHTS = PEERS[0];
 
 /** Reads and checks the parameters; a bad value is one UsageError naming the variable. */
 export function notebookParameters(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): NotebookParameters {

@@ -9,6 +9,7 @@ import { scoreImage } from '../eval/evaluate';
 import { defaultProtocol, realBlurUnavailable } from '../eval/realblur-protocol';
 import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
 import { loadWeights } from '../infer/weights';
+import { PEER_WEIGHTS } from '../notebook-params';
 import { maximCache, maximLoader, maximUnavailable } from '../peers/maxim';
 import { galleryPage, type GalleryCell, type GalleryRow } from '../viz/gallery';
 import { detailRegion } from '../viz/images';
@@ -36,7 +37,7 @@ const BASELINE_CACHE = path.join('build', 'cache');
 async function networksOf(weights: readonly string[]): Promise<Network[]> {
   const out: Network[] = [];
   for (const w of weights) {
-    if (w === 'maxim' && !fs.existsSync(w)) {
+    if (w === PEER_WEIGHTS && !fs.existsSync(w)) {
       const missing = maximUnavailable();
       if (missing) throw new UsageError(`--weights maxim: ${missing}`);
       // Loaded only where a restoration is not in its cache.
@@ -51,7 +52,6 @@ async function networksOf(weights: readonly string[]): Promise<Network[]> {
   if (twice) throw new UsageError(`--weights names ${twice} twice (two folders of that name?): give distinct folders`);
   return out;
 }
-
 
 /** The largest detail square that fits well inside an image. */
 function regionOf(r: Raster, size: number) {
@@ -93,7 +93,7 @@ async function compareCommand(o: CompareCliOptions): Promise<void> {
         bar.update(++done, `${n.name} on ${job.id}`);
       }
       if (sharp) cells.push({ method: 'sharp', image: sharp });
-      const gains = sharp ? Object.fromEntries(cells.slice(1, sharp ? -1 : undefined).map((c) => [c.method, c.psnr! - cells[0]!.psnr!])) : undefined;
+      const gains = sharp ? Object.fromEntries(cells.slice(1, -1).map((c) => [c.method, c.psnr! - cells[0]!.psnr!])) : undefined;
       rows.push({ id: job.id, cells, region: regionOf(sharp ?? blur, sharp ? 64 : 96), ...(gains ? { gains } : {}) });
     }
     bar.stop();
