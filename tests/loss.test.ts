@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { deblurLoss, FFT_WEIGHT, LOG_LOSS_FLOOR } from '../src/loss';
+import { deblurLoss, FFT_WEIGHT, LOG_LOSS_FLOOR, RELATIVE_LOSS_FLOOR } from '../src/loss';
 import { imagePyramid } from '../src/pyramid';
 import { naiveDft } from './reference';
 import { onBackend, seeded, startBackendForTest } from './helpers';
@@ -149,6 +149,40 @@ test('the log-per-image gradient matches finite differences, and weights a nearl
   const log = share(g);
   // L1's gradient is a sign per pixel: the paper's form pushes every image alike, however small its error.
   assert.ok(paper > 0.4 && paper < 0.6 && log > 0.9, `the nearly sharp image's share of the gradient: log-per-image ${log.toFixed(3)}, paper ${paper.toFixed(3)}`);
+});
+
+/** One image of the batch (every scale), for the per-image references. */
+function imageOf(a: Float64Array[], n: number): Float64Array[] {
+  const batch = SHAPES[0]![0];
+  return a.map((v) => v.slice(n * (v.length / batch), (n + 1) * (v.length / batch)));
+}
+const ONE = SHAPES.map(([, h, w, c]) => [1, h, w, c] as [number, number, number, number]);
+
+test('the relative objective is the mean of each image\'s loss over its input\'s own, and weights an image the input nearly matches up', async () => {
+  // Image 0's input is far from its target, image 1's nearly right: the same output error costs image 1 far more.
+  const ins32 = tgts32.map((t, k) => Float32Array.from(t, (x, i) => x + (i < t.length / 2 ? 0.5 : 0.001) * (outs32[k]![i]! - x)));
+  for (const backend of ['cpu', 'wasm'] as const) {
+    const [objective, gradOut] = await onBackend(backend, () => {
+      const tgts = tgts32.map((v, k) => tf.tensor4d(v, SHAPES[k]!));
+      const ins = ins32.map((v, k) => tf.tensor4d(v, SHAPES[k]!));
+      const outs = outs32.map((v, k) => tf.tensor4d(v, SHAPES[k]!));
+      const objective = deblurLoss(outs, tgts, FFT_WEIGHT, 'relative', ins).objective;
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => deblurLoss([a, b, c] as tf.Tensor4D[], tgts, FFT_WEIGHT, 'relative', ins).objective)(outs);
+      return [objective, g[2]!];
+    });
+    const o64 = outs32.map((v) => Float64Array.from(v));
+    const t64 = tgts32.map((v) => Float64Array.from(v));
+    const i64 = ins32.map((v) => Float64Array.from(v));
+    const weights = [0, 1].map((n) => 1 / (naiveLoss(imageOf(i64, n), imageOf(t64, n), ONE) + RELATIVE_LOSS_FLOOR));
+    const ref = [0, 1].reduce((sum, n) => sum + weights[n]! * naiveLoss(imageOf(o64, n), imageOf(t64, n), ONE), 0) / 2;
+    assert.ok(Math.abs(objective![0]! - ref) < 1e-5 * Math.abs(ref), `${backend}: objective ${objective![0]} vs ${ref}`);
+    // The gradient at full scale is each image's own times its fixed weight: compare the two halves' sizes.
+    const half = gradOut!.length / 2;
+    const size = (from: number) => gradOut!.slice(from, from + half).reduce((a, x) => a + Math.abs(x), 0);
+    const ratio = size(half) / size(0);
+    assert.ok(weights[1]! / weights[0]! > 2 && Math.abs(ratio / (weights[1]! / weights[0]!) - 1) < 0.05, `${backend}: gradient ratio ${ratio} vs weights' ${weights[1]! / weights[0]!}`);
+  }
+  assert.throws(() => deblurLoss(outs32.map((v, k) => tf.tensor4d(v, SHAPES[k]!)), tgts32.map((v, k) => tf.tensor4d(v, SHAPES[k]!)), FFT_WEIGHT, 'relative'), /needs the blurred inputs/);
 });
 
 test('loss steps leave the tensor count flat', async () => {

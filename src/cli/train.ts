@@ -237,7 +237,7 @@ export function registerTrain(program: Command): void {
     .option('--lr-final <x>', 'cosine: final learning rate', positiveNumber, 1e-6)
     .option('--lr-every <n>', 'step: halve every n steps (default: a sixth of the run, like MIMO-UNet)', positiveInt)
     .option('--warmup <n>', 'ramp the learning rate up linearly over the first n steps', nonNegativeInt)
-    .option('--loss <form>', `what the optimiser minimises: paper (the batch's mean loss) or log-per-image (the mean of each image's log loss, so nearly sharp pairs count)`, 'paper')
+    .option('--loss <form>', `what the optimiser minimises: paper (the batch's mean loss), log-per-image (the mean of each image's log loss, so nearly sharp pairs count) or relative (each image's loss over its input's own, so harm to a sharp input costs)`, 'paper')
     .option('--checkpoint-every <n>', 'write a checkpoint every n steps (and at the end)', positiveInt, 100)
     .option('--snapshot-every <n>', `also keep the weights every n steps in OUT/${SNAPSHOTS}/step-NNNNNN/ (for learning curves)`, positiveInt)
     .option('--resume', 'continue the checkpoint in --out exactly where it stopped')

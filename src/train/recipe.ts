@@ -37,7 +37,7 @@ export interface Recipe {
   pipeline: { batch: number; crop: number; flip?: boolean; seed: number };
   schedule: Schedule;
   ema?: { decay: number };
-  /** What the optimiser minimises: "paper" (default) or "log-per-image" (see LossForm). */
+  /** What the optimiser minimises: "paper" (default), "log-per-image" or "relative" (see LossForm). */
   loss?: LossForm;
   checkpointEvery: number;
   /**

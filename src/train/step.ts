@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { deblurLoss, type LossForm } from '../loss';
+import { imagePyramid } from '../pyramid';
 import { discardProposal, type ScheduledAdam } from './adam';
 import type { WeightAverage } from './ema';
 
@@ -61,9 +62,10 @@ function lossAndGradients(s: Omit<StepInputs, 'optimizer' | 'average'>, blur: tf
     let content: tf.Scalar | undefined;
     let fft: tf.Scalar | undefined;
     let total: tf.Scalar | undefined;
+    const inputs = s.lossForm === 'relative' ? imagePyramid(blur) : undefined; // what leaving the images alone would score
     const { value: objective, grads } = tf.variableGrads(() => {
       const outputs = s.model.apply(blur, { training: true }) as tf.Tensor4D[];
-      const parts = deblurLoss(outputs, targets, s.lambda, s.lossForm);
+      const parts = deblurLoss(outputs, targets, s.lambda, s.lossForm, inputs);
       content = tf.keep(parts.content); // variableGrads keeps only what its function returns
       fft = tf.keep(parts.fft);
       total = tf.keep(parts.total);

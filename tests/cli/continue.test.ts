@@ -183,7 +183,7 @@ test('a recipe that no longer matches the run is refused in one line, and nothin
   assert.is(refused.code, 2);
   assert.match(refused.err, /schedule\.total \(10\) must equal steps \(2000\)/);
   fs.writeFileSync(path.join(bad, 'recipe.json'), JSON.stringify({ ...recipe, loss: 'psnr' }));
-  assert.match(cli('continue', bad).err, /loss must be paper or log-per-image \(got "psnr"\)/);
+  assert.match(cli('continue', bad).err, /loss must be paper or log-per-image or relative \(got "psnr"\)/);
   const nothing = cli('continue', path.join(tmp, 'nowhere'));
   assert.is(nothing.code, 2);
   assert.match(nothing.err, /nowhere\/recipe\.json: no such recipe/);
