@@ -2,10 +2,12 @@
 
 python3 bench/torch_bench.py --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
     [--train] [--infer] [--steps 3] [--warmup 1] [--warmup-seconds 0] [--threads 2] [--channels-last]
-prints one JSON object: {"torch", "threads", "layout", "blas", "params", "trainStepMs", "inferMs",
+    [--device cpu|cuda]
+prints one JSON object: {"torch", "device", "threads", "layout", "blas", "params", "trainStepMs", "inferMs",
 "train", "infer", "peakRssBytes"}. One case per process, so that the peak RSS belongs to that case
 alone. `--channels-last` runs the network and its input in torch.channels_last (NHWC), the layout
 oneDNN's convolutions prefer on CPUs; "blas" names the BLAS build and the kernel it chose here.
+On CUDA each timed run ends with a synchronisation, so it counts the GPU's work, not its queueing.
 """
 import ctypes
 import argparse
@@ -76,19 +78,23 @@ def main():
     p.add_argument("--warmup-seconds", type=float, default=0.0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     a = p.parse_args()
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if a.device == "cuda" else (lambda: None)
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     net = Net(json.loads(a.config))
     g = torch.Generator().manual_seed(7)
     sharp = torch.rand(a.batch, 3, a.height, a.width, generator=g)
-    blur = (sharp + 0.05 * torch.randn(sharp.shape, generator=g)).clamp(0, 1)
-    targets = pyramid(sharp)
+    blur = (sharp + 0.05 * torch.randn(sharp.shape, generator=g)).clamp(0, 1).to(dev)
+    targets = pyramid(sharp.to(dev))
+    net = net.to(dev)
     if a.channels_last:
         net = net.to(memory_format=torch.channels_last)
         blur = blur.contiguous(memory_format=torch.channels_last)
         targets = [t.contiguous(memory_format=torch.channels_last) for t in targets]
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "layout": "channels_last" if a.channels_last else "nchw",
+    out = {"torch": torch.__version__, "device": torch.cuda.get_device_name() if a.device == "cuda" else "cpu", "threads": torch.get_num_threads(), "layout": "channels_last" if a.channels_last else "nchw",
            "blas": blas_in_use(), "params": count_params(net),
            "trainStepMs": None, "inferMs": None, "train": None, "infer": None}
     if a.train:
@@ -101,6 +107,7 @@ def main():
             loss = deblur_loss(net(blur), targets)
             loss.backward()
             opt.step()
+            sync()
 
         out["train"] = time_runs(step, a.steps, a.warmup, a.warmup_seconds)
         out["trainStepMs"] = out["train"]["median"]
@@ -110,6 +117,7 @@ def main():
         def infer():
             with torch.no_grad():
                 net(blur)
+            sync()
 
         out["infer"] = time_runs(infer, a.steps, a.warmup, a.warmup_seconds)
         out["inferMs"] = out["infer"]["median"]
