@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { configDifference, TORCH_RESAMPLING, validateConfig, VARIANTS, type NetConfig } from '../model/config';
+import { configDifference, TORCH_RESAMPLING, validateConfig, VARIANTS, type BlockType, type NetConfig, type SkipFusion } from '../model/config';
+import { blockKind, blockKinds, skipKind, skipKinds } from '../model/parts';
 import { buildNet } from '../model/net';
 import type { TorchCheckpoint, TorchTensor } from './torch-checkpoint';
 import { detectLayout, fromTorchPerm, labWeights, toTorchPerm, torchKey, type TorchLayout } from './torch-names';
@@ -54,16 +55,16 @@ function officialConfig(byKey: Map<string, TorchTensor>, arch: TorchArch | undef
  * other setting the variant's default (the shapes are checked against them when the weights load).
  */
 function inferTwinConfig(byKey: Map<string, TorchTensor>, what: string): NetConfig {
-  const has = (prefix: string) => [...byKey.keys()].some((k) => k.startsWith(`layers.${prefix}`));
+  const keys = [...byKey.keys()];
+  const has = (prefix: string) => keys.some((k) => k.startsWith(`layers.${prefix}`));
   const channels = shapeOf(byKey, 'layers.em1_in.weight', what)[0]!;
-  const blocks = distinct(byKey.keys(), /^layers\.em1_b(\d+)_/).size;
-  const block = has('em1_b1_dw') ? 'msrm' : has('em1_b1_conv1') ? 'res' : has('em1_b1_pw1') ? 'res2net' : blocks === 0 ? 'res' : undefined;
-  if (!block) throw new UsageError(`${what}: twin layout, but its blocks are none the lab knows (no em1_b1_dw, em1_b1_conv1 or em1_b1_pw1)`);
-  const skip = has('dffm1_') ? 'dffm' : has('aff1_') ? 'aff' : 'plain';
+  const blocks = distinct(keys, /^layers\.em1_b(\d+)_/).size;
+  const block = blocks === 0 ? 'res' : blockKinds().find((b) => has(`em1_b1_${blockKind(b)!.twinMarker}`));
+  if (!block) throw new UsageError(`${what}: twin layout, but its blocks are none the lab knows (no ${blockKinds().map((b) => `em1_b1_${blockKind(b)!.twinMarker}`).join(', ')})`);
+  const skip = skipKinds().find((s) => skipKind(s)!.twinMarker === undefined || has(skipKind(s)!.twinMarker!))!;
   const base = Object.values(VARIANTS).find((v) => v.block === block && v.skip === skip) ?? VARIANTS.full;
-  const config: NetConfig = { ...base, block, skip, channels, blocks };
-  if (block === 'res2net') config.res2net = { ...base.res2net, scale: distinct(byKey.keys(), /^layers\.em1_b1_pw(\d+)\./).size };
-  return config;
+  const config: NetConfig = { ...base, block: block as BlockType, skip: skip as SkipFusion, channels, blocks };
+  return blockKind(block)!.fromTwinKeys?.(keys, config) ?? config;
 }
 
 /** The network a checkpoint holds: its config, layout and architecture name. */

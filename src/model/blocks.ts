@@ -1,17 +1,12 @@
 import type { NetConfig } from './config';
-import { resBlock } from './basic';
-import { msrm } from './msrm';
-import { res2netBlock } from './res2net';
+import { blockKind } from './parts';
 import type { T } from './layers';
 
 /** A group of N feature blocks of the configured type (MIMO-UNet's EBlock/DBlock). */
 export function blockGroup(x: T, channels: number, cfg: NetConfig, name: string): T {
+  const kind = blockKind(cfg.block);
+  if (!kind) throw new Error(`unknown block type ${cfg.block}`); // validateConfig reports it first
   let t = x;
-  for (let i = 1; i <= cfg.blocks; i++) {
-    const n = `${name}_b${i}`;
-    if (cfg.block === 'msrm') t = msrm(t, channels, cfg.msrm, n);
-    else if (cfg.block === 'res2net') t = res2netBlock(t, channels, cfg.res2net, cfg.msrm.caMinHidden, n);
-    else t = resBlock(t, channels, n);
-  }
+  for (let i = 1; i <= cfg.blocks; i++) t = kind.build(t, channels, cfg, `${name}_b${i}`);
   return t;
 }

@@ -1,9 +1,7 @@
 import { UsageError } from '../errors';
+import { blockKind, blockKinds, skipKind, skipKinds, type BlockType, type SkipFusion } from './parts';
 
-/** Feature-extraction block used in every encoder/decoder group. */
-export type BlockType = 'msrm' | 'res' | 'res2net';
-/** How encoder features reach the decoder. */
-export type SkipFusion = 'dffm' | 'aff' | 'plain';
+export type { BlockType, SkipFusion } from './parts';
 
 /**
  * Where the network's resampling and stride-2 padding follow the lab's conventions or PyTorch's.
@@ -39,7 +37,9 @@ export interface NetConfig {
   channels: number;
   /** Blocks per encoder/decoder group (N; 8 in the paper and MIMO-UNet). */
   blocks: number;
+  /** Feature block of every encoder/decoder group (the table in parts.ts). */
   block: BlockType;
+  /** How encoder features reach the decoder (the table in parts.ts). */
   skip: SkipFusion;
   msrm: {
     /** Channel-attention reduction ratio r. The paper does not say; RCAN-like. */
@@ -107,6 +107,8 @@ export function variantConfig(name: string, overrides: { channels?: number; bloc
   return cfg;
 }
 
+const orList = (names: readonly string[]): string => `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+
 /** Throws a UsageError naming the first impossible setting. */
 export function validateConfig(cfg: NetConfig): void {
   const intAtLeast = (v: number, min: number, what: string) => {
@@ -114,13 +116,11 @@ export function validateConfig(cfg: NetConfig): void {
   };
   intAtLeast(cfg.channels, 4, 'channels');
   intAtLeast(cfg.blocks, 0, 'blocks');
-  if (!['msrm', 'res', 'res2net'].includes(cfg.block)) throw new UsageError(`block must be msrm, res or res2net (got ${cfg.block})`);
-  if (!['dffm', 'aff', 'plain'].includes(cfg.skip)) throw new UsageError(`skip must be dffm, aff or plain (got ${cfg.skip})`);
-  // MSRM splits into 4 equal parts; Res2Net into `scale` parts; SCM needs C·2/4 ≥ 1 and 2C > 3.
-  if (cfg.block === 'msrm' && cfg.channels % 4 !== 0) throw new UsageError(`msrm needs channels divisible by 4 (got ${cfg.channels})`);
-  if (cfg.block === 'res2net' && cfg.channels % cfg.res2net.scale !== 0) {
-    throw new UsageError(`res2net needs channels divisible by its scale ${cfg.res2net.scale} (got ${cfg.channels})`);
-  }
+  const block = blockKind(cfg.block);
+  if (!block) throw new UsageError(`block must be ${orList(blockKinds())} (got ${cfg.block})`);
+  if (!skipKind(cfg.skip)) throw new UsageError(`skip must be ${orList(skipKinds())} (got ${cfg.skip})`);
+  const why = block.unbuildable?.(cfg);
+  if (why) throw new UsageError(why);
   intAtLeast(cfg.msrm.caReduction, 1, 'msrm.caReduction');
   intAtLeast(cfg.msrm.caMinHidden, 1, 'msrm.caMinHidden');
   intAtLeast(cfg.res2net.scale, 2, 'res2net.scale');

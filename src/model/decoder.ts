@@ -1,16 +1,13 @@
 import { resamplingOf, type NetConfig } from './config';
-import { aff } from './aff';
 import { blockGroup } from './blocks';
-import { dffm } from './dffm';
 import { add, concat, conv, upConv, type T } from './layers';
+import { skipKind } from './parts';
 
 /** The skip feature for decoder level 1 or 2, by the configured fusion. */
 function skip(encoders: [T, T, T], level: 1 | 2, cfg: NetConfig): T {
-  const channels = cfg.channels * 2 ** (level - 1);
-  const down = resamplingOf(cfg).skipDown;
-  if (cfg.skip === 'dffm') return dffm(encoders, level, channels, cfg.dffm, `dffm${level}`, down);
-  if (cfg.skip === 'aff') return aff(encoders, level, channels, `aff${level}`, down);
-  return encoders[level - 1]!; // plain U-Net skip
+  const kind = skipKind(cfg.skip);
+  if (!kind) throw new Error(`unknown skip fusion ${cfg.skip}`); // validateConfig reports it first
+  return kind.build(encoders, level, cfg.channels * 2 ** (level - 1), cfg, resamplingOf(cfg).skipDown);
 }
 
 /**
