@@ -8,7 +8,7 @@ import { selectBackend } from '../src/backend';
 import { readImage } from '../src/data/image';
 import { restoreTiled } from '../src/infer/tile';
 import { loadWeights } from '../src/infer/weights';
-import { restore } from '../src/model/run';
+import { restore } from '../src/infer/restore';
 
 async function difference(a: tf.Tensor, b: tf.Tensor): Promise<string> {
   const [max, mse] = tf.tidy(() => [tf.max(tf.abs(tf.sub(a, b))), tf.mean(tf.square(tf.sub(a, b)))]);

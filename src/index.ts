@@ -3,7 +3,7 @@ export { selectBackend, parseBackendName, BACKENDS, wasmHeapBytes, WASM_HEAP_MAX
 export { UsageError } from './errors';
 export { VARIANTS, VARIANT_NAMES, variantConfig, validateConfig, type NetConfig, type VariantName, type BlockType, type SkipFusion } from './model/config';
 export { buildNet, configOf, type BuildOptions } from './model/net';
-export { restore, padToMultiple, SIZE_MULTIPLE, type Restored } from './model/run';
+export { restore, padToMultiple, SIZE_MULTIPLE, type Restored } from './infer/restore';
 export { Probe, disposeProbes, type ProbeResult, type MsrmSite } from './model/probes';
 export { saveModel, loadModel } from './model/io';
 export { summarize, layerMacs, splitModuleName, costByKindAndLevel, MODULE_KINDS, type NetSummary, type ModuleCost } from './model/summary';
@@ -54,7 +54,7 @@ export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './in
 export { loadWeights, loadNetwork, SHIPPED_WEIGHTS, PEERS, type LoadedWeights, type LoadedNetwork } from './infer/weights';
 export { restoreS1, readCached, restorationKey, type NetworkSource, COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache, type RestoredS1 } from './infer/restoration-cache';
 export { maximNetwork, maximLoader, maximCache, maximUnavailable, MAXIM_PACKAGE, MAXIM_VERSION } from './peers/maxim';
-export { isPeer, type Network, type PeerNetwork } from './model/run';
+export { isPeer, type Network, type PeerNetwork } from './infer/restore';
 export { baselinesFor, tunedFor, spreadSubset, scoredBaselines, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
 export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';
 export { fitKernel, wienerDeconvolve, oracleWiener, type BlurKernel } from './classical/wiener';

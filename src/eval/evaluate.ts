@@ -5,7 +5,7 @@ import type { ImagePair } from '../data/dataset';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import { psnr, ssim, SSIM_WINDOW } from '../metrics';
-import { pyramidAnySize } from '../model/run';
+import { pyramidAnySize } from '../infer/restore';
 import { deblurImage, type Tiling } from '../infer/deblur';
 import { restoreS1, type NetworkSource, type RestorationCache } from '../infer/restoration-cache';
 import { REALBLUR_CONVENTION, scoreAligned, type Alignment, type ScoringProtocol } from './realblur-protocol';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { restore, type Network, type Restored } from '../model/run';
+import { restore, type Network, type Restored } from './restore';
 import { DEFAULT_TILING, restoreTiled, type TileOptions, type TileProgress } from './tile';
 
 /** 'auto': whole image up to AUTO_TILE_PIXELS, tiles above; 'none': always whole; or explicit tiles. */

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
-import type { Network } from '../model/run';
+import type { Network } from './restore';
 import { deblurImage, type Tiling } from './deblur';
 
 /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { padToMultiple, restore, SIZE_MULTIPLE, type Network, type Restored } from '../model/run';
+import { padToMultiple, restore, SIZE_MULTIPLE, type Network, type Restored } from './restore';
 
 export interface TileOptions {
   /** Tile side in pixels, a multiple of 4 (tiles are clipped to the image). */

@@ -5,7 +5,7 @@ import { UsageError } from '../errors';
 import type { NetConfig } from '../model/config';
 import { loadModel } from '../model/io';
 import { configOf } from '../model/net';
-import type { Network } from '../model/run';
+import type { Network } from './restore';
 import { maximNetwork } from '../peers/maxim';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 

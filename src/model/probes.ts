@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
-import { SIZE_MULTIPLE } from './run';
+import { SIZE_MULTIPLE } from '../infer/restore';
 import { rastersToBatch, type Raster } from '../data/raster';
 
 /** Where an MSRM sits: encoder (em) or decoder (dm) level 1–3, block index 1..N. */

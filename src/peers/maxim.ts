@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import { COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache } from '../infer/restoration-cache';
-import type { PeerNetwork } from '../model/run';
+import type { PeerNetwork } from '../infer/restore';
 
 /**
  * MAXIM-3S deblurring (Tu et al., CVPR 2022), trained on GoPro, as the npm package

@@ -14,7 +14,7 @@ import { restorationKey, type RestorationCache } from '../../src/infer/restorati
 import { psnr, ssim } from '../../src/metrics';
 import { variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
-import { restore, type PeerNetwork } from '../../src/model/run';
+import { restore, type PeerNetwork } from '../../src/infer/restore';
 import { radialPower } from '../../src/viz/spectra';
 import { startBackendForTest } from '../helpers';
 

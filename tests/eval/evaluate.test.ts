@@ -11,7 +11,7 @@ import { evaluate } from '../../src/eval/evaluate';
 import { psnr, ssim } from '../../src/metrics';
 import { variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
-import { restore } from '../../src/model/run';
+import { restore } from '../../src/infer/restore';
 import { fixtureImage } from '../data/fixtures';
 import { startBackendForTest } from '../helpers';
 

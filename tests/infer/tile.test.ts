@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
 import { variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
-import { restore } from '../../src/model/run';
+import { restore } from '../../src/infer/restore';
 import { imagePyramid } from '../../src/pyramid';
 import { blendRamp, restoreTiled, tileStarts } from '../../src/infer/tile';
 import { deblurImage } from '../../src/infer/deblur';

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { loadWeights } from '../../src/infer/weights';
 import { configDifference, LAB_RESAMPLING, TORCH_RESAMPLING, variantConfig, type NetConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
-import { restore } from '../../src/model/run';
+import { restore } from '../../src/infer/restore';
 import { seeded, sizeOf, startBackendForTest } from '../helpers';
 
 // Debian's python3-torch (scripts/setup.sh --tests installs it).

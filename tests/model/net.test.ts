@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { VARIANT_NAMES, variantConfig, type NetConfig } from '../../src/model/config';
 import { buildNet, configOf } from '../../src/model/net';
-import { restore } from '../../src/model/run';
+import { restore } from '../../src/infer/restore';
 import { Probe, disposeProbes } from '../../src/model/probes';
 import { loadModel, saveModel } from '../../src/model/io';
 import { deblurLoss } from '../../src/loss';
