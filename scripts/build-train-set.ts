@@ -11,7 +11,9 @@
  * - `--mix lens` (`build/data/lens`): as mixed, without defocused inputs, and with a third of the
  *   scenes partly or wholly out of focus in the sharp image too (LENS_TRAINING, depth-of-field.ts);
  * - `--mix bokeh` (`build/data/bokeh`): as lens, with half of the scenes out of focus and far
- *   softer backgrounds, disks of 2–40 px (BOKEH_TRAINING).
+ *   softer backgrounds, disks of 2–40 px (BOKEH_TRAINING);
+ * - `--mix grain` (`build/data/grain`): as bokeh, with camera effects on half of the pairs and two
+ *   thirds of their sensor noise grain of the scene, which the sharp image keeps (GRAIN_TRAINING).
  * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
@@ -24,7 +26,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import sharp from 'sharp';
 import { shrunkSize } from '../src/data/image';
-import { BOKEH_TRAINING, familiesOf, LENS_TRAINING, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
+import { BOKEH_TRAINING, familiesOf, GRAIN_TRAINING, LENS_TRAINING, MIXED_TRAINING, SHAKE_ONLY, type WeightedGenerator } from '../src/data/synth/generators';
 import { spread } from '../src/data/synth/statistics';
 import { DEFAULT_EXTENT } from '../src/data/synth/synthesize';
 import { SYNTH_MANIFEST, type SynthRecord, type SynthSource } from '../src/data/synth/write-dataset';
@@ -42,9 +44,9 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
 
-const MIXES = ['shake', 'mixed', 'lens', 'bokeh'] as const;
+const MIXES = ['shake', 'mixed', 'lens', 'bokeh', 'grain'] as const;
 type Mix = (typeof MIXES)[number];
 
 /** The mixed set also cuts its pairs from these smaller copies of each photo, with this share of the photo's pairs. */
@@ -139,7 +141,7 @@ function mixOption(v: string): Mix {
 async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
-    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) lens (mixed, with scenes partly out of focus in the sharp image too) or bokeh (lens, with more scenes and far softer backgrounds out of focus)", mixOption, 'shake' as Mix)
+    .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) lens (mixed, with scenes partly out of focus in the sharp image too), bokeh (lens, with more scenes and far softer backgrounds out of focus) or grain (bokeh, with sensor noise the sharp image keeps too on about a quarter of the pairs)", mixOption, 'shake' as Mix)
     .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
     .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for the others)', positiveInt)
@@ -154,7 +156,7 @@ async function main(): Promise<void> {
   const settings: Settings = mixed
     ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
-  const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING }[o.mix];
+  const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING, grain: GRAIN_TRAINING }[o.mix];
   const outArg = o.out ?? path.join('build', 'data', mixed ? o.mix : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);

@@ -27,6 +27,12 @@ export interface Generator {
   depthOfField?: number;
   /** How far out of focus, where it is (default DEPTH_OF_FIELD_RANGES). */
   depthOfFieldRanges?: DepthOfFieldRanges;
+  /**
+   * Chance that a pair's sensor noise, when its camera effects have some, is grain of the scene,
+   * which the sharp image keeps (synthesize.ts), rather than noise on the blurred image alone;
+   * absent: never.
+   */
+  grain?: number;
   /** One line for tables and manifests. */
   about: string;
 }
@@ -40,6 +46,8 @@ export interface GeneratorDraw {
   average: 'srgb' | 'linear';
   camera?: CameraEffects;
   depthOfField?: DepthOfField;
+  /** The camera's noise is in the scene, so in the sharp image too. */
+  grain?: true;
 }
 
 /**
@@ -56,7 +64,8 @@ export function drawGenerator(mix: readonly WeightedGenerator[], rng: Rng): Gene
   const camera = rng.bernoulli(g.camera) ? cameraDraw : undefined;
   // Drawn after everything else and only where the generator asks: older mixtures' streams stay as they were.
   const depthOfField = g.depthOfField && rng.bernoulli(g.depthOfField) ? drawDepthOfField(rng, g.depthOfFieldRanges) : undefined;
-  return { generator: g, ...(sharpFrame ? { sharpFrame } : {}), average, ...(camera ? { camera } : {}), ...(depthOfField ? { depthOfField } : {}) };
+  const grain = g.grain && rng.bernoulli(g.grain) && camera?.noise ? true : undefined;
+  return { generator: g, ...(sharpFrame ? { sharpFrame } : {}), average, ...(camera ? { camera } : {}), ...(depthOfField ? { depthOfField } : {}), ...(grain ? { grain } : {}) };
 }
 
 /** A generator's draw when it has nothing to draw (no camera effects, no 'either'); undefined otherwise. */
@@ -125,6 +134,18 @@ export const LENS_TRAINING: readonly WeightedGenerator[] = MIXED_TRAINING.filter
 export const BOKEH_TRAINING: readonly WeightedGenerator[] = LENS_TRAINING.map((m) => ({
   weight: m.weight,
   generator: { ...m.generator, depthOfField: 1 / 2, depthOfFieldRanges: { ...DEPTH_OF_FIELD_RANGES, diameter: [2, 40] }, about: m.generator.about.replace('a third of the scenes partly out of focus', 'half of the scenes partly out of focus, disks of 2–40 px') },
+}));
+
+/**
+ * `--mix grain`: the bokeh mixture with camera effects on half of the pairs, and two thirds of
+ * their sensor noise grain of the scene that the sharp image keeps. Networks trained with noise on
+ * the blurred image alone learned to denoise: on photos with grain of their own, sharp or barely
+ * blurred, that costs many decibels (the yardstick's worst images were such crops, their grain
+ * smoothed away). For an input with noise the target now keeps it more often than not.
+ */
+export const GRAIN_TRAINING: readonly WeightedGenerator[] = BOKEH_TRAINING.map((m) => ({
+  weight: m.weight,
+  generator: { ...m.generator, camera: 1 / 2, grain: 2 / 3, about: `${m.generator.about}; camera effects on half of the pairs, two thirds of their noise grain the sharp image keeps` },
 }));
 
 /** The first shipped network's data: the lab's shake alone, 8–32 px, sRGB average, flat crops redrawn. */

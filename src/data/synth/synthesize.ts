@@ -46,6 +46,8 @@ export interface SynthesizedPair {
   camera?: CameraEffects;
   /** The scene's depth of field, when part of it was out of focus. */
   depthOfField?: DepthOfField;
+  /** The camera's noise was grain of the scene, in the sharp image too. */
+  grain?: true;
 }
 
 export interface PairOptions {
@@ -61,6 +63,8 @@ export interface PairOptions {
   camera?: CameraEffects;
   /** Part of the scene out of focus before any motion (depth-of-field.ts): the sharp image keeps it. */
   depthOfField?: DepthOfField;
+  /** The camera's noise is grain of the scene: added before the blur, so the sharp image has it too. */
+  grain?: boolean;
 }
 
 /** Mean |horizontal| + |vertical| difference of the grey image: ~0.001 for sky, ~0.02+ for detail. */
@@ -166,10 +170,12 @@ export function synthesizePair(frame: Raster, rng: Rng, o: PairOptions): Synthes
   // The scene as the lens rendered it: every blur below reads at most `reach` pixels around the window.
   const dof = o.depthOfField;
   if (dof) frame = withDepthOfField(frame, window, Math.ceil(o.extent) + 4, dof); // from here on, the scene as the lens rendered it
-  const sharp = dof ? cropRaster(frame, window.left, window.top, cw, ch) : best!.sharp;
+  const grain = o.grain && o.camera?.noise ? o.camera.noise : undefined;
+  if (grain) frame = withGrain(frame, window, Math.ceil(o.extent) + 4, grain, rng); // and as the sensor recorded it
+  const sharp = dof || grain ? cropRaster(frame, window.left, window.top, cw, ch) : best!.sharp;
   const blur = windowBlur(frame, window, rng, o);
-  const made = { window, extent: blur.extent, poses: blur.poses, ...(dof ? { depthOfField: dof } : {}) };
-  const camera = o.camera;
+  const made = { window, extent: blur.extent, poses: blur.poses, ...(dof ? { depthOfField: dof } : {}), ...(grain ? { grain: true as const } : {}) };
+  const camera = grain ? { ...o.camera!, noise: null } : o.camera; // the noise is in the scene already
   if (!camera || (!camera.highlights && !camera.noise)) {
     const pair = { sharp, blur: quantize8(blur.apply(frame)), blurGamma: quantize8(fromLinear(blur.apply(linearOf(frame)))), ...made };
     return camera ? { ...pair, camera } : pair;
@@ -180,6 +186,23 @@ export function synthesizePair(frame: Raster, rng: Rng, o: PairOptions): Synthes
   const blurred = quantize8(fromLinear(linear));
   const clippedSharp = camera.highlights ? quantize8(fromLinear(clip01(cropRaster(scene, window.left, window.top, cw, ch)))) : sharp;
   return { sharp: clippedSharp, blur: blurred, blurGamma: blurred, ...made, camera };
+}
+
+/**
+ * The frame with sensor noise (Poisson–Gaussian in linear light, as addSensorNoise) in the window
+ * and `reach` pixels around it, where every blur reads, quantised to 8 bits as a camera stores its
+ * pixels. The blur then averages this grain as a moving camera averages its frames' noise, while
+ * the sharp image keeps all of it, like GoPro's sharp frame.
+ */
+export function withGrain(frame: Raster, window: Window, reach: number, noise: { shot: number; read: number }, rng: Rng): Raster {
+  const left = Math.max(0, window.left - reach);
+  const top = Math.max(0, window.top - reach);
+  const w = Math.min(frame.width, window.left + window.width + reach) - left;
+  const h = Math.min(frame.height, window.top + window.height + reach) - top;
+  const grainy = quantize8(fromLinear(addSensorNoise(toLinear(cropRaster(frame, left, top, w, h)), noise, rng)));
+  const out = { width: frame.width, height: frame.height, data: Float32Array.from(frame.data) };
+  for (let y = 0; y < h; y++) out.data.set(grainy.data.subarray(y * w * 3, (y + 1) * w * 3), ((top + y) * frame.width + left) * 3);
+  return out;
 }
 
 /** The pair's blurred images as the camera's JPEG would store them, when its effects ask for JPEG. */

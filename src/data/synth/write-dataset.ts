@@ -81,6 +81,8 @@ export interface SynthRecord {
   camera?: CameraEffects & { about: string };
   /** The scene's depth of field, when part of it was out of focus (the sharp image keeps it). */
   depthOfField?: DepthOfField;
+  /** The camera's noise was grain of the scene, which the sharp image keeps too. */
+  grain?: true;
   /** The input came out equal to the sharp image and was stored as a JPEG of this quality instead (SHARP_JPEG). */
   sharpJpeg?: number;
 }
@@ -127,6 +129,7 @@ export async function generatePair(
     ...(o.keepFlat ? { keepFlat: true } : {}),
     ...(draw.camera ? { camera: draw.camera } : {}),
     ...(draw.depthOfField ? { depthOfField: draw.depthOfField } : {}),
+    ...(draw.grain ? { grain: true } : {}),
   });
   const compressed = await compressPair(made);
   const chosen = draw.average === 'linear' ? compressed.blurGamma : compressed.blur;
@@ -177,6 +180,7 @@ export async function writeSynthDataset(sources: readonly SynthSource[], o: Synt
         ...(lone ? {} : { generator: g.name, model: g.model, ...(draw.sharpFrame ? { sharpFrame: draw.sharpFrame } : {}), average: draw.average }),
         ...(draw.camera ? { camera: { ...draw.camera, about: describeCameraEffects(draw.camera) } } : {}),
         ...(draw.depthOfField ? { depthOfField: draw.depthOfField } : {}),
+        ...(pair.grain ? { grain: true as const } : {}),
         ...(sharpJpeg !== undefined ? { sharpJpeg } : {}),
       };
       records.push(record);

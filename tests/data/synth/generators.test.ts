@@ -9,7 +9,7 @@ import { addSensorNoise, boostHighlights, jpegRoundTrip, type CameraEffects } fr
 import { cornerExtent, randomCameraPath } from '../../../src/data/synth/camera-path';
 import { diskKernel } from '../../../src/data/synth/defocus';
 import { defocusShare, withDepthOfField, type DepthOfField } from '../../../src/data/synth/depth-of-field';
-import { BOKEH_TRAINING, drawGenerator, LENS_TRAINING, MIXED_TRAINING, YARDSTICK_GENERATORS } from '../../../src/data/synth/generators';
+import { BOKEH_TRAINING, drawGenerator, GRAIN_TRAINING, LENS_TRAINING, MIXED_TRAINING, YARDSTICK_GENERATORS, type GeneratorDraw, type WeightedGenerator } from '../../../src/data/synth/generators';
 import { handheldPath } from '../../../src/data/synth/handheld-path';
 import { synthesizePair, texture } from '../../../src/data/synth/synthesize';
 import { writeSynthDataset, type SynthRecord } from '../../../src/data/synth/write-dataset';
@@ -17,6 +17,7 @@ import { psnr } from '../../../src/metrics';
 import { Rng } from '../../../src/random';
 
 let photo: Raster;
+const drawMany = (mix: readonly WeightedGenerator[], n: number): GeneratorDraw[] => Array.from({ length: n }, (_, i) => drawGenerator(mix, Rng.seeded('draws', i)));
 test.before(async () => {
   photo = cropRaster((await readRaster('data/images/astronaut.png')).raster, 64, 32, 256, 224);
 });
@@ -93,6 +94,35 @@ test('a pair with camera effects: the sharp image keeps its clipped highlights, 
   assert.ok(made.sharp.data.every((v, i) => v >= plain.sharp.data[i]! - 1e-6), 'highlights only brighten the sharp image');
   assert.ok(psnr(made.blur, plain.blur) < 40, 'the effects change the input');
   assert.is(made.blur, made.blurGamma, 'one camera image');
+});
+
+test('grain: the sharp image keeps the sensor noise (variance shot·x + read² in linear light, inside the reach only), the blur averages it; a mixture draws it only where it asks and where there is noise', () => {
+  const noise = { shot: 2e-3, read: 1e-3 };
+  const camera: CameraEffects = { highlights: null, noise, jpeg: null };
+  const flat = createRaster(160, 160, new Float32Array(160 * 160 * 3).fill(0.5));
+  const still = synthesizePair(flat, Rng.seeded(4), { extent: 0, model: 'none', crop: { width: 64, height: 64 }, keepFlat: true, camera, grain: true });
+  assert.is(still.grain, true);
+  assert.equal(Array.from(still.blur.data), Array.from(still.sharp.data), 'no blur: the input is the grainy sharp image itself');
+  const linear = still.sharp.data.map((v) => Math.pow(v, 2.2));
+  const x = Math.pow(0.5, 2.2);
+  const mean = linear.reduce((a, b) => a + b, 0) / linear.length;
+  const variance = linear.reduce((a, b) => a + (b - mean) ** 2, 0) / linear.length;
+  const want = noise.shot * x + noise.read ** 2;
+  assert.ok(Math.abs(variance / want - 1) < 0.15, `grain variance ${variance} vs ${want} (8-bit quantisation and the gamma approximation within 15%)`);
+  const moving = synthesizePair(flat, Rng.seeded(4), { extent: 12, model: 'trajectory', crop: { width: 64, height: 64 }, keepFlat: true, camera, grain: true });
+  const spread = (r: Raster): number => {
+    const m = r.data.reduce((a, b) => a + b, 0) / r.data.length;
+    return r.data.reduce((a, b) => a + (b - m) ** 2, 0) / r.data.length;
+  };
+  assert.ok(spread(moving.blur) < spread(moving.sharp) / 3, `the blur averages the grain: ${spread(moving.blur)} vs ${spread(moving.sharp)}`);
+  const apart = synthesizePair(flat, Rng.seeded(4), { extent: 12, model: 'trajectory', crop: { width: 64, height: 64 }, keepFlat: true, camera });
+  assert.is(apart.grain, undefined);
+  assert.ok(spread(apart.sharp) < 1e-9 && spread(apart.blur) > spread(moving.blur), 'without grain the sharp image is clean and the noise on the input alone');
+  const withGrain = drawMany(GRAIN_TRAINING, 600);
+  const share = withGrain.filter((d) => d.grain).length / withGrain.length;
+  assert.ok(withGrain.every((d) => !d.grain || d.camera?.noise), 'grain only where the camera has noise');
+  assert.ok(share > 0.2 && share < 0.35, `share of grain pairs ${share} (1/2 · 0.8 · 2/3 ≈ 0.27)`);
+  assert.not.ok(drawMany(BOKEH_TRAINING, 300).some((d) => d.grain), 'older mixtures never draw it');
 });
 
 test('depth of field: the out-of-focus side is the disk-blurred scene blended in linear light (a naive sum, to 1e-5); the in-focus side and the frame beyond the reach untouched', () => {
