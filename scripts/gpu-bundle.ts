@@ -3,9 +3,9 @@
  * Linux x86-64 GPU machine that has neither Node nor a network, in one folder of a few files:
  *
  * - `node.xz`: the Node binary running this build (it must be a Linux x86-64 one);
- * - `lab.tar.xz`: the lab compiled to JavaScript (tsconfig.bundle.json), its launcher, the twin's
- *   Python (bench/), two sequences of the sample's training split with their licences, and a
- *   node_modules cut down to the files the lab loads: found by running the compiled lab under a
+ * - `lab.tar.xz`: the lab compiled to JavaScript (tsconfig.bundle.json), its launcher, the twin
+ *   and its benchmark (python/deblur_twin), two sequences of the sample's training split with their
+ *   licences, and a node_modules cut down to the files the lab loads: found by running the compiled lab under a
  *   require hook (help, a wasm training step, a benchmark, the webgpu modules), plus the files
  *   loaded without `require` (wasm binaries, libvips), each package's package.json and licence;
  * - Debian's `libvulkan1` package (Vulkan's loader; Dawn reaches the GPU's driver through it);
@@ -126,7 +126,7 @@ function stageLab(lab: string): void {
   fs.mkdirSync(path.join(lab, 'bin'), { recursive: true });
   fs.writeFileSync(path.join(lab, 'bin', 'deblur-lab.js'), "#!/usr/bin/env node\n// The bundle's launcher: the lab compiled to JavaScript (scripts/gpu-bundle.ts).\nrequire('../src/cli/main').main(process.argv);\n");
   copy(path.join(root, 'package.json'), path.join(lab, 'package.json'));
-  for (const f of ['torch_bench.py', 'torch_twin.py']) copy(path.join(root, 'bench', f), path.join(lab, 'bench', f));
+  for (const f of ['__init__.py', 'bench.py', 'torch_twin.py']) copy(path.join(root, 'python', 'deblur_twin', f), path.join(lab, 'python', 'deblur_twin', f));
   const sample = path.join(root, 'data', 'sample');
   for (const f of fs.readdirSync(sample)) if (/\.md$/.test(f) || f === 'cc-by-sa') copy(path.join(sample, f), path.join(lab, 'data', 'sample', f));
   const sequences = fs.readdirSync(path.join(sample, 'train')).sort().slice(0, SAMPLE_SEQUENCES);

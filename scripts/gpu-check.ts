@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { selectBackend } from '../src/backend';
 import { variantConfig, type VariantName } from '../src/model/config';
 import { LossLog } from '../src/train/loss-log';
+import { moduleArgs, pythonEnv } from '../src/python';
 import { runMain } from '../src/cli/run-main';
 
 const root = path.join(__dirname, '..');
@@ -62,7 +63,7 @@ interface Report {
 }
 
 function run(cmd: string, args: string[], timeoutMs: number): { code: number | null; out: string; err: string } {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, DEBLUR_BACKEND: '' }, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutMs, env: pythonEnv({ ...process.env, DEBLUR_BACKEND: '' }), maxBuffer: 64 << 20 });
   return { code: r.status, out: r.stdout ?? '', err: (r.stderr ?? '') + (r.error ? String(r.error) : '') };
 }
 
@@ -101,8 +102,7 @@ function twinDevice(python: string): Report['twin'] {
 }
 
 function twinTiming(python: string, c: Case, device: string, steps: number): Timing {
-  const script = path.join(root, 'bench', 'torch_bench.py');
-  const args = [script, '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch), '--height', String(c.height), '--width', String(c.width), `--${c.mode}`, '--steps', String(steps), '--device', device];
+  const args = [...moduleArgs('bench'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch), '--height', String(c.height), '--width', String(c.width), `--${c.mode}`, '--steps', String(steps), '--device', device];
   const r = run(python, args, 600_000);
   if (r.code !== 0) return { ms: null, error: lastLine(r.err) };
   const j = JSON.parse(lastLine(r.out)) as { trainStepMs: number | null; inferMs: number | null };

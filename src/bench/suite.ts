@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { moduleArgs, pythonEnv } from '../python';
 import { variantConfig, type VariantName } from '../model/config';
 import type { BenchCase, CaseResult } from './case';
 import type { MachineLimit } from './limit';
@@ -26,7 +27,7 @@ export function standardCases(variants: VariantName[] = ['full', 'lite'], quick 
   return cases;
 }
 
-/** What the PyTorch twin measured for a case (bench/torch_bench.py's JSON). */
+/** What the PyTorch twin measured for a case (deblur_twin.bench's JSON). */
 export interface TorchResult {
   torch: string;
   threads: number;
@@ -155,12 +156,12 @@ export function runTfjsCase(c: SuiteCase, engine: TfjsEngine, s: RunnerSettings)
 /** Times the PyTorch twin on the same case, with `threads` intra-op threads, in one memory layout, without the machine's BLAS overrides. */
 export function runTorchCase(c: SuiteCase, s: RunnerSettings, layout: TorchLayout = 'nchw'): Promise<TorchResult | { error: string }> {
   const args = [
-    path.join(s.root, 'bench', 'torch_bench.py'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
+    ...moduleArgs('bench'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
     '--height', String(c.height), '--width', String(c.width), '--steps', String(s.steps), '--warmup', String(s.warmup),
     '--warmup-seconds', String(s.warmupSeconds), '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
     ...(layout === 'channels_last' ? ['--channels-last'] : []),
   ];
-  return runJson<TorchResult>(s.python, args, s.root, s.log, {}, BLAS_OVERRIDES);
+  return runJson<TorchResult>(s.python, args, s.root, s.log, pythonEnv({}, path.join(s.root, 'python')), BLAS_OVERRIDES);
 }
 
 export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${c.height === c.width ? `${c.height}²` : `${c.width}×${c.height}`}`;

@@ -90,7 +90,7 @@ export function registerTorchInterop(program: Command): void {
     .description('lab weights → a PyTorch checkpoint {"model": state_dict, "deblurLab": config} that import-torch and the twin read')
     .requiredOption('--weights <dir>', 'weights folder, or a training run / checkpoint folder')
     .requiredOption('--out <file>', 'the checkpoint to write (e.g. net.pt)')
-    .option('--layout <name>', "twin (bench/torch_twin.py's names, any network), official (MIMO-UNet's, its design with PyTorch's resampling only), or auto", 'auto')
+    .option('--layout <name>', "twin (the lab's PyTorch twin's names, any network), official (MIMO-UNet's, its design with PyTorch's resampling only), or auto", 'auto')
     .option('--force', 'overwrite --out')
     .action((o: ExportOptions) => exportTorch(o));
 }

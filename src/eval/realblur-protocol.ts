@@ -1,19 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
 import { createRaster, type Raster } from '../data/raster';
 import { UsageError } from '../errors';
-import { PYTHON } from '../interop/python-torch';
+import { moduleArgs, PYTHON, pythonEnv } from '../python';
 import { maskedPsnr, maskedSsim, SSIM_WINDOW } from '../metrics';
 
 /**
  * RealBlur's scoring protocol (Rim et al., ECCV 2020): the sharp and blurred photos of a pair were
  * taken by two cameras through a beam splitter, so a restoration is aligned to its ground truth
  * before it is scored. The alignment is OpenCV's ECC (Debian's python3-opencv, through
- * python/realblur_align.py: the npm builds of OpenCV leave findTransformECC out); the masked scores are
+ * python/deblur_twin/realblur_align.py: the npm builds of OpenCV leave findTransformECC out); the masked scores are
  * the lab's own metrics (src/metrics.ts), tested against RealBlur's script run with scikit-image.
  */
 
-const ALIGN_SCRIPT = path.resolve(__dirname, '..', '..', 'python', 'realblur_align.py');
 
 export type ScoringProtocol = 'whole' | 'realblur';
 export const SCORING_PROTOCOLS: readonly ScoringProtocol[] = ['whole', 'realblur'];
@@ -57,23 +55,23 @@ export function realBlurUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Aligns `image` to `sharp` as RealBlur's evaluation does (see python/realblur_align.py). */
+/** Aligns `image` to `sharp` as RealBlur's evaluation does (see python/deblur_twin/realblur_align.py). */
 export function alignToSharp(image: Raster, sharp: Raster): AlignedImage {
   if (image.width !== sharp.width || image.height !== sharp.height) throw new Error(`alignToSharp: images differ in size (${image.width}×${image.height} vs ${sharp.width}×${sharp.height})`);
   const { width, height } = sharp;
   const head = Buffer.from(JSON.stringify({ width, height }) + '\n');
   const bytes = (r: Raster): Buffer => Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength);
-  const r = spawnSync(PYTHON, [ALIGN_SCRIPT], { input: Buffer.concat([head, bytes(image), bytes(sharp)]), maxBuffer: 64 + width * height * 20 + (1 << 16) });
+  const r = spawnSync(PYTHON, moduleArgs('realblur_align'), { env: pythonEnv(), input: Buffer.concat([head, bytes(image), bytes(sharp)]), maxBuffer: 64 + width * height * 20 + (1 << 16) });
   if (r.error || (r.status !== 0 && /No module named '(cv2|numpy)'/.test(String(r.stderr)))) {
     throw new UsageError(`scoring by RealBlur's protocol: ${realBlurUnavailable() ?? String(r.error ?? r.stderr)}`);
   }
-  if (r.status !== 0) throw new Error(`realblur_align.py failed (exit ${r.status}): ${String(r.stderr).trim()}`);
+  if (r.status !== 0) throw new Error(`deblur_twin.realblur_align failed (exit ${r.status}): ${String(r.stderr).trim()}`);
   const out = r.stdout;
   const newline = out.indexOf(0x0a);
   const meta = JSON.parse(out.subarray(0, newline).toString('utf8')) as Omit<Alignment, 'coverage'>;
   const n = width * height;
   const body = out.subarray(newline + 1);
-  if (body.byteLength !== n * 16) throw new Error(`realblur_align.py answered ${body.byteLength} bytes for ${width}×${height} (expected ${n * 16})`);
+  if (body.byteLength !== n * 16) throw new Error(`deblur_twin.realblur_align answered ${body.byteLength} bytes for ${width}×${height} (expected ${n * 16})`);
   // Copies: the slices of stdout need not be 4-byte aligned.
   const floats = new Float32Array(new Uint8Array(body).buffer);
   const aligned = createRaster(width, height, floats.slice(0, 3 * n));

@@ -18,7 +18,7 @@ export async function checkpointFromNetwork(model: tf.LayersModel, config: NetCo
     if (differs.length) {
       throw new UsageError(
         `--layout official: this network computes with the lab's resampling (${differs.map((k) => `${k} ${r[k]}`).join(', ')}), MIMO-UNet's code with PyTorch's; ` +
-          'there it would compute a different function. Use --layout twin (bench/torch_twin.py computes the same function)',
+          'there it would compute a different function. Use --layout twin (the lab\'s PyTorch twin computes the same function)',
       );
     }
   }

@@ -21,7 +21,7 @@ function describeConfig(c: NetConfig): string {
 
 /** card.md of an imported weights folder: what it is, where it came from, how it was mapped. */
 export function importCard(net: Omit<ImportedNetwork, 'model'>, params: number, src: ImportSource, date: Date): string {
-  const layout = net.layout === 'official' ? "MIMO-UNet's official code (Cho et al. 2021; `Encoder.0.layers.0.main.0.main.0.weight`, …)" : "the lab's PyTorch twin (`bench/torch_twin.py`; `layers.<lab layer>.weight`)";
+  const layout = net.layout === 'official' ? "MIMO-UNet's official code (Cho et al. 2021; `Encoder.0.layers.0.main.0.main.0.weight`, …)" : "the lab's PyTorch twin (`python/deblur_twin/torch_twin.py`; `layers.<lab layer>.weight`)";
   const rows: [string, string][] = [
     ['architecture', net.arch],
     ['network', describeConfig(net.config)],

@@ -43,7 +43,7 @@ function withExchangeDir<R>(run: (dir: string) => R): R {
 }
 
 /**
- * Reads a checkpoint torch.save wrote (zip or legacy format) through pytorch/checkpoint_io.py:
+ * Reads a checkpoint torch.save wrote (zip or legacy format) through deblur_twin.checkpoint_io:
  * tensors and plain containers only, unless `trust` (then the pickle may run code it names).
  */
 export function readTorchCheckpoint(file: string, trust = false): TorchCheckpoint {

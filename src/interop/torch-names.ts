@@ -5,7 +5,7 @@ import type { NetConfig } from '../model/config';
  * Names and memory layouts of the lab's weights in PyTorch state_dicts, both ways.
  *
  * Two layouts:
- *  - 'twin': bench/torch_twin.py's, `layers.<lab layer name>.weight|bias`, for every variant;
+ *  - 'twin': python/deblur_twin/torch_twin.py's, `layers.<lab layer name>.weight|bias`, for every variant;
  *  - 'official': MIMO-UNet's official code (Cho et al. 2021), `Encoder.0.layers.3.main.1.main.0.weight`,
  *    for networks of MIMO-UNet's design (ResBlocks + AFF), any width and depth.
  */

@@ -12,7 +12,7 @@ import type { T } from './layers';
  * the feature block every encoder/decoder group repeats N times, and the skip fusion that brings
  * encoder features to decoder levels 1 and 2. Each entry holds everything the lab needs of it: how
  * to build it, which configs cannot, and how a PyTorch twin state_dict without a recorded config
- * shows it. A new kind is one entry here (and its module), plus its twin in bench/torch_twin.py.
+ * shows it. A new kind is one entry here (and its module), plus its twin in python/deblur_twin/torch_twin.py.
  */
 
 /** One kind of feature block. */

@@ -8,10 +8,10 @@ import { MAX_WARMUP_RUNS } from '../../src/bench/timing';
 import * as tf from '@tensorflow/tfjs';
 import { TORCH_RESAMPLING, VARIANT_NAMES, variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
+import { moduleArgs, PYTHON, pythonEnv } from '../../src/python';
 import { seeded, startBackendForTest } from '../helpers';
 
 // Debian's python3-torch (scripts/setup.sh --tests installs it): the benchmark's peer.
-const PYTHON = '/usr/bin/python3';
 
 test('the PyTorch twin has exactly the tfjs parameters, layer by layer, for every variant', async () => {
   await startBackendForTest('cpu');
@@ -20,7 +20,7 @@ test('the PyTorch twin has exactly the tfjs parameters, layer by layer, for ever
     const model = buildNet(cfg);
     const ours: Record<string, number> = {};
     for (const l of model.layers) if (l.countParams() > 0) ours[l.name] = l.countParams();
-    const twin = JSON.parse(execFileSync(PYTHON, ['bench/torch_twin.py', JSON.stringify(cfg)]).toString()) as { params: number; layers: Record<string, number> };
+    const twin = JSON.parse(execFileSync(PYTHON, moduleArgs('torch_twin', [JSON.stringify(cfg)]), { env: pythonEnv() }).toString()) as { params: number; layers: Record<string, number> };
     assert.is(twin.params, model.countParams(), `${v}: total`);
     assert.equal(twin.layers, ours, `${v}: per layer`);
     model.dispose();
@@ -57,7 +57,7 @@ test('with the same weights, the twin computes the same function as the tfjs net
       fs.writeFileSync(path.join(dir, 'x.bin'), Buffer.from(input.buffer));
       fs.writeFileSync(path.join(dir, 'm.json'), JSON.stringify(manifest));
       const spec = { config: cfg, manifest: path.join(dir, 'm.json'), weights: path.join(dir, 'w.bin'), input: path.join(dir, 'x.bin'), shape };
-      const r = spawnSync(PYTHON, ['tests/python/torch_twin_parity.py'], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 1 << 28 });
+      const r = spawnSync(PYTHON, ['tests/python/torch_twin_parity.py'], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 1 << 28, env: pythonEnv() });
       assert.is(r.status, 0, r.stderr);
       const theirs = (JSON.parse(r.stdout) as { outputs: number[][] }).outputs;
       const ours = model.predict(tf.tensor4d(input, shape as [number, number, number, number])) as tf.Tensor[];
@@ -84,8 +84,8 @@ test('with the same weights, the twin computes the same function as the tfjs net
 
 test("the twin's benchmark warms up by the lab's rule: `warmup` runs, then more until the warm-up time has passed", () => {
   const script = [
-    'import sys, time; sys.path.insert(0, "bench")',
-    'from torch_bench import time_runs, MAX_WARMUP_RUNS',
+    'import time',
+    'from deblur_twin.bench import time_runs, MAX_WARMUP_RUNS',
     'starts = []',
     'def body(): starts.append(time.perf_counter()); time.sleep(0.02)',
     't = time_runs(body, 2, 1, 0.2)',
@@ -95,7 +95,7 @@ test("the twin's benchmark warms up by the lab's rule: `warmup` runs, then more 
     'time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 3, 0); print(calls[0] - 1)',
     'calls[0] = 0; time_runs(lambda: calls.__setitem__(0, calls[0] + 1), 1, 1, 1000); print(calls[0] - 1, MAX_WARMUP_RUNS)',
   ].join('\n');
-  const [timedWarmup, plainWarmups, capped] = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8' }).trim().split('\n').map((l) => l.split(' ').map(Number));
+  const [timedWarmup, plainWarmups, capped] = execFileSync(PYTHON, ['-c', script], { encoding: 'utf8', env: pythonEnv() }).trim().split('\n').map((l) => l.split(' ').map(Number));
   const [count, lastWarmupStartMs, timingStartMs, runs] = timedWarmup!;
   // The warm-up ends with the first run that starts after 0.2 s (each run takes 20 ms or more).
   assert.ok(count! >= 2, `${count} warm-up runs`);

@@ -8,17 +8,17 @@ import * as assert from 'uvu/assert';
 import { startBackendForTest } from '../helpers';
 import { loadWeights } from '../../src/infer/weights';
 import { variantConfig } from '../../src/model/config';
+import { moduleArgs, PYTHON, pythonEnv } from '../../src/python';
 
 // Debian's python3-torch (scripts/setup.sh --tests). Debian 12's torchrun (torch 1.13 on Python 3.11)
 // fails before starting any worker (an enum comparison in its redirect parsing), so the test starts
 // the ranks itself with the environment torchrun gives them (MASTER_ADDR/PORT, RANK, WORLD_SIZE).
-const PYTHON = '/usr/bin/python3';
 const root = path.join(__dirname, '..', '..');
-const TRAIN = path.join(root, 'pytorch', 'train_twin.py');
+const TRAIN = moduleArgs('train');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddp-'));
 const config = JSON.stringify(variantConfig('lite'));
 const common = ['--data', path.join(root, 'data', 'sample'), '--config', config, '--batch', '4', '--crop', '64', '--device', 'cpu', '--warmup', '0', '--lr', '1e-3'];
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
+const env = pythonEnv({ ...process.env, OMP_NUM_THREADS: '1' });
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -32,7 +32,7 @@ function freePort(): Promise<number> {
 }
 
 function single(args: string[]): void {
-  const r = spawnSync(PYTHON, [TRAIN, ...common, ...args], { env, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(PYTHON, [...TRAIN, ...common, ...args], { env, encoding: 'utf8', timeout: 300_000 });
   assert.is(r.status, 0, r.stderr);
 }
 
@@ -43,7 +43,7 @@ async function twoRanks(args: string[]): Promise<void> {
     [0, 1].map(
       (rank) =>
         new Promise<{ code: number | null; err: string }>((resolve) => {
-          const p = spawn(PYTHON, [TRAIN, ...common, ...args], { env: { ...env, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WORLD_SIZE: '2', RANK: String(rank), LOCAL_RANK: String(rank) } });
+          const p = spawn(PYTHON, [...TRAIN, ...common, ...args], { env: { ...env, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), WORLD_SIZE: '2', RANK: String(rank), LOCAL_RANK: String(rank) } });
           let err = '';
           p.stderr.on('data', (d: Buffer) => (err += d.toString()));
           p.on('close', (code) => resolve({ code, err }));

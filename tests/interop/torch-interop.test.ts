@@ -10,13 +10,13 @@ import { loadWeights } from '../../src/infer/weights';
 import { configDifference, LAB_RESAMPLING, TORCH_RESAMPLING, variantConfig, type NetConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { restore } from '../../src/infer/restore';
+import { moduleArgs, PYTHON, pythonEnv } from '../../src/python';
 import { seeded, sizeOf, startBackendForTest } from '../helpers';
 
 // Debian's python3-torch (scripts/setup.sh --tests installs it).
-const PYTHON = '/usr/bin/python3';
 const root = path.join(__dirname, '..', '..');
-const REFERENCE = path.join(root, 'bench', 'mimo_unet_reference.py');
-const TWIN_CKPT = path.join(root, 'tests', 'python', 'twin_checkpoint.py');
+const REFERENCE = moduleArgs('mimo_unet_reference');
+const TWIN_CKPT = [path.join(root, 'tests', 'python', 'twin_checkpoint.py')];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'torch-interop-'));
 
 function cli(...args: string[]) {
@@ -25,7 +25,7 @@ function cli(...args: string[]) {
 }
 
 function python(args: string[], input?: string): string {
-  const r = spawnSync(PYTHON, args, { cwd: root, input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 300_000 });
+  const r = spawnSync(PYTHON, args, { cwd: root, input, encoding: 'utf8', maxBuffer: 1 << 28, timeout: 300_000, env: pythonEnv() });
   assert.is(r.status, 0, r.stderr);
   return r.stdout;
 }
@@ -58,14 +58,14 @@ const image = (shape: number[], seed: number) => seeded(sizeOf(shape), seed).map
 
 test('a MIMO-UNet checkpoint in the official layout: import-torch finds the architecture, and the network computes what PyTorch computes (1e-5, the issue asks 1e-4; sides multiple of 4 and not; cpu and wasm)', async () => {
   const ckpt = path.join(dir, 'mimo.pkl');
-  python([REFERENCE, 'make', ckpt, '--seed', '1']);
+  python([...REFERENCE, 'make', ckpt, '--seed', '1']);
   const r = cli('import-torch', ckpt, '--out', path.join(dir, 'mimo'), '--note', 'random weights made by the test');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /imported mimo-unet \(official layout, 6,807,171 parameters, 244 tensors\)/);
   assert.match(fs.readFileSync(path.join(dir, 'mimo', 'card.md'), 'utf8'), /random weights made by the test/);
   for (const shape of [[1, 32, 48, 3], [1, 30, 45, 3]]) {
     const x = image(shape, 3);
-    const theirs = torchOutputs([REFERENCE, 'forward', ckpt], x, shape);
+    const theirs = torchOutputs([...REFERENCE, 'forward', ckpt], x, shape);
     // The cpu backend (plain JavaScript) takes 3.4 s for this network at 32×48: one size is enough there.
     for (const backend of shape[1] === 30 ? (['cpu', 'wasm'] as const) : (['wasm'] as const)) {
       await startBackendForTest(backend);
@@ -96,7 +96,7 @@ test('must show: `deblur --no-tiling` with imported weights writes the PNG PyTor
   await sharp(path.join(root, 'data', 'sample', 'test', 'coffee', 'blur_gamma', '000001.png')).extract({ left: 20, top: 30, width: 150, height: 97 }).removeAlpha().toFile(crop);
   const r = cli('deblur', crop, path.join(dir, 'lab.png'), '--weights', path.join(dir, 'mimo'), '--no-tiling');
   assert.is(r.code, 0, r.err);
-  python([REFERENCE, 'run', path.join(dir, 'mimo.pkl'), crop, path.join(dir, 'torch.png')]);
+  python([...REFERENCE, 'run', path.join(dir, 'mimo.pkl'), crop, path.join(dir, 'torch.png')]);
   const [a, b, input] = await Promise.all(['lab.png', 'torch.png', 'crop.png'].map((n) => sharp(path.join(dir, n)).removeAlpha().raw().toBuffer()));
   assert.is(a!.length, 150 * 97 * 3);
   assert.ok(maxAbsDiff(a!, b!) <= 1, `max 8-bit difference ${maxAbsDiff(a!, b!)}`);
@@ -105,13 +105,13 @@ test('must show: `deblur --no-tiling` with imported weights writes the PNG PyTor
 
 test("MIMO-UNet+'s depth (N = 20; narrowed to C = 8 to keep the suite quick) saved in torch's legacy (pre-1.6) file format: found from the keys, --arch mimo-unet-plus accepted, same outputs", async () => {
   const ckpt = path.join(dir, 'plus.pkl');
-  python([REFERENCE, 'make', ckpt, '--plus', '--legacy', '--channels', '8', '--seed', '2']);
+  python([...REFERENCE, 'make', ckpt, '--plus', '--legacy', '--channels', '8', '--seed', '2']);
   const r = cli('import-torch', ckpt, '--out', path.join(dir, 'plus'), '--arch', 'mimo-unet-plus');
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /imported MIMO-UNet layout, C = 8, N = 20 \(official layout/);
   const shape = [1, 28, 36, 3];
   const x = image(shape, 4);
-  const theirs = torchOutputs([REFERENCE, 'forward', ckpt, '--plus', '--channels', '8'], x, shape);
+  const theirs = torchOutputs([...REFERENCE, 'forward', ckpt, '--plus', '--channels', '8'], x, shape);
   await startBackendForTest('wasm');
   const w = await loadWeights(path.join(dir, 'plus'));
   const ours = await labOutputs(w.model, x, shape);
@@ -122,13 +122,13 @@ test("MIMO-UNet+'s depth (N = 20; narrowed to C = 8 to keep the suite quick) sav
 test("the twin's layout from PyTorch's side (a bare state_dict with DDP's 'module.' prefix): the config is read from the keys and the outputs match (sides multiple of 4 and not; cpu and wasm)", async () => {
   const cfg: NetConfig = variantConfig('lite');
   const ckpt = path.join(dir, 'twin.pt');
-  python([TWIN_CKPT, 'make', ckpt, JSON.stringify(cfg), '--ddp', '--seed', '5']);
+  python([...TWIN_CKPT, 'make', ckpt, JSON.stringify(cfg), '--ddp', '--seed', '5']);
   const r = cli('import-torch', ckpt, '--out', path.join(dir, 'twin'));
   assert.is(r.code, 0, r.err);
   assert.match(r.out, /imported twin \(twin layout, 251,523 parameters/);
   for (const shape of [[1, 24, 40, 3], [1, 22, 37, 3]]) {
     const x = image(shape, 6);
-    const theirs = torchOutputs([TWIN_CKPT, 'forward', ckpt, JSON.stringify(cfg)], x, shape);
+    const theirs = torchOutputs([...TWIN_CKPT, 'forward', ckpt, JSON.stringify(cfg)], x, shape);
     for (const backend of ['cpu', 'wasm'] as const) {
       await startBackendForTest(backend);
       const w = await loadWeights(path.join(dir, 'twin'));
@@ -158,7 +158,7 @@ test('export-torch → import-torch gives back every weight bit for bit and the 
   for (const [k, t] of wa.entries()) assert.equal(Array.from(await wb[k]!.data()), Array.from(await t.data()), a.model.weights[k]!.name);
   const shape = [1, 32, 32, 3];
   const x = image(shape, 8);
-  const theirs = torchOutputs([TWIN_CKPT, 'forward', out, JSON.stringify(a.config)], x, shape);
+  const theirs = torchOutputs([...TWIN_CKPT, 'forward', out, JSON.stringify(a.config)], x, shape);
   const ours = await labOutputs(a.model, x, shape);
   for (const k of [0, 1, 2]) assert.ok(maxAbsDiff(ours[k]!, theirs[k]!) < 1e-4, `output ${k}: ${maxAbsDiff(ours[k]!, theirs[k]!)}`);
   a.model.dispose();
@@ -172,8 +172,8 @@ test("an imported MIMO-UNet exports in MIMO-UNet's own layout, which MIMO-UNet's
   assert.match(e.out, /in the official layout \(244 tensors/);
   const shape = [1, 16, 20, 3];
   const x = image(shape, 9);
-  const before = torchOutputs([REFERENCE, 'forward', path.join(dir, 'mimo.pkl')], x, shape);
-  const after = torchOutputs([REFERENCE, 'forward', out], x, shape);
+  const before = torchOutputs([...REFERENCE, 'forward', path.join(dir, 'mimo.pkl')], x, shape);
+  const after = torchOutputs([...REFERENCE, 'forward', out], x, shape);
   assert.equal(after, before);
   const refused = cli('export-torch', '--weights', 'weights/ablation-mimo-s0', '--out', path.join(dir, 'no.pkl'), '--layout', 'official');
   assert.is(refused.code, 2);
@@ -184,7 +184,7 @@ test("an imported MIMO-UNet exports in MIMO-UNet's own layout, which MIMO-UNet's
 test('user mistakes: one line, exit 2, nothing written', () => {
   // A narrow MIMO-UNet (C = 8) reads 16× faster than the real one and has the same keys.
   const small = path.join(dir, 'small.pkl');
-  python([REFERENCE, 'make', small, '--channels', '8']);
+  python([...REFERENCE, 'make', small, '--channels', '8']);
   const junk = path.join(dir, 'junk.pt');
   fs.writeFileSync(junk, 'not a checkpoint');
   const cases: [string[], RegExp][] = [

@@ -1,17 +1,15 @@
-"""Runs the PyTorch twin (bench/torch_twin.py) with weights exported from tfjs, on an input from tfjs.
+"""Runs the PyTorch twin (deblur_twin.torch_twin) with weights exported from tfjs, on an input from tfjs.
 
 stdin: {"config": NetConfig, "manifest": path, "weights": path, "input": path, "shape": [N, H, W, 3]}
 stdout: {"outputs": [[S3 values NHWC], [S2], [S1]]}
 """
 import json
-import os
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
-from torch_twin import Net, load_tfjs_weights  # noqa: E402
+from deblur_twin.torch_twin import Net, load_tfjs_weights
 
 spec = json.load(sys.stdin)
 net = Net(spec["config"])

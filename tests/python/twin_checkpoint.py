@@ -1,4 +1,4 @@
-"""Checkpoints of the PyTorch twin (bench/torch_twin.py) made on PyTorch's side, for import-torch tests.
+"""Checkpoints of the PyTorch twin (deblur_twin.torch_twin) made on PyTorch's side, for import-torch tests.
 
   make CKPT '<NetConfig JSON>' [--seed S] [--ddp]   random weights (PyTorch's default init, biases
       included), saved as a bare state_dict with no record of the config; --ddp: keys prefixed
@@ -8,14 +8,12 @@
 """
 import argparse
 import json
-import os
 import sys
 
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
-from torch_twin import Net  # noqa: E402
+from deblur_twin.torch_twin import Net
 
 p = argparse.ArgumentParser()
 p.add_argument("command", choices=["make", "forward"])

@@ -1,6 +1,6 @@
 """Times the PyTorch twin for one benchmark case, as src/bench/case.ts times tfjs.
 
-python3 bench/torch_bench.py --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
+python3 -m deblur_twin.bench --config '<NetConfig JSON>' --batch 4 --height 128 --width 128
     [--train] [--infer] [--steps 3] [--warmup 1] [--warmup-seconds 0] [--threads 2] [--channels-last]
     [--device cpu|cuda]
 prints one JSON object: {"torch", "device", "threads", "layout", "blas", "params", "trainStepMs", "inferMs",
@@ -12,17 +12,13 @@ On CUDA each timed run ends with a synchronisation, so it counts the GPU's work,
 import ctypes
 import argparse
 import json
-import os
 import resource
 import statistics
-import sys
 import time
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import torch  # noqa: E402
 
-from torch_twin import Net, count_params, deblur_loss, pyramid  # noqa: E402
+from deblur_twin.torch_twin import Net, count_params, deblur_loss, pyramid
 
 
 def timing(ms):

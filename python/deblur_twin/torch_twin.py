@@ -318,6 +318,6 @@ def layer_params(net):
 
 
 if __name__ == "__main__":
-    # python3 bench/torch_twin.py '<NetConfig JSON>'  ->  {"params": ..., "layers": {...}}
+    # python3 -m deblur_twin.torch_twin '<NetConfig JSON>'  ->  {"params": ..., "layers": {...}}
     net = Net(json.loads(sys.argv[1]))
     print(json.dumps({"params": count_params(net), "layers": layer_params(net)}))

@@ -4,12 +4,12 @@ checking `import-torch`: same module tree (so the same state_dict keys), same fo
 stride-2 convs). Written for these tests from the structure of the official repository's
 models/MIMOUNet.py and models/layers.py; it holds no released weights.
 
-  python3 bench/mimo_unet_reference.py make CKPT [--plus] [--seed S] [--channels C] [--legacy]
+  python3 -m deblur_twin.mimo_unet_reference make CKPT [--plus] [--seed S] [--channels C] [--legacy]
       random weights (PyTorch's default initialisation, biases included), saved as {'model': state_dict}
-  python3 bench/mimo_unet_reference.py run CKPT IN.png OUT.png [--plus]
+  python3 -m deblur_twin.mimo_unet_reference run CKPT IN.png OUT.png [--plus]
       deblurs one image as `deblur-lab deblur --no-tiling` does: mirror-pads bottom/right to a
       multiple of 4, runs, crops, clips to [0, 1], rounds to 8 bits
-  python3 bench/mimo_unet_reference.py forward CKPT [--plus] < {"input": path, "shape": [N, H, W, 3]}
+  python3 -m deblur_twin.mimo_unet_reference forward CKPT [--plus] < {"input": path, "shape": [N, H, W, 3]}
       prints the three outputs (¼, ½, full; NHWC) of a float32 input, padded and cropped as above
 """
 import argparse

@@ -1,8 +1,8 @@
-"""Trains a deblur-lab network with PyTorch: the twin (bench/torch_twin.py), one process or many
+"""Trains a deblur-lab network with PyTorch: the twin (deblur_twin.torch_twin), one process or many
 under torchrun with DistributedDataParallel, for runs that outgrow one machine's CPU or one GPU.
 
-  python3 pytorch/train_twin.py --data build/data/gopro-synth --out build/twin-runs/x --variant lite --steps 20000
-  torchrun --standalone --nproc_per_node=8 pytorch/train_twin.py --data DIR --out DIR --variant full --batch 32 --crop 256 --steps 200000
+  PYTHONPATH=python python3 -m deblur_twin.train --data build/data/gopro-synth --out build/twin-runs/x --variant lite --steps 20000
+  PYTHONPATH=python torchrun --standalone --nproc_per_node=8 -m deblur_twin.train --data DIR --out DIR --variant full --batch 32 --crop 256 --steps 200000
 
 The lab's conventions (src/data/pipeline.ts, src/loss.ts, src/train/schedule.ts): pairs from a GoPro
 layout (<data>/train/<sequence>/{blur,sharp}/*.png); per sample a random square crop at the same place
@@ -37,8 +37,7 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-from torch_twin import Net, deblur_loss  # noqa: E402
+from deblur_twin.torch_twin import Net, deblur_loss
 
 
 
@@ -188,7 +187,7 @@ def main():
 
     def checkpoint():
         if rank == 0:
-            meta = {"config": cfg, "layout": "twin", "source": "pytorch/train_twin.py", "step": step, "batch": a.batch, "crop": a.crop, "processes": world, "device": str(device)}
+            meta = {"config": cfg, "layout": "twin", "source": "deblur_twin.train", "step": step, "batch": a.batch, "crop": a.crop, "processes": world, "device": str(device)}
             save_atomically({"model": net.state_dict(), "optimizer": opt.state_dict(), "step": step, "deblurLab": meta}, state_path)
             save_atomically({"model": net.state_dict(), "deblurLab": meta}, os.path.join(a.out, "checkpoint.pt"))
 

@@ -5,8 +5,8 @@ through a plain exchange folder:
   meta.json   {"tensors": [{"key": str, "shape": [int]}], "deblurLab": {...} or null, "wrapper": str}
   data.bin    every tensor's values, float32 little-endian, in that order
 
-  python3 pytorch/checkpoint_io.py read CKPT DIR [--trust]   checkpoint -> exchange folder
-  python3 pytorch/checkpoint_io.py write DIR CKPT   exchange folder -> checkpoint {'model': state_dict, 'deblurLab': ...}
+  python3 -m deblur_twin.checkpoint_io read CKPT DIR [--trust]   checkpoint -> exchange folder
+  python3 -m deblur_twin.checkpoint_io write DIR CKPT   exchange folder -> checkpoint {'model': state_dict, 'deblurLab': ...}
 
 Reading never runs code from the file: torch.load(weights_only=True) unpickles tensors and plain
 containers only (and in torch 1.13 not even floats: a training checkpoint with an optimizer's state
