@@ -4,8 +4,8 @@
 #
 # The files run in two shards side by side: most of the suite's time goes to work that uses one
 # core (spawned CLIs, Python, Jupyter kernels, TypeScript compiles), so on 2 cores the shards take
-# about 30% less wall time than one run in a row. Shard 1 (the notebook, Jupyter, benchmark, peer
-# and sample-rebuild tests) prints as it goes; shard 2's output follows when it is done.
+# about 30% less wall time than one run in a row. Shard 1 (the notebook, Jupyter, benchmark, peer,
+# sample-rebuild and GPU-bundle tests) prints as it goes; shard 2's output follows when it is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --tests
@@ -15,8 +15,8 @@ npx tsc -p .
 echo "type-check src/ as notebooks compile it (tslab's TypeScript 5.0.4)"
 node node_modules/@tslab/typescript-for-tslab/lib/tsc.js -p tsconfig.tslab.json
 
-first='^(notebooks\.test\.ts|jupyter/.+\.test\.ts|bench/.+\.test\.ts|peers/.+\.test\.ts|data/sample-rebuild\.test\.ts)$'
-skip_first=(-i '^notebooks\.test\.ts$' -i '^jupyter$' -i '^bench$' -i '^peers$' -i '^data/sample-rebuild\.test\.ts$')
+first='^(notebooks\.test\.ts|jupyter/.+\.test\.ts|bench/.+\.test\.ts|peers/.+\.test\.ts|data/sample-rebuild\.test\.ts|webgpu/gpu-bundle\.test\.ts)$'
+skip_first=(-i '^notebooks\.test\.ts$' -i '^jupyter$' -i '^bench$' -i '^peers$' -i '^data/sample-rebuild\.test\.ts$' -i '^webgpu/gpu-bundle\.test\.ts$')
 log1=$(mktemp)
 log2=$(mktemp)
 trap 'rm -f "$log1" "$log2"' EXIT
