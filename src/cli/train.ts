@@ -189,13 +189,10 @@ export function reportedDivergence(e: unknown): boolean {
 }
 
 /**
- * Ctrl-C stops after the current step, with a checkpoint; a second one a moment later quits at
- * once. Under `npm run`, one Ctrl-C arrives twice (from the terminal and forwarded by npm), hence
- * the moment. Returns the function that removes the handler.
- */
-/**
  * Ctrl-C (SIGINT) or SIGTERM (what containers, CI and `kill` send) ends a sitting after the step in
- * progress, with a checkpoint; a second Ctrl-C more than a second later quits at once.
+ * progress, with a checkpoint; a second Ctrl-C more than a second later quits at once (under `npm
+ * run`, one Ctrl-C arrives twice, from the terminal and forwarded by npm, hence the second). Returns
+ * the function that removes the handlers.
  */
 export function onSigint(abort: AbortController): () => void {
   let first = 0;
