@@ -7,8 +7,7 @@ import { planOf, readRecipe, RECIPE_FILE } from '../train/recipe';
 import { resumable, TrainingRun } from '../train/run';
 import { describeSchedule } from '../train/schedule';
 import { duration, positiveInt, startBackendOption } from './options';
-import { progress } from './progress';
-import { onSigint, reportedDivergence } from './train';
+import { runSitting } from './sitting';
 
 interface ContinueCliOptions {
   fromSnapshot?: boolean;
@@ -69,37 +68,24 @@ async function continueRun(runArg: string | undefined, o: ContinueCliOptions): P
 
     // The budget counts from the command's start, so set-up and catch-up evaluations are inside it.
     const deadline = o.for !== undefined ? started + o.for * 1000 : undefined;
-    const bar = progress('train', until);
-    bar.update(run.trainer.step);
-    const abort = new AbortController();
-    const stopOnSigint = onSigint(abort);
     const from = run.trainer.step;
-    try {
-      const r = await run.train({
-        until,
-        ...(deadline !== undefined ? { deadline } : {}),
-        signal: abort.signal,
-        checkpointEvery: recipe.checkpointEvery,
-        onStep: (rep) => bar.update(rep.step, `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.stepSeconds.toFixed(2)} s/step`),
-        onCheckpoint: async (_dir, step) => {
-          if (m && step % recipe.milestones.every === 0) await m.take(step);
-        },
-      });
-      bar.stop();
-      const total = summarizeLedger(run.state.ledger ?? []);
-      const why = r.stoppedBy === 'deadline' ? 'time is up' : r.stoppedBy === 'signal' ? 'stopped' : 'done';
-      say(
-        `${why}: steps ${from} → ${r.step} of ${s.plannedSteps}; checkpoint ${r.checkpoint ?? '(none)'}. ` +
-          `Ledger: ${total.steps} steps in ${total.segments} sittings, ${total.cpuHours.toFixed(2)} CPU hours, ${total.gpuMinutes.toFixed(1)} GPU minutes`,
-      );
-      if (recipe.keep === 'carry' && r.checkpoint) say(`carry-over for git: ${await run.writeCarry()} (step ${run.trainer.step}; ${RECIPE_FILE} says the checkpoint itself stays on this machine)`);
-      if (r.stoppedBy === 'signal') process.exitCode = 130;
-    } catch (e) {
-      bar.stop();
-      if (!reportedDivergence(e)) throw e;
-    } finally {
-      stopOnSigint();
-    }
+    const r = await runSitting(run, {
+      until,
+      ...(deadline !== undefined ? { deadline } : {}),
+      checkpointEvery: recipe.checkpointEvery,
+      stepLine: (rep) => `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.stepSeconds.toFixed(2)} s/step`,
+      onCheckpoint: async (_dir, step) => {
+        if (m && step % recipe.milestones.every === 0) await m.take(step);
+      },
+    });
+    if (!r) return;
+    const total = summarizeLedger(run.state.ledger ?? []);
+    const why = r.stoppedBy === 'deadline' ? 'time is up' : r.stoppedBy === 'signal' ? 'stopped' : 'done';
+    say(
+      `${why}: steps ${from} → ${r.step} of ${s.plannedSteps}; checkpoint ${r.checkpoint ?? '(none)'}. ` +
+        `Ledger: ${total.steps} steps in ${total.segments} sittings, ${total.cpuHours.toFixed(2)} CPU hours, ${total.gpuMinutes.toFixed(1)} GPU minutes`,
+    );
+    if (recipe.keep === 'carry' && r.checkpoint) say(`carry-over for git: ${await run.writeCarry()} (step ${run.trainer.step}; ${RECIPE_FILE} says the checkpoint itself stays on this machine)`);
   } finally {
     run.dispose();
   }

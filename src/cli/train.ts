@@ -8,10 +8,9 @@ import { VARIANT_NAMES } from '../model/config';
 import { readTrainingState } from '../train/checkpoint';
 import { hasCheckpoint, SNAPSHOTS, TrainingRun, type Mismatch, type PlanByPairs } from '../train/run';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
-import { TrainingDiverged } from '../train/trainer';
 import { chooseConfig } from './model-options';
 import { nonNegativeInt, positiveInt, startBackendOption } from './options';
-import { progress } from './progress';
+import { runSitting } from './sitting';
 
 interface TrainCliOptions {
   data?: string;
@@ -150,19 +149,15 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
       `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}${s.loss ? `, ${s.loss} loss` : ''}, ${s.plannedSteps} steps`,
   );
   if (split) console.log(split);
-  const bar = progress('train', s.plannedSteps);
-  bar.update(start);
-  const abort = new AbortController();
-  const stopOnSigint = onSigint(abort);
   const began = performance.now();
   try {
-    const r = await run.train({
+    const r = await runSitting(run, {
+      until: s.plannedSteps,
       checkpointEvery: o.checkpointEvery,
       ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
-      signal: abort.signal,
-      onStep: (rep) => bar.update(rep.step, `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.imagesPerSecond.toFixed(2)} img/s epoch ${rep.epoch}`),
+      stepLine: (rep) => `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.imagesPerSecond.toFixed(2)} img/s epoch ${rep.epoch}`,
     });
-    bar.stop();
+    if (!r) return;
     const secs = (performance.now() - began) / 1000;
     const done = r.step - start;
     console.log(
@@ -170,47 +165,9 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
         `${done > 0 ? ` (${((done * s.pipeline.batch) / secs).toFixed(2)} img/s)` : ''}; last loss ${s.lastLoss?.total.toFixed(4) ?? '–'}`,
     );
     console.log(`checkpoint: ${r.checkpoint ?? '(none)'}; loss log: ${run.logFile}`);
-    if (r.stoppedBy === 'signal') process.exitCode = 130;
-  } catch (e) {
-    bar.stop();
-    if (!reportedDivergence(e)) throw e;
   } finally {
-    stopOnSigint();
     run.dispose();
   }
-}
-
-/** A diverged run is the user's to fix (learning rate, data), not a crash: one line, exit 1. */
-export function reportedDivergence(e: unknown): boolean {
-  if (!(e instanceof TrainingDiverged)) return false;
-  process.stderr.write(`deblur-lab: ${e.message}\n`);
-  process.exitCode = 1;
-  return true;
-}
-
-/**
- * Ctrl-C (SIGINT) or SIGTERM (what containers, CI and `kill` send) ends a sitting after the step in
- * progress, with a checkpoint; a second Ctrl-C more than a second later quits at once (under `npm
- * run`, one Ctrl-C arrives twice, from the terminal and forwarded by npm, hence the second). Returns
- * the function that removes the handlers.
- */
-export function onSigint(abort: AbortController): () => void {
-  let first = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (abort.signal.aborted) {
-      if (signal === 'SIGINT' && performance.now() - first > 1000) process.exit(130);
-      return;
-    }
-    first = performance.now();
-    abort.abort();
-    process.stderr.write(`\n${signal === 'SIGTERM' ? 'SIGTERM: ' : ''}stopping after this step and writing a checkpoint${signal === 'SIGINT' ? ' (Ctrl-C again to quit at once)' : ''}\n`);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
 
 export function registerTrain(program: Command): void {
