@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PLAN, planConfig, planDifference, runName, trainArgs, type AblationPlan } from '../src/ablation/plan';
+import { ablationRecipe, DEFAULT_PLAN, planConfig, planDifference, runName, type AblationPlan } from '../src/ablation/plan';
 import { ablationReport, loadRuns, type AblationRun } from '../src/ablation/report';
 import { closestPair, type RunEvaluation } from '../src/ablation/results';
 import { startCpu } from '../src/backend';
@@ -29,6 +29,7 @@ import { positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { isVariantName, type VariantName } from '../src/model/config';
 import { readTrainingState } from '../src/train/checkpoint';
+import { writeRecipe } from '../src/train/recipe';
 import { runMain } from '../src/cli/run-main';
 
 const root = path.resolve(__dirname, '..');
@@ -93,7 +94,7 @@ function cli(args: string[], logFile?: string): Promise<string> {
     child.on('exit', (code, signal) => {
       log?.end();
       if (code === 0) resolve(out);
-      else reject(new Error(`deblur-lab ${args[0]} ${args.includes('--out') ? args[args.indexOf('--out') + 1] : ''} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
+      else reject(new Error(`deblur-lab ${args[0]} ${args[0] === 'continue' ? args[1] : args.includes('--out') ? args[args.indexOf('--out') + 1] : ''} failed (${signal ?? `exit ${code}`}): ${err.trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }
@@ -117,12 +118,13 @@ class Ablation {
     const dir = this.runDir(name);
     if (this.trainedSteps(name) >= this.plan.steps) return;
     fs.mkdirSync(dir, { recursive: true });
-    const configFile = path.join(dir, 'config.json');
-    fs.writeFileSync(configFile, `${JSON.stringify(planConfig(this.plan, variant), null, 1)}\n`);
+    // Shipped beside the weights (see ship below): the network each run trained.
+    fs.writeFileSync(path.join(dir, 'config.json'), `${JSON.stringify(planConfig(this.plan, variant), null, 1)}\n`);
     const resume = readTrainingState(dir) !== undefined;
+    writeRecipe(dir, ablationRecipe(this.plan, variant, { data: this.o.data, seed }));
     say(`${name}: ${resume ? `resuming at step ${this.trainedSteps(name)}` : 'training'} (${this.plan.steps} steps; output in ${path.relative(root, path.join(dir, 'train.out'))})`);
     const began = performance.now();
-    await cli(trainArgs(this.plan, { data: this.o.data, configFile, out: dir, seed, resume }), path.join(dir, 'train.out'));
+    await cli(['continue', dir], path.join(dir, 'train.out'));
     say(`${name}: trained to step ${this.trainedSteps(name)} in ${((performance.now() - began) / 60000).toFixed(1)} min`);
   }
 

@@ -34,8 +34,9 @@ export { writeSynthDataset, generatePair, SYNTH_MANIFEST, SHARP_JPEG, type Synth
 export { psnr, ssim, mse, scores, SSIM_SIGMA, type Scores } from './metrics';
 export { Rng, type RngState } from './random';
 export { learningRate, validateSchedule, describeSchedule, SCHEDULE_KINDS, type Schedule } from './train/schedule';
-export { TrainingRun, hasCheckpoint, resumable, resumeMismatches, snapshotDir, LOG_FILE, SNAPSHOTS, type RunPlan, type PlanByPairs, type SittingResult, type Mismatch } from './train/run';
-export { readRecipe, planOf, RECIPE_FILE, type Recipe } from './train/recipe';
+export { TrainingRun, hasCheckpoint, resumable, resumeMismatches, planOfState, snapshotDir, LOG_FILE, SNAPSHOTS, type RunPlan, type PlanByPairs, type SittingResult, type Mismatch } from './train/run';
+export { readRecipe, checkRecipe, writeRecipe, recipeOf, recipeFile, planOf, RECIPE_FILE, type Recipe, type SittingSettings } from './train/recipe';
+export { openRecipeRun, trainSitting, type OpenRecipeOptions, type RecipeSittingOptions, type RecipeSittingResult } from './train/sitting';
 export { readCurve, curveTrend, type CurveTrend, trainingAt, trainingOf, CURVE_FILE, BASELINES_FILE, type CurvePoint as LearningCurvePoint, type CurveSet, type CurveBaselines, type SetScore } from './train/curve';
 export { summarizeLedger, legacyLedger, processorOf, type LedgerSegment, type LedgerSummary } from './train/ledger';
 export { WeightAverage, type EmaState } from './train/ema';

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors';
 import { isVariantName, variantConfig, type NetConfig, type VariantName } from '../model/config';
+import { recipeOf, type Recipe } from '../train/recipe';
 
 /**
  * The paper's table 2 as an experiment we can afford: the ablation rungs (and MIMO-UNet) at one
@@ -60,15 +61,23 @@ export function planConfig(plan: AblationPlan, variant: VariantName): NetConfig 
   return variantConfig(variant, { channels: plan.channels, blocks: plan.blocks });
 }
 
-/** `deblur-lab train` arguments for one run; a resumed run continues its checkpoint's own settings. */
-export function trainArgs(plan: AblationPlan, o: { data: string; configFile: string; out: string; seed: number; resume: boolean }): string[] {
-  const keep = ['--snapshot-every', String(plan.snapshotEvery), '--checkpoint-every', String(Math.min(50, plan.snapshotEvery))];
-  if (o.resume) return ['train', '--out', o.out, '--resume', ...keep];
-  return [
-    'train', '--data', o.data, '--config', o.configFile, '--out', o.out,
-    '--steps', String(plan.steps), '--batch', String(plan.batch), '--crop', String(plan.crop),
-    '--lr', String(plan.lr), '--lr-final', String(plan.lrFinal), '--seed', String(o.seed), ...keep,
-  ];
+/**
+ * One run of the plan as a recipe (what `deblur-lab continue` trains): the variant's design at the
+ * plan's C and N, the plan's length, crops and cosine schedule, at `seed`, with the snapshots the
+ * learning curve reads.
+ */
+export function ablationRecipe(plan: AblationPlan, variant: VariantName, o: { data: string; seed: number }): Recipe {
+  return recipeOf(
+    runName(variant, o.seed),
+    {
+      data: { root: o.data, blur: 'blur' },
+      network: { config: planConfig(plan, variant) },
+      steps: plan.steps,
+      pipeline: { batch: plan.batch, crop: plan.crop, flip: true, seed: o.seed },
+      schedule: { kind: 'cosine', initial: plan.lr, final: plan.lrFinal, total: plan.steps },
+    },
+    { checkpointEvery: Math.min(50, plan.snapshotEvery), snapshotEvery: plan.snapshotEvery },
+  );
 }
 
 /** Where two plans differ, as "steps 1000 vs 2000"; '' when they are the same experiment. */

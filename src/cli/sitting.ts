@@ -1,36 +1,43 @@
-import type { StepReport } from '../train/trainer';
-import { TrainingDiverged } from '../train/trainer';
-import type { SittingResult, TrainingRun } from '../train/run';
+import type { RecipeSittingResult } from '../train/sitting';
+import { TrainingDiverged, type StepReport } from '../train/trainer';
 import { progress } from './progress';
 
-/** What one sitting of `train` or `continue` asks of the run (TrainingRun.train's options, less the signal and the step report). */
-export type SittingOptions = Omit<Parameters<TrainingRun['train']>[0], 'signal' | 'onStep'> & {
-  /** The step the bar counts to. */
+/** What a sitting at the command line shows: the bar's range and its text after each step. */
+export interface SittingDisplay {
+  from: number;
   until: number;
-  /** The progress bar's text after each step. */
   stepLine: (r: StepReport) => string;
-};
+}
 
 /**
- * One sitting at the command line: trains with a progress bar; Ctrl-C or SIGTERM ends it after the
- * step in progress, with a checkpoint (exit status 130); a diverged run is reported in one line
- * (exit status 1). Returns the sitting's result, or undefined when it diverged.
+ * One sitting at the command line (train/sitting.ts does the training): a progress bar; Ctrl-C or
+ * SIGTERM ends it after the step in progress, with a checkpoint (exit status 130); a diverged run
+ * is reported in one line (exit status 1). The bar starts with the first step, after whatever the
+ * sitting says first (milestones caught up, micro-batches). Returns the sitting's result, undefined
+ * when the run was already at its end, or 'diverged'.
  */
-export async function runSitting(run: TrainingRun, o: SittingOptions): Promise<SittingResult | undefined> {
-  const { stepLine, ...train } = o;
-  const bar = progress('train', o.until);
-  bar.update(run.trainer.step);
+export async function runSitting(
+  show: SittingDisplay,
+  sit: (signal: AbortSignal, onStep: (r: StepReport) => void) => Promise<RecipeSittingResult | undefined>,
+): Promise<RecipeSittingResult | 'diverged' | undefined> {
+  let bar: ReturnType<typeof progress> | undefined;
   const abort = new AbortController();
   const stopOnSigint = onSigint(abort);
   try {
-    const r = await run.train({ ...train, signal: abort.signal, onStep: (rep) => bar.update(rep.step, stepLine(rep)) });
-    bar.stop();
-    if (r.stoppedBy === 'signal') process.exitCode = 130;
+    const r = await sit(abort.signal, (rep) => {
+      if (!bar) {
+        bar = progress('train', show.until);
+        bar.update(show.from);
+      }
+      bar.update(rep.step, show.stepLine(rep));
+    });
+    bar?.stop();
+    if (r?.stoppedBy === 'signal') process.exitCode = 130;
     return r;
   } catch (e) {
-    bar.stop();
+    bar?.stop();
     if (!reportedDivergence(e)) throw e;
-    return undefined;
+    return 'diverged';
   } finally {
     stopOnSigint();
   }

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
 import { parseLayout } from '../data/open-dataset';
@@ -6,7 +8,9 @@ import { UsageError } from '../errors';
 import { LOSS_FORMS, type LossForm } from '../loss';
 import { VARIANT_NAMES } from '../model/config';
 import { readTrainingState } from '../train/checkpoint';
-import { hasCheckpoint, SNAPSHOTS, TrainingRun, type Mismatch, type PlanByPairs } from '../train/run';
+import { readRecipe, recipeFile, recipeOf, writeRecipe, type Recipe } from '../train/recipe';
+import { hasCheckpoint, planOfState, SNAPSHOTS, TrainingRun, type Mismatch, type PlanByPairs } from '../train/run';
+import { trainSitting } from '../train/sitting';
 import { describeSchedule, SCHEDULE_KINDS, type Schedule } from '../train/schedule';
 import { chooseConfig } from './model-options';
 import { nonNegativeInt, positiveInt, startBackendOption } from './options';
@@ -130,44 +134,60 @@ async function train(o: TrainCliOptions, cmd: Command): Promise<void> {
     refuse: refuseResume,
     backend,
   });
-  const s = run.state;
-  if (run.resumed && run.trainer.step >= s.plannedSteps) {
-    console.log(`${o.out}: already trained ${run.trainer.step} of ${s.plannedSteps} steps; nothing to do`);
-    run.dispose();
-    return;
-  }
-  let split: string | undefined;
   try {
-    split = await run.fitToMemory();
-  } catch (e) {
-    run.dispose();
-    throw e;
-  }
-  const start = run.startStep;
-  console.log(
-    `${run.resumed ? `resuming ${o.out} at step ${start}` : `training into ${o.out}`}: ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}, ${s.config.block}/${s.config.skip}), ` +
-      `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}${s.loss ? `, ${s.loss} loss` : ''}, ${s.plannedSteps} steps`,
-  );
-  if (split) console.log(split);
-  const began = performance.now();
-  try {
-    const r = await runSitting(run, {
-      until: s.plannedSteps,
-      checkpointEvery: o.checkpointEvery,
-      ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
-      stepLine: (rep) => `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.imagesPerSecond.toFixed(2)} img/s epoch ${rep.epoch}`,
-    });
-    if (!r) return;
+    const recipe = recipeOfRun(run, o);
+    const s = run.state;
+    if (run.resumed && run.trainer.step >= s.plannedSteps) {
+      console.log(`${o.out}: already trained ${run.trainer.step} of ${s.plannedSteps} steps; nothing to do`);
+      return;
+    }
+    const start = run.startStep;
+    console.log(
+      `${run.resumed ? `resuming ${o.out} at step ${start}` : `training into ${o.out}`}: ${s.variant ?? 'custom config'} (C=${s.config.channels}, N=${s.config.blocks}, ${s.config.block}/${s.config.skip}), ` +
+        `${run.data.description} (${run.data.pairs} pairs), batch ${s.pipeline.batch} × ${s.pipeline.crop}², ${describeSchedule(s.schedule)}${s.loss ? `, ${s.loss} loss` : ''}, ${s.plannedSteps} steps`,
+    );
+    const began = performance.now();
+    const r = await runSitting(
+      { from: start, until: s.plannedSteps, stepLine: (rep) => `loss ${rep.loss.total.toFixed(4)} lr ${rep.lr.toExponential(1)} ${rep.imagesPerSecond.toFixed(2)} img/s epoch ${rep.epoch}` },
+      (signal, onStep) =>
+        trainSitting(run, recipe, {
+          backend: backend.backend,
+          signal,
+          onStep,
+          ...(given(cmd, 'checkpointEvery') ? { checkpointEvery: o.checkpointEvery } : {}),
+          ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
+        }),
+    );
+    if (r === 'diverged' || !r) return;
     const secs = (performance.now() - began) / 1000;
     const done = r.step - start;
     console.log(
       `${r.stoppedBy === 'signal' ? 'stopped' : 'done'}: steps ${start} → ${r.step} of ${s.plannedSteps} in ${secs.toFixed(0)} s` +
         `${done > 0 ? ` (${((done * s.pipeline.batch) / secs).toFixed(2)} img/s)` : ''}; last loss ${s.lastLoss?.total.toFixed(4) ?? '–'}`,
     );
-    console.log(`checkpoint: ${r.checkpoint ?? '(none)'}; loss log: ${run.logFile}`);
+    console.log(`checkpoint: ${r.checkpoint ?? '(none)'}; loss log: ${run.logFile}; recipe: ${recipeFile(o.out)} (\`deblur-lab continue ${o.out}\` continues it)`);
   } finally {
     run.dispose();
   }
+}
+
+/**
+ * The run's one description: a new run's recipe is written from the flags; a resumed run keeps its
+ * own (its length updated where a schedule without an end allowed a new one), and a run begun
+ * before recipes existed gets one from its checkpoint.
+ */
+function recipeOfRun(run: TrainingRun, o: TrainCliOptions): Recipe {
+  const file = recipeFile(o.out);
+  const kept = run.resumed && fs.existsSync(file) ? readRecipe(file) : undefined;
+  if (kept && kept.steps === run.state.plannedSteps) return kept;
+  const recipe = kept
+    ? { ...kept, steps: run.state.plannedSteps }
+    : recipeOf(path.basename(path.resolve(o.out)), planOfState(run.state), {
+        checkpointEvery: o.checkpointEvery,
+        ...(o.snapshotEvery ? { snapshotEvery: o.snapshotEvery } : {}),
+      });
+  writeRecipe(o.out, recipe);
+  return recipe;
 }
 
 export function registerTrain(program: Command): void {

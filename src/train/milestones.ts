@@ -32,7 +32,7 @@ function ensureBuilt(root: string, build: string | undefined, what: string, say:
 /** The recipe's training data and milestone sets, built where missing. */
 export function ensureRecipeData(r: Recipe, say: (line: string) => void): void {
   ensureBuilt(r.data.root, r.data.build, "the recipe's training data", say);
-  for (const s of r.milestones.sets) ensureBuilt(s.root, s.build, `milestone set "${s.name}"`, say);
+  for (const s of r.milestones?.sets ?? []) ensureBuilt(s.root, s.build, `milestone set "${s.name}"`, say);
 }
 
 const dB = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)} dB`;
@@ -66,8 +66,8 @@ export interface Milestones {
 }
 
 /** The run's milestone sets and baselines (tuned once, cached), ready to score its milestones. */
-export async function openMilestones(runDir: string, r: Recipe, run: TrainingRun, backend: string, say: (line: string) => void): Promise<Milestones> {
-  const sets = await openCurveSets(r.milestones.sets);
+export async function openMilestones(runDir: string, plan: NonNullable<Recipe['milestones']>, run: TrainingRun, backend: string, say: (line: string) => void): Promise<Milestones> {
+  const sets = await openCurveSets(plan.sets);
   const about = { root: run.data.root, description: run.data.description, pairs: run.data.pairs, fingerprint: run.data.fingerprint };
   const baselines = await curveBaselines(runDir, sets, { pairs: run.trainer.pipeline.pairs, about }, CACHE, say);
   for (const [name, b] of Object.entries(baselines.sets)) say(`baselines on ${name}: ${Object.values(b).map((x) => `${x.label}: ${dB(x.gain)}`).join('; ')}`);
@@ -95,7 +95,7 @@ export async function openMilestones(runDir: string, r: Recipe, run: TrainingRun
       say(`snapshot: ${snap}`);
     },
     async catchUp() {
-      for (const step of pendingSnapshots(runDir, r.milestones.every, readCurve(runDir))) {
+      for (const step of pendingSnapshots(runDir, plan.every, readCurve(runDir))) {
         say(`milestone ${step} was never evaluated: scoring its snapshot`);
         const dir = snapshotDir(runDir, step);
         const models: Array<{ weights: CurvePoint['weights']; model: tf.LayersModel }> = [{ weights: 'raw', model: await loadModel(dir) }];
@@ -108,7 +108,7 @@ export async function openMilestones(runDir: string, r: Recipe, run: TrainingRun
       }
       // A sitting stopped between its milestone checkpoint and the snapshot (a full disk there): the checkpoint holds that step's weights.
       const at = run.trainer.step;
-      if (at > 0 && at % r.milestones.every === 0 && !fs.existsSync(snapshotDir(runDir, at)) && !readCurve(runDir).some((p) => p.step === at)) {
+      if (at > 0 && at % plan.every === 0 && !fs.existsSync(snapshotDir(runDir, at)) && !readCurve(runDir).some((p) => p.step === at)) {
         say(`milestone ${at} has no snapshot: taking it from the checkpoint`);
         await m.take(at);
       }

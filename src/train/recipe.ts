@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { isLayout, type Layout } from '../data/dataset';
 import { GOPRO_BLURS, type GoProBlur } from '../data/gopro';
 import { UsageError } from '../errors';
 import { LOSS_FORMS, type LossForm } from '../loss';
-import { configFromSpec } from '../model/config';
+import { configDifference, configFromSpec, variantConfig } from '../model/config';
 import type { CurveSet } from './curve';
 import type { RunPlan } from './run';
 import { validateSchedule, type Schedule } from './schedule';
@@ -40,13 +41,16 @@ export interface Recipe {
   /** What the optimiser minimises: "paper" (default), "log-per-image" or "relative" (see LossForm). */
   loss?: LossForm;
   checkpointEvery: number;
+  /** Also keep the weights every this many steps in RUN/snapshots/ (milestones take theirs anyway). */
+  snapshotEvery?: number;
   /**
    * What git keeps of the run between sittings: its checkpoint (default), or only a carry-over
    * (train/carry.ts: the averaged weights in half precision) when checkpoints are too big to commit
    * every sitting; the checkpoint then stays on the machine (.gitignore).
    */
   keep?: 'checkpoint' | 'carry';
-  milestones: { every: number; sets: CurveSet[] };
+  /** Evaluations at fixed steps into the run's curve (curve.ts); absent: none. */
+  milestones?: { every: number; sets: CurveSet[] };
 }
 
 export const RECIPE_FILE = 'recipe.json';
@@ -60,15 +64,26 @@ function positiveInteger(file: string, name: string, v: unknown): number {
   return v;
 }
 
+/** The recipe of the run in `dir`. */
+export function recipeFile(dir: string): string {
+  return path.join(dir, RECIPE_FILE);
+}
+
 /** Reads and checks a recipe; every problem is one UsageError naming the field. */
 export function readRecipe(file: string): Recipe {
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no such recipe`);
-  let r: Recipe;
+  let r: unknown;
   try {
-    r = JSON.parse(fs.readFileSync(file, 'utf8')) as Recipe;
+    r = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     fail(file, `not valid JSON (${(e as Error).message})`);
   }
+  return checkRecipe(r, file);
+}
+
+/** Checks a recipe object (from a file, a notebook or another command); `file` names it in errors. */
+export function checkRecipe(json: unknown, file = RECIPE_FILE): Recipe {
+  const r = json as Recipe;
   if (typeof r !== 'object' || r === null) fail(file, 'expected a JSON object');
   if (typeof r.name !== 'string' || !r.name) fail(file, 'name must be a non-empty string');
   if (typeof r.data?.root !== 'string') fail(file, 'data.root must be the dataset folder');
@@ -94,7 +109,9 @@ export function readRecipe(file: string): Recipe {
   if (r.loss !== undefined && !LOSS_FORMS.includes(r.loss)) fail(file, `loss must be ${LOSS_FORMS.join(' or ')} (got ${JSON.stringify(r.loss)})`);
   positiveInteger(file, 'checkpointEvery', r.checkpointEvery);
   if (r.keep !== undefined && r.keep !== 'checkpoint' && r.keep !== 'carry') fail(file, `keep must be checkpoint or carry (got ${JSON.stringify(r.keep)})`);
-  positiveInteger(file, 'milestones.every', r.milestones?.every);
+  if (r.snapshotEvery !== undefined) positiveInteger(file, 'snapshotEvery', r.snapshotEvery);
+  if (r.milestones === undefined) return r;
+  positiveInteger(file, 'milestones.every', r.milestones.every);
   if (r.milestones.every % r.checkpointEvery !== 0) fail(file, 'milestones.every must be a multiple of checkpointEvery (milestones are taken at checkpoints)');
   if (!Array.isArray(r.milestones.sets)) fail(file, 'milestones.sets must be a list of {name, root, every?}');
   for (const s of r.milestones.sets) {
@@ -123,4 +140,45 @@ export function planOf(r: Recipe, file = RECIPE_FILE): RunPlan {
     ...(r.loss && r.loss !== 'paper' ? { loss: r.loss } : {}),
     ...(r.init ? { init: { weights: r.init.weights, how: r.init.how ?? 'copy' } } : {}),
   };
+}
+
+/** How a run's sittings go, beside its plan: what `recipeOf` takes besides the plan. */
+export type SittingSettings = Pick<Recipe, 'checkpointEvery'> & Partial<Pick<Recipe, 'about' | 'snapshotEvery' | 'keep' | 'milestones'>> & { build?: string };
+
+/**
+ * The recipe of a plan: what `train` writes from its flags (and a run started before recipes
+ * existed, from its checkpoint), so that every run folder is described one way and `continue`
+ * continues any of them. planOf(recipeOf(name, p, s)) is p.
+ */
+export function recipeOf(name: string, plan: RunPlan, s: SittingSettings): Recipe {
+  const { variant } = plan.network;
+  // A named variant as it is stays a name; anything else is written out whole (over `full`, configFromSpec's base).
+  const network = variant && !configDifference(variantConfig(variant), plan.network.config) ? { variant } : { ...plan.network.config };
+  const d = plan.data;
+  return {
+    name,
+    ...(s.about ? { about: s.about } : {}),
+    data: { root: d.root, blur: d.blur, ...(d.layout ? { layout: d.layout } : {}), ...(d.exclude?.length ? { exclude: d.exclude } : {}), ...(d.repeat ? { repeat: d.repeat } : {}), ...(s.build ? { build: s.build } : {}) },
+    network: network as Recipe['network'],
+    ...(plan.init ? { init: plan.init } : {}),
+    steps: plan.steps,
+    pipeline: { ...plan.pipeline },
+    schedule: plan.schedule,
+    ...(plan.ema ? { ema: plan.ema } : {}),
+    ...(plan.loss && plan.loss !== 'paper' ? { loss: plan.loss } : {}),
+    checkpointEvery: s.checkpointEvery,
+    ...(s.snapshotEvery ? { snapshotEvery: s.snapshotEvery } : {}),
+    ...(s.keep ? { keep: s.keep } : {}),
+    ...(s.milestones ? { milestones: s.milestones } : {}),
+  };
+}
+
+/** Writes `dir`/recipe.json whole or not at all (a reader never sees half of one). */
+export function writeRecipe(dir: string, r: Recipe): string {
+  const file = recipeFile(dir);
+  checkRecipe(r, file);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(r, null, 2)}\n`);
+  fs.renameSync(`${file}.tmp`, file);
+  return file;
 }

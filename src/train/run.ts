@@ -6,7 +6,7 @@ import type { GoProBlur } from '../data/gopro';
 import { openDataset } from '../data/open-dataset';
 import { TrainingPipeline } from '../data/pipeline';
 import { describeWriteFault, isWriteFault, UsageError, WriteError } from '../errors';
-import { configDifference, type NetConfig, type VariantName } from '../model/config';
+import { configDifference, isVariantName, type NetConfig, type VariantName } from '../model/config';
 import { saveModel } from '../model/io';
 import { growInto } from '../model/grow';
 import { buildNet } from '../model/net';
@@ -48,6 +48,21 @@ export interface RunPlan {
   init?: { weights: string; how: 'copy' | 'grow' };
   /** What the optimiser minimises (default the paper's batch mean): see LossForm. */
   loss?: LossForm;
+}
+
+/** The plan a run's state carries (for a run begun before recipes were written: recipe.ts). */
+export function planOfState(s: TrainingState): RunPlan {
+  const d = s.data;
+  return {
+    data: { root: d.root, layout: d.layout, blur: d.blur ?? 'blur', ...(d.exclude?.length ? { exclude: d.exclude } : {}), ...(d.repeat ? { repeat: d.repeat } : {}) },
+    network: { config: s.config, ...(s.variant && isVariantName(s.variant) ? { variant: s.variant } : {}) },
+    steps: s.plannedSteps,
+    pipeline: { ...s.pipeline },
+    schedule: s.schedule,
+    ...(s.ema ? { ema: { decay: s.ema.decay } } : {}),
+    ...(s.init ? { init: { weights: s.init.weights, how: s.init.how } } : {}),
+    ...(s.loss && s.loss !== 'paper' ? { loss: s.loss } : {}),
+  };
 }
 
 export const LOG_FILE = 'log.csv';

@@ -8,6 +8,8 @@ import sharp from 'sharp';
 import { folderDigest } from '../helpers';
 import { LossLog } from '../../src/train/loss-log';
 import { readTrainingState } from '../../src/train/checkpoint';
+import { planOf, readRecipe } from '../../src/train/recipe';
+import { planOfState } from '../../src/train/run';
 import { fixtureImage } from '../data/fixtures';
 
 const root = path.join(__dirname, '..', '..');
@@ -55,6 +57,16 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   const device = /deblur-lab: backend \S+ on (.*)/.exec(first.err)?.[1];
   assert.ok(device, first.err);
   assert.is(readTrainingState(run)!.device, device);
+  // One description of the run: train writes the recipe `continue` reads, which fixes what the checkpoint holds.
+  const recipe = readRecipe(path.join(run, 'recipe.json'));
+  assert.equal(
+    [recipe.name, recipe.steps, recipe.schedule, recipe.checkpointEvery, recipe.snapshotEvery, recipe.network['channels'], recipe.milestones],
+    ['run', 2, { kind: 'constant', initial: 1e-3 }, 1, 2, 8, undefined],
+  );
+  assert.equal(planOf(recipe), planOfState(readTrainingState(run)!));
+  const nothing = cli('continue', run);
+  assert.is(nothing.code, 0, nothing.err);
+  assert.match(nothing.out, /already at step 2 of 2; nothing to train/);
 
   const more = cli('train', '--out', run, '--resume', '--steps', '4', '--backend', 'cpu');
   assert.is(more.code, 0, more.err);
@@ -62,6 +74,14 @@ test('train writes a checkpoint and a loss log; --resume continues it; a second 
   assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4]);
   assert.is(readTrainingState(run)!.step, 4);
   assert.match(readTrainingState(run)!.device ?? '', /^plain JavaScript/, "a resumed session records its own device");
+  assert.is(readRecipe(path.join(run, 'recipe.json')).steps, 4, 'a longer run (a schedule without an end) is written into its recipe');
+  // A train-made run continues under its recipe: lengthened there (its schedule allows it), `continue` trains on.
+  fs.writeFileSync(path.join(run, 'recipe.json'), JSON.stringify({ ...readRecipe(path.join(run, 'recipe.json')), steps: 5 }));
+  const cont = cli('continue', run, '--backend', 'cpu');
+  assert.is(cont.code, 0, cont.err);
+  assert.match(cont.out, /continuing .* at step 4 .*\n[^]*done: steps 4 → 5 of 5/);
+  assert.equal(LossLog.read(path.join(run, 'log.csv')).map((r) => r['step']), [1, 2, 3, 4, 5]);
+  assert.equal(readTrainingState(run)!.ledger!.map((g) => g.toStep), [2, 4, 5]);
 
   const before = folderDigest(run);
   refused(cli('train', '--data', data, '--out', run, '--steps', '2', ...common), /already holds a checkpoint: pass --resume/, 'train into a used --out');
