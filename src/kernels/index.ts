@@ -16,8 +16,7 @@ import { nativeCopies } from './native-copies';
 import { nativeBatchMatMul } from './native-matmul';
 import { nativeReductions } from './native-reduce';
 import { onednnKernels } from './onednn';
-import { ADAM_STEP, nativeOptimizer } from './native-optimizer';
-import { original } from './replacing';
+import { nativeOptimizer } from './native-optimizer';
 
 /** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast,
  * Slice/SplitV/Concat that copy only what they need (see heap-copies.ts), and Einsum, which it lacks (for MAXIM). */
@@ -40,19 +39,18 @@ export function wasmTrainingKernels(): KernelConfig[] {
   ];
 }
 
-// The backend's own kernels that the native ones replace (the rest replace this lab's, above).
-const NATIVE_OVER_OWN = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
-
 /**
- * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back the
- * backend's own kernels where native ones had replaced them; returns the kernels it registered. Idempotent; the engine looks kernels
- * up at each call, so this works before or after the backend starts.
+ * Registers them for 'wasm', replacing the built-in slow Conv2DBackpropInput, and puts back what
+ * the backend had under every other name a registration here replaced (the native kernels': its
+ * own kernel, or none, e.g. the native Adam step, which then runs as tfjs ops); returns the kernels
+ * it registered. Idempotent; the engine looks kernels up at each call, so this works before or
+ * after the backend starts.
  */
 export function registerWasmTrainingKernels(): KernelConfig[] {
   const kernels = wasmTrainingKernels();
+  const lab = new Set(kernels.map(keyOf));
+  for (const [key, had] of backendOwn) if (key.endsWith('/wasm') && !lab.has(key)) putBack(key, had);
   kernels.forEach(replaceKernel);
-  NATIVE_OVER_OWN.forEach((name) => replaceKernel(original(name, 'wasm')));
-  if (getKernel(ADAM_STEP, 'wasm') !== undefined) unregisterKernel(ADAM_STEP, 'wasm'); // native only: Adam then runs as tfjs ops
   return kernels;
 }
 
@@ -78,9 +76,23 @@ export function registerCpuKernelFixes(): void {
   replaceKernel(resizeNearestGradCpu);
 }
 
+const keyOf = (k: KernelConfig): string => `${k.kernelName}/${k.backendName}`;
+
+// What each kernel name held before a registration here first replaced it (undefined: the backend
+// has no such kernel). Recorded as kernels are replaced, so no list of names can fall out of date.
+const backendOwn = new Map<string, KernelConfig | undefined>();
+
 function replaceKernel(k: KernelConfig): void {
-  if (getKernel(k.kernelName, k.backendName) !== undefined) unregisterKernel(k.kernelName, k.backendName);
+  const had = getKernel(k.kernelName, k.backendName);
+  if (!backendOwn.has(keyOf(k))) backendOwn.set(keyOf(k), had);
+  if (had !== undefined) unregisterKernel(k.kernelName, k.backendName);
   registerKernel(k);
+}
+
+function putBack(key: string, had: KernelConfig | undefined): void {
+  const [name, backend] = key.split('/') as [string, string];
+  if (getKernel(name, backend) !== undefined) unregisterKernel(name, backend);
+  if (had) registerKernel(had);
 }
 
 export { installLeanBackprop, uninstallLeanBackprop } from './lean-backprop';
