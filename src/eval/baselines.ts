@@ -67,18 +67,22 @@ function usmPsnr(blur: Raster, detail: Float64Array, amount: number, sharp: Rast
 async function searchUsm(pairs: readonly ImagePair[], onPair?: (done: number) => void): Promise<UnsharpMask & { gain: number }> {
   const usm = USM_SIGMAS.map(() => USM_AMOUNTS.map(() => 0));
   let inputSum = 0;
+  let used = 0;
   for (const [k, p] of pairs.entries()) {
     const { blur, sharp } = await load(p);
-    inputSum += psnr(blur, sharp);
+    const input = psnr(blur, sharp);
+    onPair?.(k + 1);
+    if (input === Infinity) continue; // an unblurred pair: no PSNR to gain, and its infinite one would decide the search
+    inputSum += input;
+    used++;
     USM_SIGMAS.forEach((sigma, i) => {
       const detail = unsharpDetail(blur, sigma);
       USM_AMOUNTS.forEach((amount, j) => (usm[i]![j]! += usmPsnr(blur, detail, amount, sharp)));
     });
-    onPair?.(k + 1);
   }
   let best = { sigma: USM_SIGMAS[0]!, amount: USM_AMOUNTS[0]!, sum: -Infinity };
   USM_SIGMAS.forEach((sigma, i) => USM_AMOUNTS.forEach((amount, j) => usm[i]![j]! > best.sum && (best = { sigma, amount, sum: usm[i]![j]! })));
-  return { sigma: best.sigma, amount: best.amount, gain: (best.sum - inputSum) / pairs.length };
+  return { sigma: best.sigma, amount: best.amount, gain: used ? (best.sum - inputSum) / used : 0 };
 }
 
 /**
@@ -93,16 +97,20 @@ export async function tuneBaselines(pairs: readonly ImagePair[], about: TunedBas
 
   const wiener = WIENER_NSRS.map(() => 0);
   let wienerInput = 0;
+  let used = 0;
   for (const [k, p] of wienerPairs.entries()) {
     const { blur, sharp } = await load(p);
-    wienerInput += psnr(blur, sharp);
-    oracleWiener(sharp, blur, WIENER_NSRS).restored.forEach((r, i) => (wiener[i]! += psnr(quantize8(r), sharp)));
+    const input = psnr(blur, sharp);
     onPair?.(usmPairs.length + k + 1, total);
+    if (input === Infinity) continue; // unblurred: see searchUsm
+    wienerInput += input;
+    used++;
+    oracleWiener(sharp, blur, WIENER_NSRS).restored.forEach((r, i) => (wiener[i]! += psnr(quantize8(r), sharp)));
   }
   const w = wiener.indexOf(Math.max(...wiener));
   return {
     usm: best,
-    wiener: { nsr: WIENER_NSRS[w]!, gain: (wiener[w]! - wienerInput) / wienerPairs.length },
+    wiener: { nsr: WIENER_NSRS[w]!, gain: used ? (wiener[w]! - wienerInput) / used : 0 },
     tunedOn: { ...about, pairs: usmPairs.length },
   };
 }
@@ -159,7 +167,7 @@ export async function evaluateBaselines(
 
 /** Where tuned parameters are kept between runs, keyed by what they were tuned on. */
 export function tuningCacheFile(cacheDir: string, about: TunedBaselines['tunedOn']): string {
-  const key = createHash('sha256').update(JSON.stringify([path.resolve(about.root), about.fingerprint, USM_SIGMAS, USM_AMOUNTS, WIENER_NSRS, TUNING_PAIRS])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([path.resolve(about.root), about.fingerprint, USM_SIGMAS, USM_AMOUNTS, WIENER_NSRS, TUNING_PAIRS, 'blurred pairs only'])).digest('hex').slice(0, 16);
   return path.join(cacheDir, `baselines-${key}.json`);
 }
 

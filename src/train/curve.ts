@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { ImagePair, Layout } from '../data/dataset';
 import { openDataset } from '../data/open-dataset';
+import { readRaster } from '../data/image';
 import { UsageError } from '../errors';
 import { HARM_DB } from '../eval/yardstick';
 import { evaluate, type EvalReport } from '../eval/evaluate';
@@ -117,14 +118,26 @@ export function setScore(r: Pick<EvalReport, 'n' | 'psnr' | 'ssim'> & { images: 
 }
 
 /** The pairs of each curve set (test split, every k-th), opened once. */
-export async function openCurveSets(sets: readonly CurveSet[]): Promise<Array<CurveSet & { pairs: ImagePair[] }>> {
-  const out: Array<CurveSet & { pairs: ImagePair[] }> = [];
+export async function openCurveSets(sets: readonly CurveSet[]): Promise<Array<CurveSet & { pairs: ImagePair[]; unblurred: number }>> {
+  const out: Array<CurveSet & { pairs: ImagePair[]; unblurred: number }> = [];
   for (const s of sets) {
     if (!fs.existsSync(s.root)) throw new UsageError(`curve set "${s.name}": ${s.root} does not exist`);
     const ds = await openDataset(s.root, { split: 'test', strict: true, ...(s.layout ? { layout: s.layout } : {}) });
-    out.push({ ...s, pairs: s.every ? ds.pairs.filter((_, i) => i % s.every! === 0) : ds.pairs });
+    const chosen = s.every ? ds.pairs.filter((_, i) => i % s.every! === 0) : ds.pairs;
+    const pairs: ImagePair[] = [];
+    for (const p of chosen) if (await isBlurred(p)) pairs.push(p);
+    out.push({ ...s, pairs, unblurred: chosen.length - pairs.length });
   }
   return out;
+}
+
+/**
+ * Whether a pair's input differs from its target. A pair made without blur or camera effects has
+ * an infinite input PSNR, so no PSNR gain: a curve, whose points are mean gains, leaves it out.
+ */
+async function isBlurred(p: ImagePair): Promise<boolean> {
+  const [a, b] = await Promise.all([readRaster(p.blur), readRaster(p.sharp)]);
+  return a.raster.width !== b.raster.width || a.raster.height !== b.raster.height || a.raster.data.some((v, i) => v !== b.raster.data[i]);
 }
 
 /** Scores `model` on every set: one curve point. */

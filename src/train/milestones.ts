@@ -68,6 +68,7 @@ export interface Milestones {
 /** The run's milestone sets and baselines (tuned once, cached), ready to score its milestones. */
 export async function openMilestones(runDir: string, plan: NonNullable<Recipe['milestones']>, run: TrainingRun, backend: string, say: (line: string) => void): Promise<Milestones> {
   const sets = await openCurveSets(plan.sets);
+  for (const s of sets) if (s.unblurred) say(`milestone set "${s.name}": ${s.pairs.length} pairs scored; ${s.unblurred} unblurred ones left out (their input PSNR is infinite: no gain to measure)`);
   const about = { root: run.data.root, description: run.data.description, pairs: run.data.pairs, fingerprint: run.data.fingerprint };
   const baselines = await curveBaselines(runDir, sets, { pairs: run.trainer.pipeline.pairs, about }, CACHE, say);
   for (const [name, b] of Object.entries(baselines.sets)) say(`baselines on ${name}: ${Object.values(b).map((x) => `${x.label}: ${dB(x.gain)}`).join('; ')}`);
