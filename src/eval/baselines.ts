@@ -27,7 +27,15 @@ export interface TunedBaselines {
   wiener: { nsr: number; gain: number };
   /** What they were tuned on: the pairs' dataset, split, count and fingerprint. */
   tunedOn: { root: string; description: string; pairs: number; fingerprint: string };
+  /** The tuning rules they were made by (TUNING_RULES); absent in tunings made before it was kept. */
+  rules?: number;
 }
+
+/**
+ * Bumped when tuning changes what it finds, so that tunings kept in caches and in runs' baselines
+ * are made again. 2: unblurred pairs left out (their infinite PSNR decided the search).
+ */
+export const TUNING_RULES = 2;
 
 export const USM_SIGMAS = [0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4, 6];
 export const USM_AMOUNTS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3, 4];
@@ -112,6 +120,7 @@ export async function tuneBaselines(pairs: readonly ImagePair[], about: TunedBas
     usm: best,
     wiener: { nsr: WIENER_NSRS[w]!, gain: used ? (wiener[w]! - wienerInput) / used : 0 },
     tunedOn: { ...about, pairs: usmPairs.length },
+    rules: TUNING_RULES,
   };
 }
 
@@ -167,7 +176,7 @@ export async function evaluateBaselines(
 
 /** Where tuned parameters are kept between runs, keyed by what they were tuned on. */
 export function tuningCacheFile(cacheDir: string, about: TunedBaselines['tunedOn']): string {
-  const key = createHash('sha256').update(JSON.stringify([path.resolve(about.root), about.fingerprint, USM_SIGMAS, USM_AMOUNTS, WIENER_NSRS, TUNING_PAIRS, 'blurred pairs only'])).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(JSON.stringify([path.resolve(about.root), about.fingerprint, USM_SIGMAS, USM_AMOUNTS, WIENER_NSRS, TUNING_PAIRS, TUNING_RULES])).digest('hex').slice(0, 16);
   return path.join(cacheDir, `baselines-${key}.json`);
 }
 

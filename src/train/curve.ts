@@ -8,7 +8,7 @@ import { readRaster } from '../data/image';
 import { UsageError } from '../errors';
 import { HARM_DB } from '../eval/yardstick';
 import { evaluate, type EvalReport } from '../eval/evaluate';
-import { evaluateBaselines, tunedBaselines, type BaselineName, type TunedBaselines } from '../eval/baselines';
+import { evaluateBaselines, tunedBaselines, TUNING_RULES, type BaselineName, type TunedBaselines } from '../eval/baselines';
 import { summarizeLedger, type LedgerSegment } from './ledger';
 
 /**
@@ -207,7 +207,7 @@ export async function curveBaselines(
   const file = path.join(out, BASELINES_FILE);
   if (fs.existsSync(file)) {
     const b = JSON.parse(fs.readFileSync(file, 'utf8')) as CurveBaselines;
-    const same = b.tuned.tunedOn.fingerprint === training.about.fingerprint && sets.every((s) => b.sets[s.name]?.usm?.n === s.pairs.length);
+    const same = b.tuned.rules === TUNING_RULES && b.tuned.tunedOn.fingerprint === training.about.fingerprint && sets.every((s) => b.sets[s.name]?.usm?.n === s.pairs.length);
     if (same) return b;
   }
   say?.(`tuning the unsharp mask and the Wiener baseline on ${training.about.description} (once; cached)`);
