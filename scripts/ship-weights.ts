@@ -26,7 +26,7 @@ import { legacyLedger, summarizeLedger } from '../src/train/ledger';
 import { RECIPE_FILE } from '../src/train/recipe';
 import { LossLog } from '../src/train/loss-log';
 import { describeSchedule } from '../src/train/schedule';
-import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../src/eval/yardstick';
+import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary, WEIGHTS_YARDSTICK } from '../src/eval/yardstick';
 import { trainedOnOf } from '../src/train/provenance';
 import { LOCK_FILE, takeLock } from '../src/train/lock';
 import { SAMPLE_SETS } from '../src/eval/sample-sets';
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   }
   const trainedOn = trainedOnOf(tmp);
   const yardstick = yardstickRoot ? await evaluateYardstick(model, yardstickRoot, { trainedOn, cacheDir: path.join('build', 'cache'), onProgress: (what, done, total) => done === total && process.stderr.write(`yardstick ${what}: ${total} done\n`) }) : undefined;
-  if (yardstick) fs.writeFileSync(path.join(tmp, 'yardstick.json'), JSON.stringify(yardstick, null, 2) + '\n');
+  if (yardstick) fs.writeFileSync(path.join(tmp, WEIGHTS_YARDSTICK), JSON.stringify(yardstick, null, 2) + '\n');
   const photos = path.join(state.data.root, 'ATTRIBUTION.md');
   if (fs.existsSync(photos) && path.resolve(state.data.root) !== path.resolve('data/sample')) fs.copyFileSync(photos, path.join(tmp, 'TRAINING-PHOTOS.md'));
   model.dispose();

@@ -16,13 +16,13 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { writeBlock } from '../src/doc-blocks';
 import { UsageError } from '../src/errors';
-import { HARM_DB, type YardstickReport } from '../src/eval/yardstick';
+import { HARM_DB, type YardstickReport, WEIGHTS_YARDSTICK } from '../src/eval/yardstick';
 import { runMain } from '../src/cli/run-main';
 
 const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
 
 export function readReport(where: string): YardstickReport {
-  const file = fs.existsSync(where) && fs.statSync(where).isDirectory() ? path.join(where, 'yardstick.json') : where;
+  const file = fs.existsSync(where) && fs.statSync(where).isDirectory() ? path.join(where, WEIGHTS_YARDSTICK) : where;
   if (!fs.existsSync(file)) throw new UsageError(`${file}: no yardstick report (ship the weights with --yardstick, or save eval --yardstick --json)`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as YardstickReport;
 }

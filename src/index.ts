@@ -47,7 +47,7 @@ export { writeCheckpoint, readCheckpoint, findCheckpoint, readTrainingState, tra
 export { writeCarry, readCarry, readCarryState, hasCarry, toHalf, fromHalf, CARRY } from './train/carry';
 export { generatorsOfData, trainedOnOf } from './train/provenance';
 export { growInto, type GrowOptions } from './model/grow';
-export { evaluateYardstick, readYardstick, summarize as summarizeYardstick, DEFAULT_YARDSTICK, HARM_DB, YARDSTICK_FILE, type YardstickReport, type YardstickSummary, type GeneratorScore, type YardstickManifest } from './eval/yardstick';
+export { evaluateYardstick, readYardstick, readWeightsYardstick, yardstickRows, yardstickSummaryLines, YARDSTICK_COLUMNS, WEIGHTS_YARDSTICK, summarize as summarizeYardstick, DEFAULT_YARDSTICK, HARM_DB, YARDSTICK_FILE, type YardstickReport, type YardstickSummary, type GeneratorScore, type YardstickManifest } from './eval/yardstick';
 export { LossLog } from './train/loss-log';
 export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } from './train/memory';
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';

@@ -8,7 +8,7 @@ import { evaluate, SCALE_NAMES, type EvalReport, type Scores } from '../eval/eva
 import { addDatasetOptions, datasetSpec, openDatasetOption, type DatasetCliOptions } from './dataset-options';
 import { defaultProtocol, realBlurUnavailable, SCORING_PROTOCOLS, type ScoringProtocol } from '../eval/realblur-protocol';
 import { table } from './format';
-import { DEFAULT_YARDSTICK, evaluateYardstick, HARM_DB, readYardstick, type YardstickReport, type YardstickSummary } from '../eval/yardstick';
+import { DEFAULT_YARDSTICK, evaluateYardstick, readYardstick, YARDSTICK_COLUMNS, yardstickRows, yardstickSummaryLines, type YardstickReport } from '../eval/yardstick';
 import { trainedOnOf } from '../train/provenance';
 import { addInferenceOptions, prepareInference, tilingOf, type InferenceCliOptions } from './inference-options';
 import { commaList } from './options';
@@ -67,35 +67,15 @@ export function describeEval(r: EvalReport, title: string, baselines?: BaselineS
   return parts.join('\n');
 }
 
-const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
-
 /** The yardstick's table: one row per generator, then the held-out and no-blur lines. */
 export function describeYardstick(r: YardstickReport, weights: string): string {
-  const rows = r.scores.map((s) => [
-    s.generator,
-    s.trained === null ? '?' : s.trained ? 'yes' : 'no',
-    String(s.n),
-    dB(s.psnrIn),
-    signed(s.gain),
-    s.usm ? signed(s.usm.gain) : '–',
-    s.usm ? signed(s.gain - s.usm.gain) : '–',
-    `${signed(s.worst.gain)} (${s.worst.id})`,
-    `${s.worse} / ${s.harmed}`,
-  ]);
-  const parts = [
+  return [
     `the generalisation yardstick in ${r.root}, weights ${weights} (trained with: ${r.trainedOn ? r.trainedOn.join(', ') : 'unknown; say with --trained-on'}):`,
-    table(['generator', 'trained with it', 'images', 'PSNR in', 'gain', 'unsharp mask', 'margin', 'worst image (gain)', `worse / harmed (< ${HARM_DB} dB)`], rows),
-  ];
-  const line = (what: string, x: YardstickSummary): string =>
-    `${what} (${x.generators.join(', ')}): mean gain ${signed(x.gain)} dB${x.usmGain !== null ? `, unsharp mask ${signed(x.usmGain)}, margin ${signed(x.gain - x.usmGain)}` : ''}; ` +
-    `worst image ${signed(x.worst.gain)} dB (${x.worst.generator}: ${x.worst.id}); ${x.worse} of ${x.n} images made worse, ${x.harmed} by more than ${-HARM_DB} dB`;
-  parts.push('');
-  if (r.heldOut) parts.push(line('generators it was not trained with', r.heldOut));
-  else if (r.trainedOn) parts.push('it was trained with every generator scored here: nothing is held out');
-  parts.push(line('all generators', r.all));
-  if (r.noBlurGain !== null) parts.push(`no blur: ${signed(r.noBlurGain)} dB (a sharp photo should come back as it was: ≥ -0.10 dB)`);
-  parts.push(`\nper generator: mean gain over its images; the unsharp mask is tuned on the generator's own tuning split; each generator counts once in the means; ${r.seconds.toFixed(0)} s`);
-  return parts.join('\n');
+    table([...YARDSTICK_COLUMNS], yardstickRows(r)),
+    '',
+    ...yardstickSummaryLines(r),
+    `\nper generator: mean gain over its images; the unsharp mask is tuned on the generator's own tuning split; each generator counts once in the means; ${r.seconds.toFixed(0)} s`,
+  ].join('\n');
 }
 
 async function yardstickCommand(o: EvalCliOptions): Promise<void> {

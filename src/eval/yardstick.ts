@@ -181,3 +181,51 @@ export async function evaluateYardstick(model: NetworkSource, root: string, o: Y
   };
 }
 
+
+const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+const fixed = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+
+/** The yardstick table's columns (yardstickRows' cells, in order). */
+export const YARDSTICK_COLUMNS: readonly string[] = ['generator', 'trained with it', 'images', 'PSNR in', 'gain', 'unsharp mask', 'margin', 'worst image (gain)', `worse / harmed (< ${HARM_DB} dB)`];
+
+/** One row per generator: whether the network was trained with it, its mean gain beside the tuned unsharp mask's, the worst image, the images made worse and harmed. */
+export function yardstickRows(r: YardstickReport): string[][] {
+  return r.scores.map((s) => [
+    s.generator,
+    s.trained === null ? '?' : s.trained ? 'yes' : 'no',
+    String(s.n),
+    fixed(s.psnrIn),
+    signed(s.gain),
+    s.usm ? signed(s.usm.gain) : '–',
+    s.usm ? signed(s.gain - s.usm.gain) : '–',
+    `${signed(s.worst.gain)} (${s.worst.id})`,
+    `${s.worse} / ${s.harmed}`,
+  ]);
+}
+
+/** The verdict under the table: the generators held out from training, all of them, and the no-blur gain against its bound. */
+export function yardstickSummaryLines(r: YardstickReport): string[] {
+  const line = (what: string, x: YardstickSummary): string =>
+    `${what} (${x.generators.join(', ')}): mean gain ${signed(x.gain)} dB${x.usmGain !== null ? `, unsharp mask ${signed(x.usmGain)}, margin ${signed(x.gain - x.usmGain)}` : ''}; ` +
+    `worst image ${signed(x.worst.gain)} dB (${x.worst.generator}: ${x.worst.id}); ${x.worse} of ${x.n} images made worse, ${x.harmed} by more than ${-HARM_DB} dB`;
+  const lines: string[] = [];
+  if (r.heldOut) lines.push(line('generators it was not trained with', r.heldOut));
+  else if (r.trainedOn) lines.push('it was trained with every generator scored here: nothing is held out');
+  lines.push(line('all generators', r.all));
+  if (r.noBlurGain !== null) lines.push(`no blur: ${signed(r.noBlurGain)} dB (a sharp photo should come back as it was: ≥ -0.10 dB)`);
+  return lines;
+}
+
+/** The file a weights folder keeps its yardstick report in (written when the weights are shipped). */
+export const WEIGHTS_YARDSTICK = 'yardstick.json';
+
+/** The yardstick report kept beside a weights folder, or undefined where it has none. */
+export function readWeightsYardstick(weights: string): YardstickReport | undefined {
+  const file = path.join(weights, WEIGHTS_YARDSTICK);
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as YardstickReport;
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+}
