@@ -34,7 +34,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
                 return Napi::Number::New(info.Env(), r == 0 ? 0 : errno);
               }));
   // How many threads the kernels use from the next call on (at least 1): fewer while other
-  // processes keep cores busy (src/kernels/core-share.ts).
+  // processes keep cores busy (src/kernels/native/core-share.ts).
   exports.Set("setThreads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 const int64_t n = integer(info[0], "threads");
                 if (n < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");

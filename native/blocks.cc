@@ -2,7 +2,7 @@
 // network's box downscaling (an average pool whose window equals its stride), its nearest-neighbour
 // upscaling by whole factors, and the gradients of both, which are the same two operations the other
 // way round. wasm's AvgPool, AvgPoolGrad and ResizeNearestNeighbor run on one thread and index per
-// value; see src/kernels/native-blocks.ts for when they are used.
+// value; see src/kernels/support/blocks.ts and the resampling kernels of src/kernels/ops/ for when they are used.
 #include <omp.h>
 
 #include <algorithm>

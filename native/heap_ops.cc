@@ -125,7 +125,7 @@ void binaryRows(const float* a, bool aFull, const float* b, bool bFull, int64_t 
 }
 
 // binary(op, a, aFull, b, bFull, P, Q, S, out): Add, Sub, Mul or Div (op 0..3) of two float32
-// tensors whose broadcast axes, if any, sit together (see native-binary.ts).
+// tensors whose broadcast axes, if any, sit together (see src/kernels/support/broadcast.ts).
 Napi::Value Binary(const Napi::CallbackInfo& info) {
   const int64_t op = integer(info[0], "op");
   const bool aFull = info[2].ToBoolean().Value(), bFull = info[4].ToBoolean().Value();

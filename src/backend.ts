@@ -136,7 +136,7 @@ export async function startWasm(): Promise<Omit<BackendReport, 'skipped'> | stri
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-/** The native kernels' threads: fixed by OMP_NUM_THREADS, or up to every core (src/kernels/core-share.ts). */
+/** The native kernels' threads: fixed by OMP_NUM_THREADS, or up to every core (src/kernels/native/core-share.ts). */
 const nativeThreads = (n: number): string => (threadsAdapt() ? `up to ${plural(n, 'thread')}, one fewer per core other processes keep busy` : plural(n, 'thread'));
 
 // ---- WebGPU (Dawn through the `webgpu` npm package) -------------------------------------------

@@ -120,7 +120,7 @@ export interface TfjsEngine {
  * The suite's engines for these backends: wasm runs twice when the native kernels are built, with
  * them ('wasm+native') and without ('wasm', DEBLUR_NATIVE=0), so each run shows what they buy.
  * Every one runs on `threads` threads, as the PyTorch twin does (OMP_NUM_THREADS also keeps the
- * native kernels from yielding cores to other processes mid-run: src/kernels/core-share.ts).
+ * native kernels from yielding cores to other processes mid-run: src/kernels/native/core-share.ts).
  */
 export function tfjsEngines(backends: string[], native: boolean, threads: number): TfjsEngine[] {
   const env = { ...sameWaitingAsPeer(), OMP_NUM_THREADS: String(threads) };

@@ -10,7 +10,7 @@ import { caseLabel, measureLimitChild, runTfjsCase, runTorchCase, standardCases,
 import { UsageError } from '../errors';
 import { measureLimit } from '../bench/limit';
 import { PYTHON, torchUnavailable } from '../interop/python-torch';
-import { loadNative } from '../kernels/native-addon';
+import { loadNative } from '../kernels/native/addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
 import { table } from './format';
 import { imageSize, nonNegativeInt, nonNegativeNumber, positiveInt, startBackendOption } from './options';

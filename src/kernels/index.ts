@@ -1,42 +1,14 @@
 import { registerKernel, unregisterKernel, getKernel, type KernelConfig } from '@tensorflow/tfjs';
-import { convBiasGradKernel } from './conv-bias-grad';
-import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
-import { makeConv2DBackpropInput } from './conv2d-backprop-input';
-import { makeDepthwiseBackpropFilter } from './depthwise-backprop-filter';
-import { makeDepthwiseBackpropInput } from './depthwise-backprop-input';
-import { makeEinsum } from './einsum';
-import { resizeNearestGradCpu } from './resize-nearest-grad-cpu';
-import { makeResizeNearestGrad } from './resize-nearest-grad';
-import { makeSharedCast, makeSharedIdentity } from './share-data';
-import { makeHeapConcat, makeHeapSlice, makeHeapSplitV, makeHeapStridedSlice, makeHeapTile } from './heap-copies';
-import { loadNative, type NativeAddon } from './native-addon';
-import { nativeAddN, nativeBinaries, nativeTanh, nativeTile } from './native-binary';
-import { nativeBlocks } from './native-blocks';
-import { nativeCopies } from './native-copies';
-import { nativeBatchMatMul } from './native-matmul';
-import { nativeReductions } from './native-reduce';
-import { onednnKernels } from './onednn';
-import { nativeOptimizer } from './native-optimizer';
+import { ALL_KERNELS } from './all-kernels';
+import { loadNative, type NativeAddon } from './native/addon';
 
-/** The gradient kernels tfjs-backend-wasm 4.22 lacks (or has only as a slow loop), buffer-sharing Identity/Cast,
- * Slice/SplitV/Concat that copy only what they need (see heap-copies.ts), and Einsum, which it lacks (for MAXIM). */
+/**
+ * This lab's kernels for tfjs-backend-wasm, from ALL_KERNELS: the gradients tfjs-backend-wasm 4.22
+ * lacks (or has only as a slow loop), buffer-sharing Identity and Cast, Slice, SplitV,
+ * StridedSlice, Concat and Tile that copy only what they need, and Einsum (for MAXIM).
+ */
 export function wasmTrainingKernels(): KernelConfig[] {
-  return [
-    makeConv2DBackpropFilter('wasm'),
-    makeConv2DBackpropInput('wasm'),
-    makeDepthwiseBackpropInput('wasm'),
-    makeDepthwiseBackpropFilter('wasm'),
-    makeSharedIdentity('wasm'),
-    makeSharedCast('wasm'),
-    makeHeapSlice('wasm'),
-    makeHeapSplitV('wasm'),
-    makeHeapStridedSlice('wasm'),
-    makeHeapConcat('wasm'),
-    makeHeapTile('wasm'),
-    makeResizeNearestGrad('wasm'),
-    makeEinsum('wasm'),
-    convBiasGradKernel(undefined),
-  ];
+  return ALL_KERNELS.flatMap((m) => (m.wasm ? [m.wasm()] : []));
 }
 
 /**
@@ -55,27 +27,26 @@ export function registerWasmTrainingKernels(): KernelConfig[] {
 }
 
 /**
- * Registers the wasm kernels and then the native addon's over them, when it is built: oneDNN's
- * convolutions and their fused gradient (onednn.ts, conv-bias-grad.ts), BatchMatMul (native-matmul.ts),
- * Sum and Mean (native-reduce.ts), broadcasting Add, Sub, Multiply and
- * RealDiv and Tanh (native-binary.ts), Concat and SplitV (native-copies.ts), box pooling and
- * whole-factor nearest upscaling with their gradients (native-blocks.ts), and a whole Adam step (native-optimizer.ts).
- * Returns the addon, or why it is not used (the wasm kernels then stay).
+ * Registers the wasm kernels and then the native addon's over them, when it is built: every module
+ * of ALL_KERNELS with a native kernel (oneDNN's convolutions and their gradients, products,
+ * reductions, elementwise ops, copies, resampling and a whole Adam step on all cores). Returns the
+ * addon, or why it is not used (the wasm kernels then stay).
  */
 export function registerNativeKernels(): NativeAddon | string {
   const wasm = new Map(registerWasmTrainingKernels().map((k) => [k.kernelName, k]));
   const addon = loadNative();
   if (typeof addon === 'string') return addon;
-  const wasmKernel = (name: string): KernelConfig => wasm.get(name)!;
-  [...onednnKernels(addon, wasmKernel), ...nativeReductions(addon), ...nativeBinaries(addon), nativeTanh(addon), nativeTile(addon), nativeAddN(addon), ...nativeCopies(addon, wasmKernel), ...nativeBlocks(addon, wasmKernel), nativeOptimizer(addon), convBiasGradKernel(addon), nativeBatchMatMul(addon)].forEach(replaceKernel);
+  for (const m of ALL_KERNELS) {
+    const k = m.native?.(addon, wasm.get(m.name));
+    if (k) replaceKernel(k);
+  }
   return addon;
 }
 
-/** Replaces tfjs-backend-cpu's ResizeNearestNeighborGrad, which is wrong for batches > 1. Idempotent. */
+/** Replaces tfjs-backend-cpu's kernels where they are wrong (ResizeNearestNeighborGrad for batches > 1). Idempotent. */
 export function registerCpuKernelFixes(): void {
-  replaceKernel(resizeNearestGradCpu);
+  for (const m of ALL_KERNELS) if (m.cpu) replaceKernel(m.cpu());
 }
-
 const keyOf = (k: KernelConfig): string => `${k.kernelName}/${k.backendName}`;
 
 // What each kernel name held before a registration here first replaced it (undefined: the backend
@@ -95,6 +66,6 @@ function putBack(key: string, had: KernelConfig | undefined): void {
   if (had) registerKernel(had);
 }
 
-export { installLeanBackprop, uninstallLeanBackprop } from './lean-backprop';
-export { installLeanGradients } from './lean-gradients';
-export { threadsAdapt } from './native-addon';
+export { installLeanBackprop, uninstallLeanBackprop } from './gradients/lean-backprop';
+export { installLeanGradients } from './gradients/lean-gradients';
+export { threadsAdapt } from './native/addon';

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { convBiasAct } from '../kernels/conv-bias-act';
+import { convBiasAct } from '../kernels/gradients/conv-bias-act';
 
 /**
  * tfjs-layers' Conv2D, computing `[relu](conv(x) + bias)` with the lab's fused op
- * (kernels/conv-bias-act.ts), which stays one kernel when gradients are recorded, where tfjs's
+ * (kernels/gradients/conv-bias-act.ts), which stays one kernel when gradients are recorded, where tfjs's
  * unfuses it into four forward and six backward kernels. Nothing else differs: the same class
  * name, config, weights and saved model.json, so a saved network still loads anywhere with plain
  * `tf.loadLayersModel`. Registered under tfjs's own name 'Conv2D', so networks this lab loads

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_STEP, adamStepInputName, type AdamStepAttrs } from '../kernels/native-optimizer';
+import { ADAM_STEP, adamStepInputName, type AdamStepAttrs } from '../kernels/ops/adam-step';
 import type { WeightAverage } from './ema';
 
 /** Adam's hyper-parameters. PyTorch's defaults (MIMO-UNet trains with them); tfjs's ε would be 1e-7. */
@@ -37,7 +37,7 @@ export interface AdamProposal {
  * by the schedule, and the update split in two: `propose` computes the step (and the weight
  * average's), `commit` applies it. The caller commits only when the loss and every gradient are
  * finite, so a diverging step changes nothing. On wasm with the native addon the whole step is one
- * kernel (native-optimizer.ts); elsewhere it is tfjs ops, weight by weight.
+ * kernel (kernels/ops/adam-step.ts); elsewhere it is tfjs ops, weight by weight.
  */
 export class ScheduledAdam {
   private m: tf.Variable[] = [];

@@ -4,14 +4,14 @@ import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { convBiasAct } from '../../src/kernels/conv-bias-act';
-import { CONV_BIAS_GRAD } from '../../src/kernels/conv-bias-grad';
+import { convBiasAct } from '../../src/kernels/gradients/conv-bias-act';
+import { CONV_BIAS_GRAD } from '../../src/kernels/ops/conv-bias-grad';
 import { LabConv2D } from '../../src/model/conv-layer';
 import { conv } from '../../src/model/layers';
 import { loadModel, saveModel } from '../../src/model/io';
 import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
 
-// The fused conv + bias + ReLU op (src/kernels/conv-bias-act.ts) against tfjs's own unfused ops
+// The fused conv + bias + ReLU op (src/kernels/gradients/conv-bias-act.ts) against tfjs's own unfused ops
 // and their gradients on the cpu backend: outputs and all three gradients, on cpu (the op's tfjs
 // composite), wasm with this lab's wasm kernels and wasm with the native addon (one kernel).
 // Float32 sums of a few hundred products: equal to rounding.

@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { othersBusyCores, parseProcStat, sampleCpu, threadsFor, ThreadAdapter, type CpuSample } from '../../src/kernels/core-share';
-import { loadNative, type NativeAddon } from '../../src/kernels/native-addon';
+import { othersBusyCores, parseProcStat, sampleCpu, threadsFor, ThreadAdapter, type CpuSample } from '../../src/kernels/native/core-share';
+import { loadNative, type NativeAddon } from '../../src/kernels/native/addon';
 import { seeded, startBackendForTest } from '../helpers';
 
-// The native kernels' thread count follows the machine's load (src/kernels/core-share.ts).
+// The native kernels' thread count follows the machine's load (src/kernels/native/core-share.ts).
 
 test('parseProcStat: busy = every tick but idle and iowait; total = the first eight fields', () => {
   // user nice system idle iowait irq softirq steal guest guest_nice

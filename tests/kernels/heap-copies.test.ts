@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { original } from '../../src/kernels/replacing';
+import { original } from '../../src/kernels/support/replacing';
 import { KERNEL_SETS, onBackend, seeded, sizeOf, startBackendForTest } from '../helpers';
 
 // Copies must be exact: compare wasm (our kernels) against cpu (tfjs's own) bit for bit.

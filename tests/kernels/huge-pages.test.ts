@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { adviseHugeHeapPages, wasmHeapBytes } from '../../src/backend';
-import { loadNative } from '../../src/kernels/native-addon';
+import { loadNative } from '../../src/kernels/native/addon';
 import { startBackendForTest } from '../helpers';
 
 // The wasm heap gets 2 MiB pages where Linux allows them (src/backend.ts, adviseHugeHeapPages).

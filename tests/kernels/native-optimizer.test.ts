@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_STEP } from '../../src/kernels/native-optimizer';
+import { ADAM_STEP } from '../../src/kernels/ops/adam-step';
 import { ScheduledAdam } from '../../src/train/adam';
 import { WeightAverage } from '../../src/train/ema';
 import { seeded, startBackendForTest, type KernelSet } from '../helpers';

@@ -4,16 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { getKernel, getKernelsForBackend, type KernelConfig } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
 import { registerNativeKernels, wasmTrainingKernels } from '../../src/kernels/index';
-import { broadcastLayout } from '../../src/kernels/native-binary';
-import { poolBlocks, upscaleBlocks } from '../../src/kernels/native-blocks';
-import { productLayout } from '../../src/kernels/native-matmul';
-import { reductionLayout } from '../../src/kernels/native-reduce';
-import { original } from '../../src/kernels/replacing';
+import { broadcastLayout } from '../../src/kernels/support/broadcast';
+import { poolBlocks, upscaleBlocks } from '../../src/kernels/support/blocks';
+import { productLayout } from '../../src/kernels/ops/batch-mat-mul';
+import { reductionLayout } from '../../src/kernels/support/reduction';
+import { original } from '../../src/kernels/support/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
 import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
 import type { ConvCase } from './conv-case';
 
-// The native addon's kernels (src/kernels/native-*.ts, onednn.ts). The convolution gradients are
+// The native addon's kernels (the native kernels of src/kernels/ops/). The convolution gradients are
 // checked in wasm-gradients.test.ts, for both kernel sets; here: the forward convolutions, Sum and
 // Mean, Concat and SplitV, the fallbacks, and how the backend reports and turns off the addon.
 const TOL = 1e-5;
@@ -349,7 +349,7 @@ test('DEBLUR_NATIVE=0 puts every wasm kernel back as it was before the native on
     const after = funcs();
     assert.equal([...after.keys()].sort(), [...wasmOnly.keys()].sort(), 'kernels the backend lacks (the native Adam step) are gone again');
     for (const name of replaced) {
-      // This lab's wasm kernels (Tile: heap-copies.ts) are made afresh; every other goes back to wasm's own.
+      // This lab's wasm kernels (Tile: ops/tile.ts) are made afresh; every other goes back to wasm's own.
       if (labWasm.has(name)) assert.is.not(after.get(name), native.get(name), `${name}: still the native kernel`);
       else assert.is(after.get(name), wasmOnly.get(name), `${name}: not wasm's own`);
     }

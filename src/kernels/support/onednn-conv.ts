@@ -1,10 +1,11 @@
 import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import { forwardConvInfo, type ConvAttrs } from './geometry';
-import { onHeapFloat, type ConvGeometry, type NativeAddon } from './native-addon';
+import { onHeapFloat, type ConvGeometry, type NativeAddon } from '../native/addon';
 import { over, replacing } from './replacing';
 
 /**
- * The convolutions of tfjs-backend-wasm, forward and both gradients, computed by oneDNN in the
+ * The convolutions of tfjs-backend-wasm (Conv2D, DepthwiseConv2dNative, their fused forms and both
+ * gradients of each: ops/), forward and both gradients, computed by oneDNN in the
  * native addon (native/convolutions.cc) on all cores, reading and writing the wasm heap in place.
  * XNNPACK in wasm runs on one thread and tfjs has no filter-gradient kernels of its own; these
  * were most of a training step (docs/PERFORMANCE.md).
@@ -48,7 +49,7 @@ type Attrs = ConvAttrs & { activation?: string; inputShape?: number[]; filterSha
 const allFloat = (ts: Array<TensorInfo | undefined>): boolean => ts.every((t) => t === undefined || t.dtype === 'float32');
 
 /** Conv2D, DepthwiseConv2dNative and their fused forms (bias, ReLU), in place of the backend's own. */
-function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
+export function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fused: boolean): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const { x, filter, bias, preluActivationWeights } = args.inputs as Record<string, TensorInfo | undefined>;
     const a = args.attrs as unknown as Attrs;
@@ -66,7 +67,7 @@ function forwardKernel(addon: NativeAddon, name: string, depthwise: boolean, fus
 }
 
 /** dx of a convolution (also tfjs's conv2dTranspose), in place of (and falling back to) the wasm kernel. */
-function backwardDataKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
+export function backwardDataKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
   return over(wasmKernel, (fallback) => (args) => {
     const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = args.attrs as unknown as Attrs;
@@ -79,7 +80,7 @@ function backwardDataKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthw
 }
 
 /** dW of a convolution, in place of (and falling back to) the wasm kernel. */
-function backwardWeightsKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
+export function backwardWeightsKernel(addon: NativeAddon, wasmKernel: KernelConfig, depthwise: boolean): KernelConfig {
   return over(wasmKernel, (fallback) => (args) => {
     const { x, dy } = args.inputs as { x: TensorInfo; dy: TensorInfo };
     const a = args.attrs as unknown as Attrs;
@@ -89,21 +90,4 @@ function backwardWeightsKernel(addon: NativeAddon, wasmKernel: KernelConfig, dep
       addon.convBackwardWeights(xv!, dyv!, dw, g);
     });
   });
-}
-
-/**
- * The oneDNN kernels for 'wasm'. `wasmKernel(name)` gives the wasm gradient kernel each one falls
- * back to (tfjs-backend-wasm lacks most of them; see kernels/index.ts).
- */
-export function onednnKernels(addon: NativeAddon, wasmKernel: (name: string) => KernelConfig): KernelConfig[] {
-  return [
-    forwardKernel(addon, 'Conv2D', false, false),
-    forwardKernel(addon, 'FusedConv2D', false, true),
-    forwardKernel(addon, 'DepthwiseConv2dNative', true, false),
-    forwardKernel(addon, 'FusedDepthwiseConv2D', true, true),
-    backwardDataKernel(addon, wasmKernel('Conv2DBackpropInput'), false),
-    backwardDataKernel(addon, wasmKernel('DepthwiseConv2dNativeBackpropInput'), true),
-    backwardWeightsKernel(addon, wasmKernel('Conv2DBackpropFilter'), false),
-    backwardWeightsKernel(addon, wasmKernel('DepthwiseConv2dNativeBackpropFilter'), true),
-  ];
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util, util, type NamedAttrMap } from '@tensorflow/tfjs';
-import { MUL_SUM, reductionLayout } from './native-reduce';
+import { MUL_SUM } from '../ops/mul-sum';
+import { reductionLayout } from '../support/reduction';
 
 /**
  * Gradients of Mean and Multiply that write fewer full-size tensors than tfjs's own, with the

@@ -1,5 +1,6 @@
 import type { KernelConfig, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
-import { heapFloats, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import type { KernelModule } from '../kernel-module';
+import { heapFloats, type NativeAddon, type WasmHeapBackend } from '../native/addon';
 
 /**
  * One Adam step over every trainable weight, with the weight average's update, as one kernel on
@@ -29,7 +30,7 @@ export function adamStepInputName(kind: 'p' | 'g' | 'm' | 'v' | 'e', i: number):
   return `${kind}${i}`;
 }
 
-export function nativeOptimizer(addon: NativeAddon): KernelConfig {
+function nativeAdamStep(addon: NativeAddon): KernelConfig {
   return {
     kernelName: ADAM_STEP,
     backendName: 'wasm',
@@ -54,3 +55,6 @@ export function nativeOptimizer(addon: NativeAddon): KernelConfig {
     },
   };
 }
+
+/** Native only: without the addon, Adam runs as tfjs ops (train/adam.ts). */
+export const AdamStep: KernelModule = { name: ADAM_STEP, native: (addon) => nativeAdamStep(addon) };

@@ -1,6 +1,8 @@
 import { type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { withChain } from './chain';
-import { forwardConvInfo, padForTaps, tapSlice, type ConvAttrs } from './geometry';
+import type { KernelModule } from '../kernel-module';
+import { withChain } from '../support/chain';
+import { forwardConvInfo, padForTaps, tapSlice, type ConvAttrs } from '../support/geometry';
+import { backwardWeightsKernel } from '../support/onednn-conv';
 
 /**
  * dW of a conv2d, which wasm lacks: for each filter tap (i, j),
@@ -17,7 +19,8 @@ import { forwardConvInfo, padForTaps, tapSlice, type ConvAttrs } from './geometr
  * pixels meet zero gradients and add nothing. Strided convs (the two stride-2 convs, and the
  * transposed convs' filter gradients) copy each tap's window out instead.
  */
-export function makeConv2DBackpropFilter(backendName: string): KernelConfig {
+function wasmConv2DBackpropFilter(): KernelConfig {
+  const backendName = 'wasm';
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     const a = attrs as unknown as ConvAttrs & { filterShape: number[]; dataFormat?: string };
@@ -35,7 +38,7 @@ export function makeConv2DBackpropFilter(backendName: string): KernelConfig {
       return c.reshape(c.run('Transpose', { x: dwT }, { perm: [0, 2, 1] }), [kh, kw, inC, outC]);
     });
   };
-  return { kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc: kernelFunc as KernelFunc };
+  return { kernelName: Conv2DBackpropFilter.name, backendName, kernelFunc: kernelFunc as KernelFunc };
 }
 
 type Chain = Parameters<Parameters<typeof withChain>[2]>[0];
@@ -91,3 +94,9 @@ function windowTaps(c: Chain, xp: TensorInfo, dy: TensorInfo, info: Info): Tenso
   }
   return taps;
 }
+
+export const Conv2DBackpropFilter: KernelModule = {
+  name: 'Conv2DBackpropFilter',
+  wasm: wasmConv2DBackpropFilter,
+  native: (addon, labWasm) => backwardWeightsKernel(addon, labWasm!, false),
+};

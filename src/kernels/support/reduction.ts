@@ -1,9 +1,9 @@
 import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
-import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from '../native/addon';
 import { replacing } from './replacing';
 
 /**
- * Sum and Mean for tfjs-backend-wasm on the native addon. wasm's own first transposes the reduced
+ * Reductions (Sum and Mean: ops/) for tfjs-backend-wasm on the native addon. wasm's own first transposes the reduced
  * axes to the end (a copy of the whole tensor) and sums on one thread. Training reduces large
  * tensors all the time: every bias gradient (over batch, rows and columns), the channel
  * attention's pooling and its gradient. Reduced axes that sit together in memory (any axes
@@ -25,7 +25,8 @@ export function reductionLayout(shape: readonly number[], axes: readonly number[
   };
 }
 
-function reduceKernel(addon: NativeAddon, name: 'Sum' | 'Mean'): KernelConfig {
+/** A reduction over axes that sit together on the addon, scaled by 1/R when `mean`, falling back to wasm's own `name`. */
+export function reduceKernel(addon: NativeAddon, name: string, mean: boolean): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const x = args.inputs['x'] as TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
@@ -37,37 +38,7 @@ function reduceKernel(addon: NativeAddon, name: 'Sum' | 'Mean'): KernelConfig {
     const backend = args.backend as unknown as WasmHeapBackend;
     const { A, R, B } = layout;
     return onHeap(backend, [x], [{ shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => {
-      addon.sumAxes(xv!, A, R, B, out!, name === 'Mean' ? 1 / R : 1);
+      addon.sumAxes(xv!, A, R, B, out!, mean ? 1 / R : 1);
     })[0]!;
   });
 }
-
-/** The kernel of a multiply-and-sum: the gradient of a broadcast factor (lean-gradients.ts). */
-export const MUL_SUM = 'DeblurMulSum';
-
-/**
- * DeblurMulSum (lean-gradients.ts): Σ over `axis` of a · b without writing the product, the
- * gradient of a broadcast factor. Registered only here; where the reduced axes are not together
- * the gradient does not call it.
- */
-function mulSumKernel(addon: NativeAddon): KernelConfig {
-  return {
-    kernelName: MUL_SUM,
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
-      const axes = util.parseAxisParam((args.attrs as unknown as { axis: number[] }).axis, a.shape);
-      const layout = reductionLayout(a.shape, axes);
-      if (layout === undefined || a.dtype !== 'float32' || b.dtype !== 'float32' || !util.arraysEqual(a.shape, b.shape)) {
-        throw new Error(`${MUL_SUM}: float32 operands of one shape reduced over adjacent axes, got ${a.shape} · ${b.shape} over ${axes}`);
-      }
-      const [shape] = backend_util.computeOutAndReduceShapes(a.shape, axes);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      return onHeap(backend, [a, b], [{ shape, dtype: 'float32' }], heapFloats(backend), ([av, bv], [out]) => {
-        addon.mulSum(av!, bv!, layout.A, layout.R, layout.B, out!);
-      })[0]!;
-    },
-  };
-}
-
-export const nativeReductions = (addon: NativeAddon): KernelConfig[] => [reduceKernel(addon, 'Sum'), reduceKernel(addon, 'Mean'), mulSumKernel(addon)];

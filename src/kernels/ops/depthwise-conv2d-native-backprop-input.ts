@@ -1,13 +1,16 @@
 import { type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { withChain } from './chain';
-import { forwardConvInfo, fullCorrelationInput, type ConvAttrs } from './geometry';
+import type { KernelModule } from '../kernel-module';
+import { withChain } from '../support/chain';
+import { forwardConvInfo, fullCorrelationInput, type ConvAttrs } from '../support/geometry';
+import { backwardDataKernel } from '../support/onednn-conv';
 
 /**
  * dX of a depthwise conv: each of the inC·m output channels correlates (full, stride 1) its
  * zero-inserted dy with its own flipped filter; the m channel-multiplier copies of an input
  * channel are then summed.
  */
-export function makeDepthwiseBackpropInput(backendName: string): KernelConfig {
+function wasmDepthwiseBackpropInput(): KernelConfig {
+  const backendName = 'wasm';
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
@@ -28,5 +31,11 @@ export function makeDepthwiseBackpropInput(backendName: string): KernelConfig {
       return c.run('Sum', { x: split }, { axis: [4], keepDims: false });
     });
   };
-  return { kernelName: 'DepthwiseConv2dNativeBackpropInput', backendName, kernelFunc: kernelFunc as KernelFunc };
+  return { kernelName: DepthwiseConv2dNativeBackpropInput.name, backendName, kernelFunc: kernelFunc as KernelFunc };
 }
+
+export const DepthwiseConv2dNativeBackpropInput: KernelModule = {
+  name: 'DepthwiseConv2dNativeBackpropInput',
+  wasm: wasmDepthwiseBackpropInput,
+  native: (addon, labWasm) => backwardDataKernel(addon, labWasm!, true),
+};

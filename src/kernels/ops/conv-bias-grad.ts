@@ -1,10 +1,11 @@
 import { getKernel, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { forwardConvInfo } from './geometry';
-import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
-import { toGeometry } from './onednn';
+import type { KernelModule } from '../kernel-module';
+import { forwardConvInfo } from '../support/geometry';
+import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from '../native/addon';
+import { toGeometry } from '../support/onednn-conv';
 
 /**
- * Every gradient of one `[relu](conv2d(x, filter) + bias)` (the op in conv-bias-act.ts) in one
+ * Every gradient of one `[relu](conv2d(x, filter) + bias)` (the op in gradients/conv-bias-act.ts) in one
  * kernel: inputs x, filter, dy and, for a ReLU, the forward's output y; outputs [dx, dFilter,
  * dBias]. On the native addon that is a single call: the ReLU's mask, oneDNN's backward-data and
  * one backward-weights primitive that sums the bias gradient while it reads dy for the filter's.
@@ -23,7 +24,7 @@ export interface ConvBiasGradAttrs {
 export const convAttrs = (a: ConvBiasGradAttrs) => ({ strides: a.strides, pad: a.pad, dataFormat: 'NHWC' as const, dimRoundingMode: undefined });
 
 /** The kernel for 'wasm': the addon's single call where oneDNN can express the convolution, else wasm's kernels in turn. */
-export function convBiasGradKernel(addon: NativeAddon | undefined): KernelConfig {
+function convBiasGradKernel(addon: NativeAddon | undefined): KernelConfig {
   const kernelFunc: KernelFunc = (args) => {
     const { x, filter, dy, y } = args.inputs as { x: TensorInfo; filter: TensorInfo; dy: TensorInfo; y?: TensorInfo };
     const a = args.attrs as unknown as ConvBiasGradAttrs;
@@ -63,3 +64,5 @@ function reluMaskOnHeap(backend: WasmHeapBackend, dy: TensorInfo, y: TensorInfo,
     backend.disposeData(step.dataId);
   }
 }
+
+export const ConvBiasGrad: KernelModule = { name: CONV_BIAS_GRAD, wasm: () => convBiasGradKernel(undefined), native: (addon) => convBiasGradKernel(addon) };

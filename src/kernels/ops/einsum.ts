@@ -1,5 +1,6 @@
 import type { KernelBackend, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { withChain, type KernelChain } from './chain';
+import type { KernelModule } from '../kernel-module';
+import { withChain, type KernelChain } from '../support/chain';
 
 /**
  * Einsum of two operands as one batched matrix product, for backends without an Einsum kernel
@@ -13,14 +14,15 @@ import { withChain, type KernelChain } from './chain';
  * [1, 1, inner, cols]: with the native addon that is oneDNN's on all cores, where wasm's
  * BatchMatMul runs on one (MAXIM's Einsums at 128²: 2.1 s as matrix products).
  */
-export function makeEinsum(backendName: string): KernelConfig {
+function wasmEinsum(): KernelConfig {
+  const backendName = 'wasm';
   const kernelFunc: KernelFunc = ({ inputs, attrs, backend }) => {
     const operands = (Array.isArray(inputs) ? inputs : Object.values(inputs)) as TensorInfo[];
     const { equation } = attrs as { equation: string };
     const plan = planEinsum(equation, operands.map((t) => t.shape));
     return withChain(backend as KernelBackend, backendName, (c) => run(c, plan, operands[0]!, operands[1]!));
   };
-  return { kernelName: 'Einsum', backendName, kernelFunc };
+  return { kernelName: Einsum.name, backendName, kernelFunc };
 }
 
 export interface EinsumPlan {
@@ -98,3 +100,5 @@ function run(c: KernelChain, p: EinsumPlan, a: TensorInfo, b: TensorInfo): Tenso
   const prod = c.reshape(raw, p.productShape);
   return isIdentity(p.permOut) ? prod : c.run('Transpose', { x: prod }, { perm: p.permOut });
 }
+
+export const Einsum: KernelModule = { name: 'Einsum', wasm: wasmEinsum };

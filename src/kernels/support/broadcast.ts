@@ -1,17 +1,15 @@
 import { backend_util, util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
-import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
+import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from '../native/addon';
 import { replacing } from './replacing';
 
 /**
- * Add, Sub, Multiply and RealDiv for tfjs-backend-wasm on the native addon. wasm's own run on one
+ * Broadcasting binary ops (Add, Sub, Multiply and RealDiv: ops/) for tfjs-backend-wasm on the native addon. wasm's own run on one
  * thread, and when one operand is broadcast they compute indices per element: about five times
  * slower per value than without. Training broadcasts constantly: every bias (the unfused
  * convolutions of a training step) and the channel attention's scaling of each feature map. When
  * one operand's broadcast axes sit together (size-1 axes between them allowed), the output is
  * [P, Q, S] and that operand [P, 1, S]; other shapes and dtypes go to the wasm kernel.
  */
-
-const OPS = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 } as const;
 
 export interface BroadcastLayout {
   P: number;
@@ -41,7 +39,8 @@ export function broadcastLayout(out: readonly number[], a: readonly number[], b:
   };
 }
 
-function binaryKernel(addon: NativeAddon, name: keyof typeof OPS): KernelConfig {
+/** A broadcasting binary op on the addon (`op`: its code in native/binary.cc), falling back to wasm's own `name`. */
+export function binaryKernel(addon: NativeAddon, name: string, op: number): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return own(args);
@@ -51,20 +50,8 @@ function binaryKernel(addon: NativeAddon, name: keyof typeof OPS): KernelConfig 
     const { P, Q, S, aFull, bFull } = layout;
     const backend = args.backend as unknown as WasmHeapBackend;
     return onHeap(backend, [a, b], [{ shape, dtype: 'float32' }], heapFloats(backend), ([av, bv], [out]) => {
-      addon.binary(OPS[name], av!, aFull, bv!, bFull, P, Q, S, out!);
+      addon.binary(op, av!, aFull, bv!, bFull, P, Q, S, out!);
     })[0]!;
-  });
-}
-
-export const nativeBinaries = (addon: NativeAddon): KernelConfig[] => (Object.keys(OPS) as Array<keyof typeof OPS>).map((name) => binaryKernel(addon, name));
-
-/** Tanh on all cores (wasm's runs on one; MAXIM's GELUs call it 240 times per image). */
-export function nativeTanh(addon: NativeAddon): KernelConfig {
-  return replacing('Tanh', 'wasm', (own) => (args) => {
-    const x = args.inputs['x'] as TensorInfo;
-    if (x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) return own(args);
-    const backend = args.backend as unknown as WasmHeapBackend;
-    return onHeap(backend, [x], [{ shape: x.shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.tanh(xv!, out!))[0]!;
   });
 }
 
@@ -73,26 +60,4 @@ export function tileAsBroadcast(xShape: readonly number[], reps: readonly number
   const shape = xShape.map((d, i) => d * reps[i]!);
   const broadcastOnly = reps.length === xShape.length && reps.every((r, i) => r === 1 || xShape[i] === 1);
   return { shape, layout: broadcastOnly ? broadcastLayout(shape, xShape, shape) : undefined };
-}
-
-/** Tile of size-1 axes that sit together (tf.broadcastTo, as the gradient of a mean), on all cores; wasm's computes indices per element. */
-export function nativeTile(addon: NativeAddon): KernelConfig {
-  return replacing('Tile', 'wasm', (own) => (args) => {
-    const x = args.inputs['x'] as TensorInfo;
-    const { shape, layout } = tileAsBroadcast(x.shape, (args.attrs as unknown as { reps: number[] }).reps);
-    if (x.dtype !== 'float32' || layout === undefined || util.sizeFromShape(shape) === 0) return own(args);
-    const backend = args.backend as unknown as WasmHeapBackend;
-    return onHeap(backend, [x], [{ shape, dtype: 'float32' }], heapFloats(backend), ([xv], [out]) => addon.broadcast(xv!, layout.P, layout.Q, layout.S, out!))[0]!;
-  });
-}
-
-/** AddN in one pass on all cores (wasm's adds on one thread): the sum of a tensor's gradients in the backward pass. */
-export function nativeAddN(addon: NativeAddon): KernelConfig {
-  return replacing('AddN', 'wasm', (own) => (args) => {
-    const inputs = Object.values(args.inputs) as TensorInfo[];
-    const first = inputs[0];
-    if (first === undefined || inputs.some((t) => t.dtype !== 'float32' || !util.arraysEqual(t.shape, first.shape)) || util.sizeFromShape(first.shape) === 0) return own(args);
-    const backend = args.backend as unknown as WasmHeapBackend;
-    return onHeap(backend, inputs, [{ shape: first.shape, dtype: 'float32' }], heapFloats(backend), (ins, [out]) => addon.addN(ins, out!))[0]!;
-  });
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { CONV_BIAS_GRAD, convAttrs, type ConvBiasGradAttrs } from './conv-bias-grad';
+import { CONV_BIAS_GRAD, convAttrs, type ConvBiasGradAttrs } from '../ops/conv-bias-grad';
 
 /**
  * `[relu](conv2d(x, filter) + bias)` (NHWC, no dilation) that stays one fused kernel when
@@ -7,7 +7,7 @@ import { CONV_BIAS_GRAD, convAttrs, type ConvBiasGradAttrs } from './conv-bias-g
  * a Conv2D, an Add and a Relu forward, each output kept for the backward pass, then Step, Cast,
  * Multiply, both convolution gradients and a bias Sum backward. Here the forward is FusedConv2D
  * (bias and ReLU applied as the output is written) keeping only its output, and the backward is
- * one DeblurConvBiasGrad kernel where the backend has it (conv-bias-grad.ts), else those same tfjs
+ * one DeblurConvBiasGrad kernel where the backend has it (ops/conv-bias-grad.ts), else those same tfjs
  * kernels. Its gradients equal tfjs's (tests/kernels/conv-bias-act.test.ts).
  */
 export function convBiasAct(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, conv: ConvBiasGradAttrs, activation: 'relu' | 'linear'): tf.Tensor4D {

@@ -1,13 +1,16 @@
 import { type KernelBackend, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { withChain } from './chain';
-import { forwardConvInfo, fullCorrelationInput, type ConvAttrs } from './geometry';
+import type { KernelModule } from '../kernel-module';
+import { withChain } from '../support/chain';
+import { forwardConvInfo, fullCorrelationInput, type ConvAttrs } from '../support/geometry';
+import { backwardDataKernel } from '../support/onednn-conv';
 
 /**
  * dX of a conv2d (also the forward pass of conv2dTranspose). wasm has one, but as a plain loop
  * (~2 GFLOP/s). This one is the textbook identity: a stride-1 "full" correlation of the
  * zero-inserted dy with the spatially flipped, in/out-swapped filter, run on XNNPACK's Conv2D.
  */
-export function makeConv2DBackpropInput(backendName: string): KernelConfig {
+function wasmConv2DBackpropInput(): KernelConfig {
+  const backendName = 'wasm';
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
     const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
     const a = attrs as unknown as ConvAttrs & { inputShape: number[]; dataFormat?: string };
@@ -20,5 +23,11 @@ export function makeConv2DBackpropInput(backendName: string): KernelConfig {
       return c.run('Conv2D', { x: dyFull, filter: swapped }, { strides: 1, pad: pads, dilations: 1, dataFormat: 'NHWC' });
     });
   };
-  return { kernelName: 'Conv2DBackpropInput', backendName, kernelFunc: kernelFunc as KernelFunc };
+  return { kernelName: Conv2DBackpropInput.name, backendName, kernelFunc: kernelFunc as KernelFunc };
 }
+
+export const Conv2DBackpropInput: KernelModule = {
+  name: 'Conv2DBackpropInput',
+  wasm: wasmConv2DBackpropInput,
+  native: (addon, labWasm) => backwardDataKernel(addon, labWasm!, false),
+};

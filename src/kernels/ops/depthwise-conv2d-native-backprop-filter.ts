@@ -1,5 +1,7 @@
 import { type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
-import { forwardConvInfo, type ConvAttrs } from './geometry';
+import type { KernelModule } from '../kernel-module';
+import { forwardConvInfo, type ConvAttrs } from '../support/geometry';
+import { backwardWeightsKernel } from '../support/onednn-conv';
 
 /** What this kernel needs from the wasm backend: its output allocation and views of its heap. */
 interface HeapBackend {
@@ -15,7 +17,8 @@ interface HeapBackend {
  * plus a reduce: ~100 ms per layer at 4 × 128² × 32, against ~10 ms for this loop, which reads
  * each input once per tap and allocates nothing but the (small) result. Sums are kept in doubles.
  */
-export function makeDepthwiseBackpropFilter(backendName: string): KernelConfig {
+function wasmDepthwiseBackpropFilter(): KernelConfig {
+  const backendName = 'wasm';
   const kernelFunc = ({ inputs, backend, attrs }: Parameters<KernelFunc>[0]): TensorInfo => {
     const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
     if (x.dtype !== 'float32' || dy.dtype !== 'float32') throw new Error('DepthwiseConv2dNativeBackpropFilter: float32 only');
@@ -62,5 +65,11 @@ export function makeDepthwiseBackpropFilter(backendName: string): KernelConfig {
     heap.typedArrayFromHeap(out).set(sums);
     return out;
   };
-  return { kernelName: 'DepthwiseConv2dNativeBackpropFilter', backendName, kernelFunc: kernelFunc as KernelFunc };
+  return { kernelName: DepthwiseConv2dNativeBackpropFilter.name, backendName, kernelFunc: kernelFunc as KernelFunc };
 }
+
+export const DepthwiseConv2dNativeBackpropFilter: KernelModule = {
+  name: 'DepthwiseConv2dNativeBackpropFilter',
+  wasm: wasmDepthwiseBackpropFilter,
+  native: (addon, labWasm) => backwardWeightsKernel(addon, labWasm!, true),
+};

@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { ThreadAdapter } from './core-share';
-import type { WasmHeapBackend } from './heap-copies';
+import type { WasmHeapBackend } from '../support/heap';
 
 /**
  * The optional native addon (native/*.cc, built by scripts/build-native.sh with g++ against
  * Debian's libdnnl-dev): kernels for tfjs-backend-wasm that read and write the wasm heap in place
  * and run on every core, where wasm runs on one. Without it (not built, or DEBLUR_NATIVE=0) the
- * wasm kernels run; see onednn.ts, native-reduce.ts and native-copies.ts for what it replaces.
+ * wasm kernels run; the modules of all-kernels.ts with a native kernel say what it replaces.
  */
 export interface NativeAddon {
   /** out = [relu](conv(x, filter) + bias); returns the oneDNN implementation's name. */
@@ -75,7 +75,7 @@ export interface ConvGeometry {
   depthwise: boolean;
 }
 
-export const ADDON_PATH = path.join(__dirname, '..', '..', 'build', 'native', 'deblur_native.node');
+export const ADDON_PATH = path.join(__dirname, '..', '..', '..', 'build', 'native', 'deblur_native.node');
 
 let loaded: NativeAddon | string | undefined;
 let adapter: ThreadAdapter | undefined;

@@ -1,6 +1,7 @@
 import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
-import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from './native-addon';
-import { replacing } from './replacing';
+import type { KernelModule } from '../kernel-module';
+import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from '../native/addon';
+import { replacing } from '../support/replacing';
 
 /**
  * BatchMatMul for tfjs-backend-wasm on oneDNN's matmul (native/matmul.cc), on all cores. wasm's
@@ -9,8 +10,8 @@ import { replacing } from './replacing';
  * last two) are equal, or one of them a single matrix used for every batch; anything else goes
  * to the wasm kernel.
  */
-export function nativeBatchMatMul(addon: NativeAddon): KernelConfig {
-  return replacing('BatchMatMul', 'wasm', (own) => (args) => {
+function nativeBatchMatMul(addon: NativeAddon): KernelConfig {
+  return replacing(BatchMatMul.name, 'wasm', (own) => (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const layout = productLayout(a.shape, b.shape, transposeA, transposeB);
@@ -53,3 +54,5 @@ export function productLayout(aShape: readonly number[], bShape: readonly number
   const padded = [...new Array<number>(rank - outer.length).fill(1), ...outer];
   return { batchA, batchB, m, k, n, shape: [...padded, m, n] };
 }
+
+export const BatchMatMul: KernelModule = { name: 'BatchMatMul', native: (addon) => nativeBatchMatMul(addon) };
