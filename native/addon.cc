@@ -11,7 +11,9 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterConvolutions(env, exports);
-  RegisterHeapOps(env, exports);
+  RegisterReductions(env, exports);
+  RegisterBroadcast(env, exports);
+  RegisterHeapCopies(env, exports);
   RegisterMatmul(env, exports);
   RegisterOptimizer(env, exports);
   RegisterBlocks(env, exports);

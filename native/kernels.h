@@ -6,15 +6,19 @@
 #include <array>
 #include <string>
 
-// Convolutions on oneDNN (convolutions.cc).
+// Convolutions on oneDNN (onednn_conv.cc).
 void RegisterConvolutions(Napi::Env env, Napi::Object exports);
-// Reductions, broadcasting arithmetic and concat/split copies on OpenMP threads (heap_ops.cc).
-void RegisterHeapOps(Napi::Env env, Napi::Object exports);
-// Batched matrix products on oneDNN (matmul.cc).
+// Reductions on OpenMP threads (reduction.cc).
+void RegisterReductions(Napi::Env env, Napi::Object exports);
+// Elementwise and broadcasting arithmetic on OpenMP threads (broadcast.cc).
+void RegisterBroadcast(Napi::Env env, Napi::Object exports);
+// Concat and split as row copies on OpenMP threads (heap.cc).
+void RegisterHeapCopies(Napi::Env env, Napi::Object exports);
+// Batched matrix products on oneDNN (batch_mat_mul.cc).
 void RegisterMatmul(Napi::Env env, Napi::Object exports);
 // Box downscaling, whole-factor nearest upscaling and their gradients (blocks.cc).
 void RegisterBlocks(Napi::Env env, Napi::Object exports);
-// Adam and the weight average over every weight in one call (optimizer.cc).
+// Adam and the weight average over every weight in one call (adam_step.cc).
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 
 // Work below this many bytes stays on one thread: starting the team costs more than it saves.

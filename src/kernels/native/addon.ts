@@ -38,7 +38,7 @@ export interface NativeAddon {
   blockSum(x: Float32Array, n: number, h: number, w: number, c: number, kh: number, kw: number, H: number, W: number, scale: number, out: Float32Array): void;
   /** out[n, y, z, :] = scale · x[n, y / kh, z / kw, :] inside the blocks, 0 past them; x is [n, h, w, c], out [n, H, W, c]. */
   blockSpread(x: Float32Array, n: number, h: number, w: number, c: number, kh: number, kw: number, H: number, W: number, scale: number, out: Float32Array): void;
-  /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/optimizer.cc. */
+  /** One Adam step (and average update) over all weights into the out arrays; true when every gradient is finite. See native/adam_step.cc. */
   adamStep(
     p: Float32Array[], g: Float32Array[], m: Float32Array[], v: Float32Array[], ema: Float32Array[],
     pOut: Float32Array[], mOut: Float32Array[], vOut: Float32Array[], emaOut: Float32Array[],

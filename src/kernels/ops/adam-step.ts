@@ -4,7 +4,7 @@ import { heapFloats, type NativeAddon, type WasmHeapBackend } from '../native/ad
 
 /**
  * One Adam step over every trainable weight, with the weight average's update, as one kernel on
- * the native addon (native/optimizer.cc). tfjs's Adam runs about ten small kernels per weight.
+ * the native addon (native/adam_step.cc). tfjs's Adam runs about ten small kernels per weight.
  * The kernel makes new tensors (tensors stay immutable): the weights, the moments, the averages,
  * and last a scalar that is 1 when every gradient value is finite.
  */

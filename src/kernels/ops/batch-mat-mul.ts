@@ -4,7 +4,7 @@ import { heapFloats, onHeap, type NativeAddon, type WasmHeapBackend } from '../n
 import { replacing } from '../support/replacing';
 
 /**
- * BatchMatMul for tfjs-backend-wasm on oneDNN's matmul (native/matmul.cc), on all cores. wasm's
+ * BatchMatMul for tfjs-backend-wasm on oneDNN's matmul (native/batch_mat_mul.cc), on all cores. wasm's
  * own runs on one thread; the FFT loss's DFT is a few large products per step (a 1560 × 128 by
  * 128 × 128 product took 10 ms there). Handles float32 operands whose batch parts (all axes but the
  * last two) are equal, or one of them a single matrix used for every batch; anything else goes

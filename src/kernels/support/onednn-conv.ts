@@ -6,7 +6,7 @@ import { over, replacing } from './replacing';
 /**
  * The convolutions of tfjs-backend-wasm (Conv2D, DepthwiseConv2dNative, their fused forms and both
  * gradients of each: ops/), forward and both gradients, computed by oneDNN in the
- * native addon (native/convolutions.cc) on all cores, reading and writing the wasm heap in place.
+ * native addon (native/onednn_conv.cc) on all cores, reading and writing the wasm heap in place.
  * XNNPACK in wasm runs on one thread and tfjs has no filter-gradient kernels of its own; these
  * were most of a training step (docs/PERFORMANCE.md).
  *

@@ -30,7 +30,7 @@ memory::desc matrix(memory::dim batch, memory::dim rows, memory::dim cols, bool 
 // Made once per shape and kept (creating the primitive costs more than a small product).
 Product& product(memory::dim batchA, memory::dim batchB, memory::dim m, memory::dim k, memory::dim n, bool tA, bool tB) {
   static std::unordered_map<std::string, Product> products;
-  std::string key = std::to_string(omp_get_max_threads()) + "t";  // as the convolutions' plans (convolutions.cc)
+  std::string key = std::to_string(omp_get_max_threads()) + "t";  // as the convolutions' plans (onednn_conv.cc)
   for (memory::dim v : {batchA, batchB, m, k, n, memory::dim(tA), memory::dim(tB)}) key += std::to_string(v) + ":";
   auto found = products.find(key);
   if (found != products.end()) return found->second;

@@ -1,7 +1,6 @@
-// Reductions, broadcasting arithmetic and concat/split copies for tfjs-backend-wasm, on all cores
-// (OpenMP), in place on the wasm heap. wasm's own Sum transposes the reduced axes to the end first
-// (a full copy), its broadcasting Add/Mul walk indices per element, and both run on one thread; the
-// MSRM split and concat and their gradients copy short runs of channels per pixel.
+// Elementwise and broadcasting arithmetic for tfjs-backend-wasm on all cores (OpenMP), in place on
+// the wasm heap (TypeScript side: src/kernels/support/broadcast.ts and ops/add.ts, sub, multiply,
+// real-div, tile, add-n, tanh). wasm's broadcasting Add/Mul walk indices per element on one thread.
 #include <omp.h>
 
 #include <algorithm>
@@ -20,52 +19,6 @@ void inBlocks(int64_t n, Body body) {
   constexpr int64_t kBlock = 4096;
 #pragma omp parallel for if (n * 4 > kParallelBytes)
   for (int64_t b0 = 0; b0 < n; b0 += kBlock) body(b0, std::min(n, b0 + kBlock));
-}
-
-// out[a, b] = scale · Σ_r term(i), i = (a·R + r)·B + b: a sum over the middle axis of an [A, R, B]
-// array, kept in double. Each thread sums its own range of r into partials[thread][a][b]; the
-// partials are then added, so results do not depend on scheduling.
-template <typename Term>
-void sumMiddle(int64_t A, int64_t R, int64_t B, double scale, float* out, Term term) {
-  const bool parallel = A * R * B * 4 > kParallelBytes;
-  const int threads = parallel ? omp_get_max_threads() : 1;
-  std::vector<double> partials(static_cast<size_t>(threads) * A * B, 0.0);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const int64_t r0 = R * t / threads, r1 = R * (t + 1) / threads;
-    double* acc = partials.data() + static_cast<size_t>(t) * A * B;
-    for (int64_t a = 0; a < A; a++) {
-      double* row = acc + a * B;
-      if (B == 1) {
-        double s = 0;
-#pragma omp simd reduction(+ : s)
-        for (int64_t r = r0; r < r1; r++) s += term(a * R + r);
-        row[0] = s;
-      } else {
-        for (int64_t r = r0; r < r1; r++) {
-          const int64_t base = (a * R + r) * B;
-#pragma omp simd
-          for (int64_t b = 0; b < B; b++) row[b] += term(base + b);
-        }
-      }
-    }
-  }
-  for (int64_t i = 0; i < A * B; i++) {
-    double s = 0;
-    for (int t = 0; t < threads; t++) s += partials[static_cast<size_t>(t) * A * B + i];
-    out[i] = static_cast<float>(s * scale);
-  }
-}
-
-// sumAxes(x, A, R, B, out, scale): out[a, b] = scale · Σ_r x[a, r, b] for x viewed as [A, R, B].
-// Any reduction of a contiguous tensor over adjacent axes has this form.
-Napi::Value SumAxes(const Napi::CallbackInfo& info) {
-  const int64_t A = integer(info[1], "A"), R = integer(info[2], "R"), B = integer(info[3], "B");
-  const double scale = info[5].As<Napi::Number>().DoubleValue();
-  const float* x = floats(info[0], A * R * B, "x");
-  sumMiddle(A, R, B, scale, floats(info[4], A * B, "out"), [x](int64_t i) { return static_cast<double>(x[i]); });
-  return info.Env().Undefined();
 }
 
 enum class BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
@@ -154,17 +107,6 @@ Napi::Value Broadcast(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// mulSum(a, b, P, Q, S, out): out[p, s] = Σ_q a[p, q, s] · b[p, q, s], each product in float (as the
-// Multiply it replaces) and the sum in double (sumMiddle, as sumAxes): the gradient of a
-// broadcast factor (the channel attention's scale) without the full-size product tfjs writes first.
-Napi::Value MulSum(const Napi::CallbackInfo& info) {
-  const int64_t P = integer(info[2], "P"), Q = integer(info[3], "Q"), S = integer(info[4], "S");
-  const float* a = floats(info[0], P * Q * S, "a");
-  const float* b = floats(info[1], P * Q * S, "b");
-  sumMiddle(P, Q, S, 1.0, floats(info[5], P * S, "out"), [a, b](int64_t i) { return static_cast<double>(a[i] * b[i]); });
-  return info.Env().Undefined();
-}
-
 // addN(inputs, out): out = Σ inputs, elementwise, in one pass (the gradient of a tensor that several
 // layers read: MSRM's depthwise output feeds four convolutions).
 Napi::Value AddN(const Napi::CallbackInfo& info) {
@@ -194,64 +136,6 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-struct Part {
-  uint8_t* data;
-  int64_t rowBytes;
-};
-
-std::vector<Part> parts(const Napi::Value& list, const Napi::Value& widths, int64_t rows, const char* what) {
-  if (!list.IsArray() || !widths.IsArray()) throw Napi::TypeError::New(list.Env(), std::string(what) + ": arrays expected");
-  Napi::Array a = list.As<Napi::Array>(), w = widths.As<Napi::Array>();
-  if (a.Length() != w.Length()) throw Napi::RangeError::New(list.Env(), std::string(what) + ": one row width per part");
-  std::vector<Part> out;
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    const int64_t rowBytes = integer(w.Get(i), "row width");
-    out.push_back({bytes(a.Get(i), rows * rowBytes, what), rowBytes});
-  }
-  return out;
-}
-
-int64_t totalRowBytes(const std::vector<Part>& ps) {
-  int64_t total = 0;
-  for (const Part& p : ps) total += p.rowBytes;
-  return total;
-}
-
-// concatRows(parts, rowBytes, rows, out): row r of out is row r of every part, one after another.
-// A concat along axis k is this with rows = the product of the sizes before k.
-Napi::Value ConcatRows(const Napi::CallbackInfo& info) {
-  const int64_t rows = integer(info[2], "rows");
-  const std::vector<Part> ps = parts(info[0], info[1], rows, "parts");
-  const int64_t total = totalRowBytes(ps);
-  uint8_t* out = bytes(info[3], rows * total, "out");
-#pragma omp parallel for if (rows * total > kParallelBytes)
-  for (int64_t r = 0; r < rows; r++) {
-    uint8_t* to = out + r * total;
-    for (const Part& p : ps) {
-      std::memcpy(to, p.data + r * p.rowBytes, p.rowBytes);
-      to += p.rowBytes;
-    }
-  }
-  return info.Env().Undefined();
-}
-
-// splitRows(x, rows, rowBytes, outs): the inverse of concatRows.
-Napi::Value SplitRows(const Napi::CallbackInfo& info) {
-  const int64_t rows = integer(info[1], "rows");
-  const std::vector<Part> ps = parts(info[3], info[2], rows, "outs");
-  const int64_t total = totalRowBytes(ps);
-  const uint8_t* x = bytes(info[0], rows * total, "x");
-#pragma omp parallel for if (rows * total > kParallelBytes)
-  for (int64_t r = 0; r < rows; r++) {
-    const uint8_t* from = x + r * total;
-    for (const Part& p : ps) {
-      std::memcpy(p.data + r * p.rowBytes, from, p.rowBytes);
-      from += p.rowBytes;
-    }
-  }
-  return info.Env().Undefined();
-}
-
 // tanh(x, out): elementwise, on all cores (wasm's runs libm's tanh on one thread: MAXIM's GELUs
 // spent ~18% of its time there).
 Napi::Value Tanh(const Napi::CallbackInfo& info) {
@@ -265,13 +149,9 @@ Napi::Value Tanh(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterHeapOps(Napi::Env env, Napi::Object exports) {
-  exports.Set("sumAxes", Napi::Function::New(env, SumAxes));
+void RegisterBroadcast(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
-  exports.Set("concatRows", Napi::Function::New(env, ConcatRows));
-  exports.Set("splitRows", Napi::Function::New(env, SplitRows));
-  exports.Set("tanh", Napi::Function::New(env, Tanh));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));
-  exports.Set("mulSum", Napi::Function::New(env, MulSum));
   exports.Set("addN", Napi::Function::New(env, AddN));
+  exports.Set("tanh", Napi::Function::New(env, Tanh));
 }
