@@ -17,6 +17,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMatmul(env, exports);
   RegisterOptimizer(env, exports);
   RegisterBlocks(env, exports);
+  RegisterLayout(env, exports);
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), omp_get_max_threads());
               }));

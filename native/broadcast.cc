@@ -1,10 +1,9 @@
 // Elementwise and broadcasting arithmetic for tfjs-backend-wasm on all cores (OpenMP), in place on
 // the wasm heap (TypeScript side: src/kernels/support/broadcast.ts and ops/add.ts, sub, multiply,
-// real-div, tile, add-n, tanh). wasm's broadcasting Add/Mul walk indices per element on one thread.
+// real-div, tile, add-n). wasm's broadcasting Add/Mul walk indices per element on one thread.
 #include <omp.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -136,22 +135,10 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// tanh(x, out): elementwise, on all cores (wasm's runs libm's tanh on one thread: MAXIM's GELUs
-// spent ~18% of its time there).
-Napi::Value Tanh(const Napi::CallbackInfo& info) {
-  const int64_t n = info[0].As<Napi::Float32Array>().ElementLength();
-  const float* x = floats(info[0], n, "x");
-  float* out = floats(info[1], n, "out");
-#pragma omp parallel for simd if (n * 4 > kParallelBytes)
-  for (int64_t i = 0; i < n; i++) out[i] = std::tanh(x[i]);
-  return info.Env().Undefined();
-}
-
 }  // namespace
 
 void RegisterBroadcast(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));
   exports.Set("addN", Napi::Function::New(env, AddN));
-  exports.Set("tanh", Napi::Function::New(env, Tanh));
 }

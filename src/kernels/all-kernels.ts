@@ -31,6 +31,7 @@ import { Sub } from './ops/sub';
 import { Sum } from './ops/sum';
 import { Tanh } from './ops/tanh';
 import { Tile } from './ops/tile';
+import { Transpose } from './ops/transpose';
 
 /**
  * Every kernel this lab registers, one module per kernel name (ops/, named after it). Registration
@@ -42,7 +43,7 @@ export const ALL_KERNELS: readonly KernelModule[] = [
   Conv2DBackpropInput, Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropInput, DepthwiseConv2dNativeBackpropFilter,
   ConvBiasGrad,
   // Copies within the wasm heap, and buffer sharing.
-  Identity, Cast, Slice, SplitV, StridedSlice, Concat, Tile,
+  Identity, Cast, Slice, SplitV, StridedSlice, Concat, Tile, Transpose,
   // Elementwise, reductions and products on all cores.
   Add, Sub, Multiply, RealDiv, Tanh, AddN, Sum, Mean, MulSum, BatchMatMul,
   // Resampling.

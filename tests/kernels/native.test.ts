@@ -8,6 +8,7 @@ import { broadcastLayout } from '../../src/kernels/support/broadcast';
 import { poolBlocks, upscaleBlocks } from '../../src/kernels/support/blocks';
 import { productLayout } from '../../src/kernels/ops/batch-mat-mul';
 import { reductionLayout } from '../../src/kernels/support/reduction';
+import { transposeLayout } from '../../src/kernels/ops/transpose';
 import { original } from '../../src/kernels/support/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
 import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
@@ -55,7 +56,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'BatchMatMul', 'Tile', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'Transpose', 'StridedSlice', 'Slice', 'BatchMatMul', 'Tile', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -247,6 +248,61 @@ test('Tanh on the addon matches cpu, small and large (the threaded path), satura
   for (const shape of [[7], [2, 130, 130, 8]]) {
     await againstCpu(`tanh ${JSON.stringify(shape)}`, () => tf.tanh(tf.tensor(seeded(shape.reduce((p, d) => p * d, 1), 40), shape).mul(12)));
   }
+});
+
+test('transposeLayout: size-1 axes dropped, axes that stay neighbours merged, identities to one axis', () => {
+  // MAXIM's block partition: [1, 4, 64, 4, 64, 8] → [1, 4, 4, 64, 64, 8].
+  assert.equal(transposeLayout([1, 4, 64, 4, 64, 8], [0, 1, 3, 2, 4, 5]), { shape: [4, 64, 4, 512], perm: [0, 2, 1, 3] });
+  assert.equal(transposeLayout([2, 3, 5], [2, 0, 1]), { shape: [6, 5], perm: [1, 0] });
+  assert.equal(transposeLayout([2, 3, 5, 7], [3, 2, 1, 0]), { shape: [2, 3, 5, 7], perm: [3, 2, 1, 0] });
+  assert.equal(transposeLayout([2, 1, 5], [1, 0, 2]), { shape: [10], perm: [0] });
+  assert.equal(transposeLayout([4, 6], [0, 1]), { shape: [24], perm: [0] });
+  assert.equal(transposeLayout([4, 1, 5, 3], [3, 0, 1, 2]), { shape: [20, 3], perm: [1, 0] });
+  // Neighbours in the output that were not neighbours in the input stay apart.
+  assert.equal(transposeLayout([2, 3, 4], [0, 2, 1]), { shape: [2, 3, 4], perm: [0, 2, 1] });
+});
+
+test('Transpose on the addon matches cpu: 2 to 6 axes, size-1 axes, int32; small tensors and identities on wasm', async () => {
+  const cases: Array<[number[], number[]]> = [
+    [[1, 4, 64, 4, 64, 8], [0, 1, 3, 2, 4, 5]], // a block partition
+    [[1, 4, 64, 4, 64, 8], [0, 2, 4, 1, 3, 5]], // a grid partition
+    [[2, 130, 67], [2, 0, 1]],
+    [[3, 40, 50, 7], [3, 1, 0, 2]],
+    [[300, 200], [1, 0]],
+    [[5, 6], [1, 0]], // small: wasm's
+    [[64, 1, 300], [1, 0, 2]], // an identity in bytes: wasm's
+  ];
+  for (const [shape, perm] of cases) {
+    await againstCpu(`transpose ${JSON.stringify(shape)} by ${JSON.stringify(perm)}`, () => tf.transpose(tf.tensor(seeded(sizeOf(shape), 41), shape), perm), 1e-12);
+  }
+  await againstCpu('transpose of int32', () => tf.transpose(tf.tensor(Array.from({ length: 40 * 30 * 20 }, (_, i) => i - 7000), [40, 30, 20], 'int32'), [2, 0, 1]).toFloat(), 1e-12);
+});
+
+test('StridedSlice on the addon matches cpu: masks, ellipsis, new and shrunk axes, steps, int32; contiguous ones on wasm', async () => {
+  const x = () => tf.tensor(seeded(2 * 40 * 36 * 24, 42), [2, 40, 36, 24]);
+  const cases: Array<[string, () => tf.Tensor]> = [
+    // MAXIM's channel split, x[..., :12] and x[..., 12:], written with an ellipsis and with masks.
+    ['x[..., :12]', () => tf.stridedSlice(x(), [0, 0], [0, 12], [1, 1], 0, 0, 1)],
+    ['x[:, :, :, 12:]', () => tf.stridedSlice(x(), [0, 0, 0, 12], [0, 0, 0, 0], [1, 1, 1, 1], 0b0111, 0b1111)],
+    ['x[:, 1::2, 3:30:3, 5:20]', () => tf.stridedSlice(x(), [0, 1, 3, 5], [2, 40, 30, 20], [1, 2, 3, 1], 1, 2)],
+    ['x[1, :, 4:, :] (a shrunk axis)', () => tf.stridedSlice(x(), [1, 0, 4, 0], [2, 40, 36, 24], [1, 1, 1, 1], 0, 0, 0, 0, 1)],
+    ['x[:, None, ::2] (a new axis)', () => tf.stridedSlice(x(), [0, 0, 0], [2, 0, 40], [1, 1, 2], 0, 0, 0, 0b010)],
+    ['x[1:] (contiguous: wasm)', () => tf.stridedSlice(x(), [1], [2], [1])],
+    ['x[:, :, :, :3] of int32', () => tf.stridedSlice(x().mul(1000).toInt(), [0, 0, 0, 0], [2, 40, 36, 3], [1, 1, 1, 1]).toFloat()],
+  ];
+  for (const [what, fn] of cases) await againstCpu(what, fn, 1e-12);
+});
+
+test('Slice on the addon matches cpu: channel windows (native), windows in every axis, contiguous blocks and small ones (wasm)', async () => {
+  const x = () => tf.tensor(seeded(2 * 40 * 36 * 24, 43), [2, 40, 36, 24]);
+  const cases: Array<[number[], number[]]> = [
+    [[0, 0, 0, 8], [2, 40, 36, 8]], // an MSRM branch
+    [[1, 3, 5, 2], [1, 30, 30, 20]],
+    [[1, 0, 0, 0], [1, 40, 36, 24]], // contiguous
+    [[0, 0, 0, 0], [1, 2, 3, 4]], // small
+  ];
+  for (const [begin, size] of cases) await againstCpu(`slice at ${JSON.stringify(begin)} of ${JSON.stringify(size)}`, () => tf.slice(x(), begin, size), 1e-12);
+  await againstCpu('slice of int32', () => tf.slice(x().mul(1000).toInt(), [0, 0, 0, 8], [2, 40, 36, 8]).toFloat(), 1e-12);
 });
 
 test('Concat and SplitV on the addon match cpu along every axis, for float32, int32 and bool, with empty parts', async () => {

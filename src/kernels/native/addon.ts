@@ -32,8 +32,10 @@ export interface NativeAddon {
   mulSum(a: Float32Array, b: Float32Array, P: number, Q: number, S: number, out: Float32Array): void;
   /** out = Σ inputs, elementwise, in one pass. */
   addN(inputs: Float32Array[], out: Float32Array): void;
-  /** out = tanh(x), elementwise. */
+  /** out = tanh(x), elementwise (oneDNN's eltwise primitive). */
   tanh(x: Float32Array, out: Float32Array): void;
+  /** out (dense, dims) = the view of x from element `offset` with strides (elements, ≥ 0) per axis; 1 to 12 axes, 4-byte elements (a oneDNN reorder). */
+  copyView(x: Float32Array, offset: number, dims: number[], strides: number[], out: Float32Array): void;
   /** out[n, i, j, :] = scale · Σ of x's kh × kw block at (i·kh, j·kw); x is [n, H, W, c], out [n, h, w, c]. */
   blockSum(x: Float32Array, n: number, h: number, w: number, c: number, kh: number, kw: number, H: number, W: number, scale: number, out: Float32Array): void;
   /** out[n, y, z, :] = scale · x[n, y / kh, z / kw, :] inside the blocks, 0 past them; x is [n, h, w, c], out [n, H, W, c]. */
