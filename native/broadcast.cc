@@ -76,6 +76,44 @@ void binaryRows(const float* a, bool aFull, const float* b, bool bFull, int64_t 
   }
 }
 
+// out[m, n] = a[m] ∘ b[n] (aAlongRows) or a[n] ∘ b[m]: each operand broadcast along the other's
+// axes, as a per-pixel value times per-channel weights ([1, H, W, 1] · [1, 1, 1, C] in MAXIM).
+template <BinaryOp op>
+void outerRows(const float* a, const float* b, int64_t M, int64_t N, bool aAlongRows, float* out) {
+#pragma omp parallel for if (M * N * 4 > kParallelBytes)
+  for (int64_t m = 0; m < M; m++) {
+    float* o = out + m * N;
+    if (aAlongRows) {
+      const float x = a[m];
+#pragma omp simd
+      for (int64_t n = 0; n < N; n++) o[n] = apply<op>(x, b[n]);
+    } else {
+      const float y = b[m];
+#pragma omp simd
+      for (int64_t n = 0; n < N; n++) o[n] = apply<op>(a[n], y);
+    }
+  }
+}
+
+// outer(op, a, b, M, N, aAlongRows, out): Add, Sub, Mul or Div (op 0..3) where a varies along the
+// output's rows and b along its columns (aAlongRows), or the other way round.
+Napi::Value Outer(const Napi::CallbackInfo& info) {
+  const int64_t op = integer(info[0], "op");
+  const int64_t M = integer(info[3], "M"), N = integer(info[4], "N");
+  const bool aAlongRows = info[5].ToBoolean().Value();
+  const float* a = floats(info[1], aAlongRows ? M : N, "a");
+  const float* b = floats(info[2], aAlongRows ? N : M, "b");
+  float* out = floats(info[6], M * N, "out");
+  switch (static_cast<BinaryOp>(op)) {
+    case BinaryOp::kAdd: outerRows<BinaryOp::kAdd>(a, b, M, N, aAlongRows, out); break;
+    case BinaryOp::kSub: outerRows<BinaryOp::kSub>(a, b, M, N, aAlongRows, out); break;
+    case BinaryOp::kMul: outerRows<BinaryOp::kMul>(a, b, M, N, aAlongRows, out); break;
+    case BinaryOp::kDiv: outerRows<BinaryOp::kDiv>(a, b, M, N, aAlongRows, out); break;
+    default: throw Napi::RangeError::New(info.Env(), "outer: op must be 0 (add), 1 (sub), 2 (mul) or 3 (div)");
+  }
+  return info.Env().Undefined();
+}
+
 // binary(op, a, aFull, b, bFull, P, Q, S, out): Add, Sub, Mul or Div (op 0..3) of two float32
 // tensors whose broadcast axes, if any, sit together (see src/kernels/support/broadcast.ts).
 Napi::Value Binary(const Napi::CallbackInfo& info) {
@@ -139,6 +177,7 @@ Napi::Value AddN(const Napi::CallbackInfo& info) {
 
 void RegisterBroadcast(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("outer", Napi::Function::New(env, Outer));
   exports.Set("broadcast", Napi::Function::New(env, Broadcast));
   exports.Set("addN", Napi::Function::New(env, AddN));
 }

@@ -1,4 +1,4 @@
-import { caseLabel, type SuiteRow, type TorchResult } from './suite';
+import { caseLabel, peerCaseLabel, type SuitePeerRow, type SuiteRow, type TorchResult } from './suite';
 import type { Timing } from './timing';
 
 export interface ReportRow {
@@ -70,6 +70,23 @@ export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
     }
   }
   return out;
+}
+
+/** The peers' rows: inference per engine, with nothing to compare against (no twin; their multiply-adds are not counted). */
+export function peerReportRows(rows: SuitePeerRow[]): ReportRow[] {
+  return rows.flatMap((row) =>
+    Object.entries(row.tfjs).map(([backend, r]): ReportRow => {
+      const none = { torch: 'no twin', torchLayouts: '–', ratio: '–', gmacs: '–', torchGmacs: '–', ofLimit: '–', torchOfLimit: '–', torchMemory: '–' };
+      const base = { case: peerCaseLabel(row.case), part: 'inference' as const, backend, ...none };
+      if (isError(r)) return { ...base, tfjs: `error: ${r.error}`, imagesPerSecond: '–', memory: '–' };
+      return {
+        ...base,
+        tfjs: `${seconds(r.infer)}${r.tiles > 1 ? ` (${r.tiles} tiles)` : ''}`,
+        imagesPerSecond: (1000 / r.infer.median).toFixed(2),
+        memory: `${mib(r.peakRssBytes)}${r.peakWasmHeapBytes !== null ? ` (heap ${mib(r.peakWasmHeapBytes)})` : ''}`,
+      };
+    }),
+  );
 }
 
 const HEADER = ['case', 'part', 'backend', 'tfjs median [min–max]', 'PyTorch median [min–max], the faster layout', 'PyTorch NCHW · channels-last', 'tfjs / PyTorch', 'tfjs img/s', 'tfjs GMAC/s', 'PyTorch GMAC/s', 'tfjs of limit', 'PyTorch of limit', 'tfjs peak RSS', 'PyTorch peak RSS'];

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { moduleArgs, pythonEnv } from '../python';
 import { variantConfig, type VariantName } from '../model/config';
 import type { BenchCase, CaseResult } from './case';
+import type { PeerCase, PeerCaseResult } from './peer-case';
+import { maximUnavailable } from '../peers/maxim';
 import type { MachineLimit } from './limit';
 import type { Timing } from './timing';
 
@@ -164,7 +166,36 @@ export function runTorchCase(c: SuiteCase, s: RunnerSettings, layout: TorchLayou
   return runJson<TorchResult>(s.python, args, s.root, s.log, pythonEnv({}, path.join(s.root, 'python')), BLAS_OVERRIDES);
 }
 
-export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${c.height === c.width ? `${c.height}²` : `${c.width}×${c.height}`}`;
+const sizeLabel = (height: number, width: number): string => (height === width ? `${height}²` : `${width}×${height}`);
+export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${sizeLabel(c.height, c.width)}`;
+export const peerCaseLabel = (c: { peer: string; height: number; width: number }): string => `${c.peer} 1×${sizeLabel(c.height, c.width)}`;
+
+/** A peer's case in the suite: one image of this size. */
+export type SuitePeerCase = Pick<PeerCase, 'peer' | 'height' | 'width'>;
+
+/** A peer's row: inference only, on the engines it ran on; no twin to compare with. */
+export interface SuitePeerRow {
+  case: SuitePeerCase;
+  tfjs: Record<string, PeerCaseResult | { error: string }>;
+}
+
+/**
+ * The peers' cases when they are installed: MAXIM on a 256² crop and on a 1280×720 frame (in
+ * tiles, as deblur runs it). None for `quick` (a peer on tiny inputs measures nothing useful).
+ */
+export function peerCases(quick = false): SuitePeerCase[] {
+  if (quick || maximUnavailable() !== undefined) return [];
+  return [{ peer: 'maxim', height: 256, width: 256 }, { peer: 'maxim', height: 720, width: 1280 }];
+}
+
+/** Times a peer's case on one tfjs engine, in a process of its own. */
+export function runPeerChild(c: SuitePeerCase, engine: TfjsEngine, s: RunnerSettings): Promise<PeerCaseResult | { error: string }> {
+  const args = [
+    path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--peer', c.peer, '--size', `${c.height}x${c.width}`,
+    '--steps', String(s.steps), '--warmup', String(s.warmup), '--warmup-seconds', String(s.warmupSeconds), '--backend', engine.backend, '--json',
+  ];
+  return runJson<PeerCaseResult>(process.execPath, args, s.root, s.log, engine.env);
+}
 
 /** The machine's limit (bench --limit) on one engine, in a process of its own. */
 export function measureLimitChild(engine: TfjsEngine, s: RunnerSettings): Promise<MachineLimit | { error: string }> {

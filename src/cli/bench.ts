@@ -5,8 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { BACKENDS, backendUnavailable, parseBackendName, startCpu, type BackendName } from '../backend';
 import { runCase, type BenchCase } from '../bench/case';
-import { markdownTable, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
-import { caseLabel, measureLimitChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuiteRow } from '../bench/suite';
+import { isPeerName, runPeerCase } from '../bench/peer-case';
+import { PEERS } from '../infer/weights';
+import { markdownTable, peerReportRows, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
+import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuitePeerRow, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
 import { measureLimit } from '../bench/limit';
 import { PYTHON, torchUnavailable } from '../interop/python-torch';
@@ -22,6 +24,7 @@ const DOC_END = '<!-- bench:end -->';
 
 interface BenchOptions {
   variant?: string;
+  peer?: string;
   batch: number;
   crop?: number;
   size?: { height: number; width: number };
@@ -45,6 +48,7 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('time training steps and inference: one case (--variant …), or the whole suite against the PyTorch twin')
     .option('--variant <name>', `one case: ${VARIANT_NAMES.join(', ')} (without it, the suite runs)`)
+    .option('--peer <name>', `one case: a peer network's inference on one image (${PEERS.join(', ')}; installed by npm run setup -- --peers), tiled as deblur tiles it (default size 256²)`)
     .option('--batch <n>', 'one case: images per batch', positiveInt, 4)
     .option('--crop <px>', 'one case: square input side, a multiple of 4 (default 128)', positiveInt)
     .option('--size <HxW>', 'one case: input height x width instead of a square crop', imageSize)
@@ -63,6 +67,7 @@ export function registerBench(program: Command): void {
     .option('--limit', 'only measure what this machine does at best (a large convolution on the backend), as JSON')
     .action(async (o: BenchOptions) => {
       if (o.limit) await limitOnly(o);
+      else if (o.peer !== undefined) await onePeerCase(o);
       else if (o.variant !== undefined) await oneCase(o);
       else await suite(o);
     });
@@ -100,6 +105,30 @@ async function oneCase(o: BenchOptions): Promise<void> {
   console.log(`${caseLabel(c)} on ${r.backend} (${report.device}), ${r.params.toLocaleString('en-US')} params`);
   console.log(`  training step: ${r.train ? `${s(r.train.median)} median [${s(r.train.min)}–${s(r.train.max)}], ${r.trainImagesPerSecond!.toFixed(2)} img/s, ${r.trainGmacsPerSecond!.toFixed(1)} GMAC/s` : `not run (${r.trainSkipped ?? 'not asked'})`}${r.microBatches ? `, accumulating ${r.microBatches} micro-batches (the batch does not fit the wasm heap at once)` : ''}`);
   console.log(`  inference:     ${r.infer ? `${s(r.infer.median)} median [${s(r.infer.min)}–${s(r.infer.max)}], ${r.inferImagesPerSecond!.toFixed(2)} img/s, ${r.inferGmacsPerSecond!.toFixed(1)} GMAC/s` : 'not run'}`);
+  console.log(`  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${r.peakWasmHeapBytes !== null ? `, wasm heap ${(r.peakWasmHeapBytes / 2 ** 20).toFixed(0)} MiB` : ''}`);
+}
+
+async function onePeerCase(o: BenchOptions): Promise<void> {
+  if (o.variant !== undefined) throw new UsageError('give --variant or --peer, not both');
+  if (!isPeerName(o.peer!)) throw new UsageError(`unknown peer '${o.peer}' (choose ${PEERS.join(', ')})`);
+  if (o.crop !== undefined && o.size !== undefined) throw new UsageError('give --crop or --size, not both');
+  if (o.mode !== 'infer' && o.mode !== 'both') throw new UsageError(`a peer is timed at inference only (got --mode ${o.mode})`);
+  const size = o.size ?? { height: o.crop ?? 256, width: o.crop ?? 256 };
+  const report = await startBackendOption(o.backend);
+  const r = await runPeerCase(
+    { peer: o.peer, ...size, steps: o.steps, warmup: o.warmup, warmupSeconds: o.warmupSeconds },
+    (i, ms) => process.stderr.write(`bench: infer run ${i + 1}/${o.steps}: ${(ms / 1000).toFixed(2)} s\n`),
+    (done, total) => {
+      if (total > 1) process.stderr.write(`bench: tile ${done}/${total}\n`);
+    },
+  );
+  if (o.json) {
+    console.log(JSON.stringify({ ...r, device: report.device }));
+    return;
+  }
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  console.log(`${peerCaseLabel(r)} on ${r.backend} (${report.device}), ${r.tiles === 1 ? 'whole' : `in ${r.tiles} tiles`}`);
+  console.log(`  inference: ${s(r.infer.median)} median [${s(r.infer.min)}–${s(r.infer.max)}]`);
   console.log(`  peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB${r.peakWasmHeapBytes !== null ? `, wasm heap ${(r.peakWasmHeapBytes / 2 ** 20).toFixed(0)} MiB` : ''}`);
 }
 
@@ -156,19 +185,27 @@ async function suite(o: BenchOptions): Promise<void> {
     }
     rows.push(row);
   }
+  // Peers (when installed) on the first engine only: wasm's own kernels would take many minutes a frame.
+  const peers: SuitePeerRow[] = [];
+  const peerList = peerCases(o.quick === true);
+  for (const [i, c] of peerList.entries()) {
+    const e = engines[0]!;
+    log(`bench [peer ${i + 1}/${peerList.length}] ${peerCaseLabel(c)} on tfjs ${e.label} …`);
+    peers.push({ case: c, tfjs: { [e.label]: await runPeerChild(c, e, settings) } });
+  }
   const minutes = (performance.now() - t0) / 60000;
   const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}; the \`of limit\` columns are each case's GMAC/s as a fraction of it.`}`;
-  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond))}\n`;
+  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable([...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)])}\n`;
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, limit, rows }, null, 1));
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), JSON.stringify({ machine, limit, rows, peers }, null, 1));
   fs.writeFileSync(path.join(outDir, `${stamp}.md`), md);
   if (o.updateDoc) updateDoc(md);
-  if (o.json) console.log(JSON.stringify({ machine, limit, rows }));
+  if (o.json) console.log(JSON.stringify({ machine, limit, rows, peers }));
   else {
     console.log(machine);
-    console.log(table(REPORT_HEADER, reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond).map(reportCells)));
+    console.log(table(REPORT_HEADER, [...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)].map(reportCells)));
     console.log(`\nwritten: ${path.relative(process.cwd(), path.join(outDir, `${stamp}.md`))}${o.updateDoc ? ` and ${path.relative(process.cwd(), DOC)}` : ''}`);
   }
 }

@@ -27,6 +27,7 @@ import { ResizeNearestNeighborGrad } from './ops/resize-nearest-neighbor-grad';
 import { Slice } from './ops/slice';
 import { SplitV } from './ops/split-v';
 import { StridedSlice } from './ops/strided-slice';
+import { Square } from './ops/square';
 import { Sub } from './ops/sub';
 import { Sum } from './ops/sum';
 import { Tanh } from './ops/tanh';
@@ -45,7 +46,7 @@ export const ALL_KERNELS: readonly KernelModule[] = [
   // Copies within the wasm heap, and buffer sharing.
   Identity, Cast, Slice, SplitV, StridedSlice, Concat, Tile, Transpose,
   // Elementwise, reductions and products on all cores.
-  Add, Sub, Multiply, RealDiv, Tanh, AddN, Sum, Mean, MulSum, BatchMatMul,
+  Add, Sub, Multiply, RealDiv, Square, Tanh, AddN, Sum, Mean, MulSum, BatchMatMul,
   // Resampling.
   AvgPool, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad,
   // Kernels for peers and the optimiser.

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { getKernel, getKernelsForBackend, type KernelConfig } from '@tensorflow/tfjs';
 import { startWasm } from '../../src/backend';
 import { registerNativeKernels, wasmTrainingKernels } from '../../src/kernels/index';
-import { broadcastLayout } from '../../src/kernels/support/broadcast';
+import { broadcastLayout, outerLayout } from '../../src/kernels/support/broadcast';
 import { poolBlocks, upscaleBlocks } from '../../src/kernels/support/blocks';
 import { productLayout } from '../../src/kernels/ops/batch-mat-mul';
 import { reductionLayout } from '../../src/kernels/support/reduction';
@@ -56,7 +56,7 @@ async function againstCpu(what: string, fn: () => tf.Tensor | tf.Tensor[], tol =
 
 const tensors = (c: Case) => ({ x: tf.tensor4d(seeded(c.x.reduce((a, b) => a * b), 1), c.x), f: tf.tensor4d(seeded(c.f.reduce((a, b) => a * b), 2), c.f) });
 
-const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Tanh', 'Transpose', 'StridedSlice', 'Slice', 'BatchMatMul', 'Tile', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
+const REPLACED = ['Conv2D', 'FusedConv2D', 'DepthwiseConv2dNative', 'FusedDepthwiseConv2D', 'Sum', 'Mean', 'Add', 'Sub', 'Multiply', 'RealDiv', 'Square', 'Tanh', 'Transpose', 'StridedSlice', 'Slice', 'BatchMatMul', 'Tile', 'AddN', 'AvgPool', 'AvgPoolGrad', 'ResizeNearestNeighbor'];
 
 test("the native kernels replace wasm's own when the addon is built, and the backend report says so", async () => {
   await startBackendForTest('wasm', 'native');
@@ -129,6 +129,25 @@ test('Add, Sub, Multiply and RealDiv on the addon match cpu, either operand broa
     });
   }
   await againstCpu('int32 add: the wasm kernel', () => tf.add(tf.tensor([1, 2, 3], [3], 'int32'), tf.tensor([4], [1], 'int32')).toFloat());
+});
+
+test('outerLayout: each operand broadcast along the axes the other spans, one leading, one trailing', () => {
+  assert.equal(outerLayout([1, 16, 16, 8], [1, 16, 16, 1], [1, 1, 1, 8]), { M: 256, N: 8, aAlongRows: true });
+  assert.equal(outerLayout([1, 16, 16, 8], [8], [1, 16, 16, 1]), { M: 256, N: 8, aAlongRows: false });
+  assert.equal(outerLayout([4, 5], [4, 1], [5]), { M: 4, N: 5, aAlongRows: true });
+  assert.is(outerLayout([4, 5, 6], [4, 1, 6], [1, 5, 1]), undefined); // interleaved
+  assert.is(outerLayout([4, 5], [4, 5], [1, 5]), undefined); // one-sided: broadcastLayout's
+  assert.is(outerLayout([4, 5], [4, 1], [4, 5]), undefined);
+});
+
+test('Add, Sub, Multiply and RealDiv of outer-product shapes on the addon match cpu, either operand leading; Square too', async () => {
+  const a = () => tf.tensor(seeded(40 * 36, 44), [1, 40, 36, 1]);
+  const b = () => tf.tensor(seeded(24, 45).map((v) => v + 2), [1, 1, 1, 24]);
+  for (const [name, f] of [['add', tf.add], ['sub', tf.sub], ['mul', tf.mul], ['div', tf.div]] as const) {
+    await againstCpu(`${name} [1, 40, 36, 1] ∘ [1, 1, 1, 24]`, () => f(a(), b()));
+    await againstCpu(`${name} [24] ∘ [1, 40, 36, 1]`, () => f(b().reshape([24]), a().add(3)));
+  }
+  await againstCpu('square', () => tf.square(tf.tensor(seeded(2 * 130 * 130 * 8, 46), [2, 130, 130, 8])));
 });
 
 test('productLayout: op(a) · op(b) as [batch, m, k] · [batch, k, n], one side a single matrix allowed', () => {

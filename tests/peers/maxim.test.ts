@@ -10,6 +10,8 @@ import { readRaster } from '../../src/data/image';
 import { outputName } from '../../src/eval/evaluate';
 import { COMMITTED_RESTORATIONS, readCached } from '../../src/infer/restoration-cache';
 import { maximCache, maximUnavailable } from '../../src/peers/maxim';
+import { peerReportRows } from '../../src/bench/report';
+import type { PeerCaseResult } from '../../src/bench/peer-case';
 
 const root = path.join(__dirname, '..', '..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'maxim-'));
@@ -59,6 +61,30 @@ maybe('deblur --weights maxim on a 70×60 crop (not a multiple of 64): padded, r
   let diff = 0;
   for (let i = 0; i < out!.length; i++) diff += Math.abs(out![i]! - blur![i]!);
   assert.ok(diff / out!.length > 1, `mean change ${(diff / out!.length).toFixed(2)} levels`);
+});
+
+maybe('bench --peer maxim times its inference on one image (JSON, and a row of the suite\'s table with no twin); bad options are one-line errors', () => {
+  const r = cli('bench', '--peer', 'maxim', '--size', '64x128', '--steps', '2', '--warmup', '0', '--warmup-seconds', '0', '--json');
+  assert.is(r.code, 0, r.err);
+  const got = JSON.parse(r.out.trim().split('\n').pop()!) as PeerCaseResult;
+  assert.is(got.peer, 'maxim');
+  assert.equal([got.height, got.width, got.tiles, got.infer.runs], [64, 128, 1, 2]);
+  assert.ok(got.inferMs > 0 && got.infer.min <= got.inferMs && got.inferMs <= got.infer.max, JSON.stringify(got.infer));
+  assert.match(r.err, /bench: infer run 2\/2: \d+\.\d\d s/);
+  const [row] = peerReportRows([{ case: { peer: 'maxim', height: 64, width: 128 }, tfjs: { 'wasm+native': got } }]);
+  assert.is(row!.case, 'maxim 1×128×64');
+  assert.is(row!.tfjs, `${(got.infer.median / 1000).toFixed(2)} s [${(got.infer.min / 1000).toFixed(2)}–${(got.infer.max / 1000).toFixed(2)}]`);
+  assert.equal([row!.torch, row!.ratio], ['no twin', '–']);
+  for (const [args, says] of [
+    [['--peer', 'maxim', '--mode', 'train'], /a peer is timed at inference only/],
+    [['--peer', 'mixam'], /unknown peer 'mixam' \(choose maxim\)/],
+    [['--peer', 'maxim', '--variant', 'lite'], /give --variant or --peer, not both/],
+  ] as const) {
+    const bad = cli('bench', ...args);
+    assert.is(bad.code, 2, bad.err);
+    assert.match(bad.err, says);
+    assert.not.match(bad.err, /\n\s+at /);
+  }
 });
 
 test.after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -21,6 +21,8 @@ export interface NativeAddon {
   sumAxes(x: Float32Array, A: number, R: number, B: number, out: Float32Array, scale: number): void;
   /** out[p, q, s] = a ∘ b (op 0 add, 1 sub, 2 mul, 3 div); an operand that is not full is [P, 1, S]. */
   binary(op: number, a: Float32Array, aFull: boolean, b: Float32Array, bFull: boolean, P: number, Q: number, S: number, out: Float32Array): void;
+  /** out[m, n] = a[m] ∘ b[n] when aAlongRows, else a[n] ∘ b[m] (op 0 add, 1 sub, 2 mul, 3 div): each operand broadcast along the other's axes. */
+  outer(op: number, a: Float32Array, b: Float32Array, M: number, N: number, aAlongRows: boolean, out: Float32Array): void;
   /** Row r of out is row r of every part in turn (rowBytes: each part's row length in bytes). */
   concatRows(parts: Uint8Array[], rowBytes: number[], rows: number, out: Uint8Array): void;
   splitRows(x: Uint8Array, rows: number, rowBytes: number[], outs: Uint8Array[]): void;

@@ -8,7 +8,8 @@ import { replacing } from './replacing';
  * slower per value than without. Training broadcasts constantly: every bias (the unfused
  * convolutions of a training step) and the channel attention's scaling of each feature map. When
  * one operand's broadcast axes sit together (size-1 axes between them allowed), the output is
- * [P, Q, S] and that operand [P, 1, S]; other shapes and dtypes go to the wasm kernel.
+ * [P, Q, S] and that operand [P, 1, S]; when each operand is broadcast along the other's axes
+ * (an outer product), [M, N]; other shapes and dtypes go to the wasm kernel.
  */
 
 export interface BroadcastLayout {
@@ -39,16 +40,46 @@ export function broadcastLayout(out: readonly number[], a: readonly number[], b:
   };
 }
 
+/** An output [M, N] whose rows one operand spans and whose columns the other does: out[m, n] = a[m] ∘ b[n], or a[n] ∘ b[m]. */
+export interface OuterLayout {
+  M: number;
+  N: number;
+  aAlongRows: boolean;
+}
+
+/**
+ * How a ∘ b maps onto an outer product, when each operand is broadcast along every axis the other
+ * spans and one spans the leading axes, the other the trailing ones ([1, H, W, 1] ∘ [1, 1, 1, C]).
+ */
+export function outerLayout(out: readonly number[], a: readonly number[], b: readonly number[]): OuterLayout | undefined {
+  const padded = (s: readonly number[]) => [...new Array<number>(out.length - s.length).fill(1), ...s];
+  const [pa, pb] = [padded(a), padded(b)];
+  // Each axis of the output (size-1 axes aside) belongs to exactly one operand.
+  const owner = out.map((d, k) => (d === 1 ? '' : pa[k] === d && pb[k] === 1 ? 'a' : pb[k] === d && pa[k] === 1 ? 'b' : '?')).filter((o) => o !== '');
+  if (owner.includes('?') || !owner.includes('a') || !owner.includes('b')) return undefined;
+  const split = owner.indexOf(owner[0] === 'a' ? 'b' : 'a');
+  if (owner.slice(split).some((o) => o === owner[0])) return undefined;
+  const size = (s: number[]) => util.sizeFromShape(s);
+  return owner[0] === 'a' ? { M: size(pa), N: size(pb), aAlongRows: true } : { M: size(pb), N: size(pa), aAlongRows: false };
+}
+
 /** A broadcasting binary op on the addon (`op`: its code in native/binary.cc), falling back to wasm's own `name`. */
 export function binaryKernel(addon: NativeAddon, name: string, op: number): KernelConfig {
   return replacing(name, 'wasm', (own) => (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return own(args);
     const shape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const layout = broadcastLayout(shape, a.shape, b.shape);
-    if (layout === undefined || util.sizeFromShape(shape) === 0) return own(args);
-    const { P, Q, S, aFull, bFull } = layout;
+    if (util.sizeFromShape(shape) === 0) return own(args);
     const backend = args.backend as unknown as WasmHeapBackend;
+    const layout = broadcastLayout(shape, a.shape, b.shape);
+    if (layout === undefined) {
+      const outer = typeof addon.outer === 'function' ? outerLayout(shape, a.shape, b.shape) : undefined;
+      if (outer === undefined) return own(args);
+      return onHeap(backend, [a, b], [{ shape, dtype: 'float32' }], heapFloats(backend), ([av, bv], [out]) => {
+        addon.outer(op, av!, bv!, outer.M, outer.N, outer.aAlongRows, out!);
+      })[0]!;
+    }
+    const { P, Q, S, aFull, bFull } = layout;
     return onHeap(backend, [a, b], [{ shape, dtype: 'float32' }], heapFloats(backend), ([av, bv], [out]) => {
       addon.binary(op, av!, aFull, bv!, bFull, P, Q, S, out!);
     })[0]!;
