@@ -19,6 +19,16 @@ void sumMiddle(int64_t A, int64_t R, int64_t B, double scale, float* out, Term t
   const bool parallel = A * R * B * 4 > kParallelBytes;
   // Many short sums (a layer norm's mean over a few channels at every pixel): the threads share the
   // rows a instead, each output summed whole by one thread, in order.
+  if (A >= 256 && B == 1) {
+#pragma omp parallel for if (parallel)
+    for (int64_t a = 0; a < A; a++) {
+      double s = 0;
+#pragma omp simd reduction(+ : s)
+      for (int64_t r = 0; r < R; r++) s += term(a * R + r);
+      out[a] = static_cast<float>(s * scale);
+    }
+    return;
+  }
   if (A >= 256) {
 #pragma omp parallel if (parallel)
     {
