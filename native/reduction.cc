@@ -11,9 +11,9 @@
 namespace {
 
 // out[a, b] = scale · Σ_r term(i), i = (a·R + r)·B + b: a sum over the middle axis of an [A, R, B]
-// array, kept in double. With few rows a, each thread sums its own range of r into
-// partials[thread][a][b] and the partials are then added; with many, each thread takes whole rows.
-// Either way results do not depend on scheduling.
+// array, kept in double. Each thread sums its own range of r into partials[thread][a][b]; the
+// partials are then added. Many short contiguous sums (B = 1) are shared by rows instead. Either way
+// results do not depend on scheduling.
 template <typename Term>
 void sumMiddle(int64_t A, int64_t R, int64_t B, double scale, float* out, Term term) {
   const bool parallel = A * R * B * 4 > kParallelBytes;
@@ -26,23 +26,6 @@ void sumMiddle(int64_t A, int64_t R, int64_t B, double scale, float* out, Term t
 #pragma omp simd reduction(+ : s)
       for (int64_t r = 0; r < R; r++) s += term(a * R + r);
       out[a] = static_cast<float>(s * scale);
-    }
-    return;
-  }
-  if (A >= 256) {
-#pragma omp parallel if (parallel)
-    {
-      std::vector<double> acc(static_cast<size_t>(B));
-#pragma omp for
-      for (int64_t a = 0; a < A; a++) {
-        std::fill(acc.begin(), acc.end(), 0.0);
-        for (int64_t r = 0; r < R; r++) {
-          const int64_t base = (a * R + r) * B;
-#pragma omp simd
-          for (int64_t b = 0; b < B; b++) acc[b] += term(base + b);
-        }
-        for (int64_t b = 0; b < B; b++) out[a * B + b] = static_cast<float>(acc[b] * scale);
-      }
     }
     return;
   }

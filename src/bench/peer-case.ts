@@ -32,14 +32,18 @@ export interface PeerCaseResult {
   peakWasmHeapBytes: number | null;
 }
 
-export const isPeerName = (s: string): s is PeerName => (PEERS as readonly string[]).includes(s);
+/** `name` as a peer's name, or a UsageError that lists the peers. */
+export function peerNamed(name: string): PeerName {
+  if (!(PEERS as readonly string[]).includes(name)) throw new UsageError(`unknown peer '${name}' (choose ${PEERS.join(', ')})`);
+  return name as PeerName;
+}
 
 /**
  * Times a peer restoring one seeded random image, whole or in tiles as `deblur` does (the time a
  * user waits per image, loading aside): the median of `steps` runs after the warm-up.
  */
 export async function runPeerCase(c: PeerCase, onRun?: (run: number, ms: number) => void, onTile?: TileProgress): Promise<PeerCaseResult> {
-  if (!isPeerName(c.peer)) throw new UsageError(`unknown peer '${c.peer}' (choose ${PEERS.join(', ')})`);
+  peerNamed(c.peer);
   if (![c.height, c.width].every((v) => Number.isInteger(v) && v >= 64)) throw new UsageError(`a peer's input must be at least 64 × 64 (got ${c.height}×${c.width})`);
   const { model } = await loadNetwork(c.peer);
   const image = tf.randomUniform([1, c.height, c.width, 3], 0, 1, 'float32', 7) as tf.Tensor4D;

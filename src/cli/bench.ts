@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { BACKENDS, backendUnavailable, parseBackendName, startCpu, type BackendName } from '../backend';
 import { runCase, type BenchCase } from '../bench/case';
-import { isPeerName, runPeerCase } from '../bench/peer-case';
+import { peerNamed, runPeerCase } from '../bench/peer-case';
 import { PEERS } from '../infer/weights';
 import { markdownTable, peerReportRows, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
 import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuitePeerRow, type SuiteRow } from '../bench/suite';
@@ -110,13 +110,13 @@ async function oneCase(o: BenchOptions): Promise<void> {
 
 async function onePeerCase(o: BenchOptions): Promise<void> {
   if (o.variant !== undefined) throw new UsageError('give --variant or --peer, not both');
-  if (!isPeerName(o.peer!)) throw new UsageError(`unknown peer '${o.peer}' (choose ${PEERS.join(', ')})`);
+  const peer = peerNamed(o.peer!);
   if (o.crop !== undefined && o.size !== undefined) throw new UsageError('give --crop or --size, not both');
   if (o.mode !== 'infer' && o.mode !== 'both') throw new UsageError(`a peer is timed at inference only (got --mode ${o.mode})`);
   const size = o.size ?? { height: o.crop ?? 256, width: o.crop ?? 256 };
   const report = await startBackendOption(o.backend);
   const r = await runPeerCase(
-    { peer: o.peer, ...size, steps: o.steps, warmup: o.warmup, warmupSeconds: o.warmupSeconds },
+    { peer, ...size, steps: o.steps, warmup: o.warmup, warmupSeconds: o.warmupSeconds },
     (i, ms) => process.stderr.write(`bench: infer run ${i + 1}/${o.steps}: ${(ms / 1000).toFixed(2)} s\n`),
     (done, total) => {
       if (total > 1) process.stderr.write(`bench: tile ${done}/${total}\n`);
@@ -188,14 +188,15 @@ async function suite(o: BenchOptions): Promise<void> {
   // Peers (when installed) on the first engine only: wasm's own kernels would take many minutes a frame.
   const peers: SuitePeerRow[] = [];
   const peerList = peerCases(o.quick === true);
+  const e = engines[0]!;
   for (const [i, c] of peerList.entries()) {
-    const e = engines[0]!;
     log(`bench [peer ${i + 1}/${peerList.length}] ${peerCaseLabel(c)} on tfjs ${e.label} …`);
     peers.push({ case: c, tfjs: { [e.label]: await runPeerChild(c, e, settings) } });
   }
   const minutes = (performance.now() - t0) / 60000;
   const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}; the \`of limit\` columns are each case's GMAC/s as a fraction of it.`}`;
-  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable([...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)])}\n`;
+  const tableRows = [...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)];
+  const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(tableRows)}\n`;
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -205,7 +206,7 @@ async function suite(o: BenchOptions): Promise<void> {
   if (o.json) console.log(JSON.stringify({ machine, limit, rows, peers }));
   else {
     console.log(machine);
-    console.log(table(REPORT_HEADER, [...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)].map(reportCells)));
+    console.log(table(REPORT_HEADER, tableRows.map(reportCells)));
     console.log(`\nwritten: ${path.relative(process.cwd(), path.join(outDir, `${stamp}.md`))}${o.updateDoc ? ` and ${path.relative(process.cwd(), DOC)}` : ''}`);
   }
 }

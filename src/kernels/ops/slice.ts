@@ -3,7 +3,7 @@ import type { KernelModule } from '../kernel-module';
 import { sliceInfo, type WasmHeapBackend } from '../support/heap';
 import { over, replacing } from '../support/replacing';
 import type { NativeAddon } from '../native/addon';
-import { copyViewOnHeap, NATIVE_VIEW_FROM, viewCopyDtype } from '../support/view-copy';
+import { copyWindowOnHeap, NATIVE_VIEW_FROM, viewCopyDtype } from '../support/view-copy';
 
 /**
  * Slice copying only the window, as runs (support/heap.ts): wasm's own starts by reading the whole
@@ -33,8 +33,7 @@ function nativeSlice(addon: NativeAddon, labWasm: KernelConfig | undefined): Ker
     const [b, s] = slice_util.parseSliceParams(x as unknown as Parameters<typeof slice_util.parseSliceParams>[0], begin, size);
     slice_util.assertParamsValid(x as unknown as Parameters<typeof slice_util.assertParamsValid>[0], b, s);
     if (util.sizeFromShape(s) < NATIVE_VIEW_FROM || slice_util.isSliceContinous(x.shape, b, s)) return fallback(args);
-    const strides = [...util.computeStrides(x.shape), 1];
-    return copyViewOnHeap(addon, args.backend as unknown as WasmHeapBackend, x, b.reduce((o, v, k) => o + v * strides[k]!, 0), s, strides, s);
+    return copyWindowOnHeap(addon, args.backend as unknown as WasmHeapBackend, x, b, s, s.map(() => 1), s);
   });
 }
 

@@ -3,7 +3,7 @@ import type { KernelModule } from '../kernel-module';
 import { copyStridedWindow, type WasmHeapBackend } from '../support/heap';
 import { over, replacing } from '../support/replacing';
 import type { NativeAddon } from '../native/addon';
-import { copyViewOnHeap, NATIVE_VIEW_FROM, viewCopyDtype } from '../support/view-copy';
+import { copyWindowOnHeap, NATIVE_VIEW_FROM, viewCopyDtype } from '../support/view-copy';
 
 /**
  * StridedSlice with positive strides and no masks (what the convolution gradients use); anything
@@ -46,9 +46,7 @@ function nativeStridedSlice(addon: NativeAddon, labWasm: KernelConfig | undefine
     const dims = slice_util.computeOutShape(info.begin, info.end, info.strides);
     const ok = dims.length === x.shape.length && info.strides.every((s) => s >= 1) && util.sizeFromShape(info.finalShape) === util.sizeFromShape(dims);
     if (!ok || util.sizeFromShape(dims) < NATIVE_VIEW_FROM) return fallback(args);
-    const xStrides = [...util.computeStrides(x.shape), 1];
-    const offset = info.begin.reduce((o, b, k) => o + b * xStrides[k]!, 0);
-    return copyViewOnHeap(addon, args.backend as unknown as WasmHeapBackend, x, offset, dims, dims.map((_, k) => xStrides[k]! * info.strides[k]!), info.finalShape);
+    return copyWindowOnHeap(addon, args.backend as unknown as WasmHeapBackend, x, info.begin, dims, info.strides, info.finalShape);
   });
 }
 

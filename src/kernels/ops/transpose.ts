@@ -1,7 +1,7 @@
 import { util, type KernelConfig, type TensorInfo } from '@tensorflow/tfjs';
 import type { KernelModule } from '../kernel-module';
 import type { NativeAddon } from '../native/addon';
-import type { WasmHeapBackend } from '../support/heap';
+import { elementStrides, type WasmHeapBackend } from '../support/heap';
 import { replacing } from '../support/replacing';
 import { copyViewOnHeap, NATIVE_VIEW_FROM, viewCopyDtype } from '../support/view-copy';
 
@@ -48,7 +48,7 @@ function nativeTranspose(addon: NativeAddon): KernelConfig {
     if (!viewCopyDtype(x) || util.sizeFromShape(x.shape) < NATIVE_VIEW_FROM) return own(args);
     const layout = transposeLayout(x.shape, perm);
     if (layout.perm.length === 1) return own(args);
-    const strides = [...util.computeStrides(layout.shape), 1];
+    const strides = elementStrides(layout.shape);
     const dims = layout.perm.map((a) => layout.shape[a]!);
     const viewStrides = layout.perm.map((a) => strides[a]!);
     return copyViewOnHeap(addon, args.backend as unknown as WasmHeapBackend, x, 0, dims, viewStrides, perm.map((a) => x.shape[a]!));

@@ -36,13 +36,16 @@ export function copyWindow(src: Heap, shape: readonly number[], begin: readonly 
   copyStridedWindow(src, merged(shape), merged(begin), merged(size), shape.map(() => 1).slice(0, inner + 1), dst);
 }
 
+/** How many elements apart neighbours along each axis of a dense tensor of `shape` are. */
+export const elementStrides = (shape: readonly number[]): number[] => [...util.computeStrides(shape as number[]), 1];
+
 /**
  * Copies the strided window begin + i·strides (i < size, per axis; strides ≥ 1) into `dst`.
  * The innermost axis, when its stride is 1, is copied as runs.
  */
 export function copyStridedWindow(src: Heap, shape: readonly number[], begin: readonly number[], size: readonly number[], strides: readonly number[], dst: Heap): void {
   const rank = shape.length;
-  const srcStrides = [...util.computeStrides(shape as number[]), 1];
+  const srcStrides = elementStrides(shape);
   const last = rank - 1;
   const runStride = strides[last]! * srcStrides[last]!;
   const run = size[last]!;
