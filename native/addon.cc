@@ -18,6 +18,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterOptimizer(env, exports);
   RegisterBlocks(env, exports);
   RegisterLayout(env, exports);
+  RegisterLayerNorm(env, exports);
   exports.Set("threads", Napi::Function::New(env, [](const Napi::CallbackInfo& info) {
                 return Napi::Number::New(info.Env(), omp_get_max_threads());
               }));

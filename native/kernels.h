@@ -18,8 +18,10 @@ void RegisterHeapCopies(Napi::Env env, Napi::Object exports);
 void RegisterMatmul(Napi::Env env, Napi::Object exports);
 // Box downscaling, whole-factor nearest upscaling and their gradients (blocks.cc).
 void RegisterBlocks(Napi::Env env, Napi::Object exports);
-// Strided copies (transposes, strided slices) and tanh on oneDNN (onednn_layout.cc).
+// Strided copies (transposes, strided slices), tanh and GELU on oneDNN (onednn_layout.cc).
 void RegisterLayout(Napi::Env env, Napi::Object exports);
+// Layer normalisation in one pass (layer_norm.cc).
+void RegisterLayerNorm(Napi::Env env, Napi::Object exports);
 // Adam and the weight average over every weight in one call (adam_step.cc).
 void RegisterOptimizer(Napi::Env env, Napi::Object exports);
 

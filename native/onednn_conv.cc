@@ -89,8 +89,15 @@ enum class Kind { kForward, kBackwardData, kBackwardWeights };
 
 // Keyed by the thread count too: oneDNN fixes a primitive's split of the work across threads when
 // it is made, so after setThreads a plan made for another count would still run on that many.
-std::string planKey(Kind kind, const Geometry& g, bool bias, bool relu) {
-  std::string k = std::to_string(omp_get_max_threads()) + "t" + std::to_string(static_cast<int>(kind)) + (bias ? "b" : "-") + (relu ? "r" : "-") + (g.depthwise ? "d" : "-");
+// The activation a forward convolution applies to its output as a oneDNN post-op.
+struct Activation {
+  enum Kind { kLinear, kRelu, kLeakyRelu, kGelu } kind = kLinear;
+  float alpha = 0.f;  // the leaky ReLU's slope below 0
+};
+
+std::string planKey(Kind kind, const Geometry& g, bool bias, const Activation& a) {
+  std::string k = std::to_string(omp_get_max_threads()) + "t" + std::to_string(static_cast<int>(kind)) + (bias ? "b" : "-") +
+                  std::to_string(static_cast<int>(a.kind)) + ":" + std::to_string(a.alpha) + (g.depthwise ? "d" : "-");
   for (memory::dim v : {g.n, g.ih, g.iw, g.ic, g.oh, g.ow, g.oc, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.pb, g.pr}) {
     k += ":" + std::to_string(v);
   }
@@ -106,9 +113,9 @@ void withWeights(Plan& p, const memory::desc& user, const memory::desc& wanted) 
   p.fromPrimitive = dnnl::reorder(dnnl::reorder::primitive_desc(cpu(), wanted, cpu(), user));
 }
 
-Plan& plan(Kind kind, const Geometry& g, bool bias, bool relu) {
+Plan& plan(Kind kind, const Geometry& g, bool bias, const Activation& activation = Activation()) {
   static std::unordered_map<std::string, Plan> plans;
-  std::string key = planKey(kind, g, bias, relu);
+  std::string key = planKey(kind, g, bias, activation);
   auto found = plans.find(key);
   if (found != plans.end()) return found->second;
   // A training step of `full` uses about 120; many image sizes (tiles, evaluation sets) would add
@@ -119,9 +126,14 @@ Plan& plan(Kind kind, const Geometry& g, bool bias, bool relu) {
   Plan p;
   if (kind == Kind::kForward) {
     dnnl::primitive_attr attr;
-    if (relu) {
+    if (activation.kind != Activation::kLinear) {
+      // oneDNN's eltwise_relu with a slope α below 0 is the leaky ReLU (α = 0: the ReLU).
       dnnl::post_ops ops;
-      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      if (activation.kind == Activation::kGelu) {
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_tanh, 0.f, 0.f);
+      } else {
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, activation.kind == Activation::kLeakyRelu ? activation.alpha : 0.f, 0.f);
+      }
       attr.set_post_ops(ops);
     }
     auto pd = forwardPd(d, bias ? &biasDesc : nullptr, dnnl::prop_kind::forward_inference, attr);
@@ -164,12 +176,30 @@ void runIntoFilterGradient(Plan& p, memory dw, std::unordered_map<int, memory> a
   if (p.reordered) p.fromPrimitive.execute(queue(), {{DNNL_ARG_FROM, p.weights}, {DNNL_ARG_TO, dw}});
 }
 
-// forward(x, filter, bias | null, out, geometry, relu): out = [relu](conv(x, filter) + bias)
+// The activation argument: 'linear', 'relu', 'leakyrelu' (slope `alpha`) or 'gelu' (tanh form).
+Activation activation(const Napi::Value& name, const Napi::Value& alpha) {
+  if (!name.IsString()) throw Napi::TypeError::New(name.Env(), "activation must be a string");
+  const std::string n = name.As<Napi::String>().Utf8Value();
+  Activation a;
+  if (n == "linear") return a;
+  if (n == "relu") a.kind = Activation::kRelu;
+  else if (n == "gelu") a.kind = Activation::kGelu;
+  else if (n == "leakyrelu") {
+    if (!alpha.IsNumber()) throw Napi::TypeError::New(name.Env(), "leakyrelu needs alpha, a number");
+    a.kind = Activation::kLeakyRelu;
+    a.alpha = alpha.As<Napi::Number>().FloatValue();
+  } else {
+    throw Napi::RangeError::New(name.Env(), "activation must be linear, relu, leakyrelu or gelu (got " + n + ")");
+  }
+  return a;
+}
+
+// forward(x, filter, bias | null, out, geometry, activation, alpha): out = activation(conv(x, filter) + bias)
 Napi::Value Forward(const Napi::CallbackInfo& info) {
   Geometry g = geometry(info[4]);
   Descs d = descs(g);
   const bool hasBias = !info[2].IsNull() && !info[2].IsUndefined();
-  Plan& p = plan(Kind::kForward, g, hasBias, info[5].ToBoolean().Value());
+  Plan& p = plan(Kind::kForward, g, hasBias, activation(info[5], info[6]));
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, memory(d.src, cpu(), floats(info[0], count(d.src), "x"))},
                                        {DNNL_ARG_DST, memory(d.dst, cpu(), floats(info[3], count(d.dst), "out"))}};
   if (hasBias) args.insert({DNNL_ARG_BIAS, memory(memory::desc({g.oc}, dt::f32, tag::a), cpu(), floats(info[2], g.oc, "bias"))});
@@ -182,7 +212,7 @@ Napi::Value Forward(const Napi::CallbackInfo& info) {
 Napi::Value BackwardData(const Napi::CallbackInfo& info) {
   Geometry g = geometry(info[3]);
   Descs d = descs(g);
-  Plan& p = plan(Kind::kBackwardData, g, false, false);
+  Plan& p = plan(Kind::kBackwardData, g, false);
   runWithFilter(p, memory(d.weights, cpu(), floats(info[1], count(d.weights), "filter")),
                 {{DNNL_ARG_DIFF_DST, memory(d.dst, cpu(), floats(info[0], count(d.dst), "dy"))},
                  {DNNL_ARG_DIFF_SRC, memory(d.src, cpu(), floats(info[2], count(d.src), "dx"))}});
@@ -194,7 +224,7 @@ Napi::Value BackwardData(const Napi::CallbackInfo& info) {
 Napi::Value BackwardWeights(const Napi::CallbackInfo& info) {
   Geometry g = geometry(info[3]);
   Descs d = descs(g);
-  Plan& p = plan(Kind::kBackwardWeights, g, false, false);
+  Plan& p = plan(Kind::kBackwardWeights, g, false);
   runIntoFilterGradient(p, memory(d.weights, cpu(), floats(info[2], count(d.weights), "dw")),
                         {{DNNL_ARG_SRC, memory(d.src, cpu(), floats(info[0], count(d.src), "x"))},
                          {DNNL_ARG_DIFF_DST, memory(d.dst, cpu(), floats(info[1], count(d.dst), "dy"))}});
@@ -235,12 +265,12 @@ Napi::Value Backward(const Napi::CallbackInfo& info) {
   memory diffDst(d.dst, cpu(), const_cast<float*>(grad));
   std::string impl;
   if (wantDx) {
-    Plan& p = plan(Kind::kBackwardData, g, false, false);
+    Plan& p = plan(Kind::kBackwardData, g, false);
     runWithFilter(p, memory(d.weights, cpu(), floats(info[1], count(d.weights), "filter")),
                   {{DNNL_ARG_DIFF_DST, diffDst}, {DNNL_ARG_DIFF_SRC, memory(d.src, cpu(), floats(info[4], count(d.src), "dx"))}});
     impl = p.impl + " + ";
   }
-  Plan& p = plan(Kind::kBackwardWeights, g, true, false);
+  Plan& p = plan(Kind::kBackwardWeights, g, true);
   runIntoFilterGradient(p, memory(d.weights, cpu(), floats(info[5], count(d.weights), "dw")),
                         {{DNNL_ARG_SRC, memory(d.src, cpu(), floats(info[0], count(d.src), "x"))},
                          {DNNL_ARG_DIFF_DST, diffDst},

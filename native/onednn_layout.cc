@@ -1,6 +1,6 @@
-// Strided copies and tanh for tfjs-backend-wasm computed by oneDNN (Debian's libdnnl), in place on
+// Strided copies, tanh and GELU for tfjs-backend-wasm computed by oneDNN (Debian's libdnnl), in place on
 // the wasm heap: a transpose or a strided slice is a reorder from a strided view to a dense tensor,
-// and tanh is oneDNN's vectorised eltwise primitive. wasm runs them on one thread with scalar code
+// and tanh and GELU are oneDNN's vectorised eltwise primitive. wasm runs them on one thread with scalar code
 // (libm's tanh per element; an index walk per element for transposes and masked strided slices):
 // MAXIM's GELUs, its block/grid partitions and its channel splits spent ~45% of its time there.
 #include <dnnl.hpp>
@@ -24,20 +24,26 @@ std::vector<memory::dim> dims(const Napi::Value& v, const char* what) {
   return r;
 }
 
-// tanh(x, out): elementwise.
-Napi::Value Tanh(const Napi::CallbackInfo& info) {
+// out = f(x) elementwise by oneDNN's eltwise primitive (x and out: Float32Arrays of one length).
+Napi::Value Eltwise(const Napi::CallbackInfo& info, dnnl::algorithm f) {
   if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "x must be a Float32Array");
   const int64_t n = info[0].As<Napi::TypedArray>().ElementLength();
   float* x = floats(info[0], n, "x");
   float* out = floats(info[1], n, "out");
   if (n == 0) return info.Env().Undefined();
   memory::desc d({n}, dt::f32, memory::format_tag::a);
-  dnnl::eltwise_forward::primitive_desc pd(
-      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::eltwise_tanh, d, 0.f, 0.f), cpu());
+  dnnl::eltwise_forward::primitive_desc pd(dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, f, d, 0.f, 0.f), cpu());
   dnnl::eltwise_forward(pd).execute(queue(), {{DNNL_ARG_SRC, memory(d, cpu(), x)}, {DNNL_ARG_DST, memory(d, cpu(), out)}});
   queue().wait();
   return info.Env().Undefined();
 }
+
+// tanh(x, out).
+Napi::Value Tanh(const Napi::CallbackInfo& info) { return Eltwise(info, dnnl::algorithm::eltwise_tanh); }
+
+// gelu(x, out): GELU's tanh form, 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))); MAXIM's graph spells it
+// as nine elementwise kernels.
+Napi::Value Gelu(const Napi::CallbackInfo& info) { return Eltwise(info, dnnl::algorithm::eltwise_gelu_tanh); }
 
 // copyView(x, offset, dims, strides, out): out, dense with dims, = the view of x that starts at
 // element `offset` and steps strides[i] elements along axis i (strides ≥ 0): a transpose (x's
@@ -74,5 +80,6 @@ Napi::Value CopyView(const Napi::CallbackInfo& info) {
 
 void RegisterLayout(Napi::Env env, Napi::Object exports) {
   exports.Set("tanh", Napi::Function::New(env, Tanh));
+  exports.Set("gelu", Napi::Function::New(env, Gelu));
   exports.Set("copyView", Napi::Function::New(env, CopyView));
 }

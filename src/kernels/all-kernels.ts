@@ -9,6 +9,7 @@ import { Cast } from './ops/cast';
 import { Concat } from './ops/concat';
 import { ConvBiasGrad } from './ops/conv-bias-grad';
 import { Conv2D } from './ops/conv2d';
+import { Conv2DGelu } from './ops/conv2d-gelu';
 import { Conv2DBackpropFilter } from './ops/conv2d-backprop-filter';
 import { Conv2DBackpropInput } from './ops/conv2d-backprop-input';
 import { DepthwiseConv2dNative } from './ops/depthwise-conv2d-native';
@@ -17,7 +18,9 @@ import { DepthwiseConv2dNativeBackpropInput } from './ops/depthwise-conv2d-nativ
 import { Einsum } from './ops/einsum';
 import { FusedConv2D } from './ops/fused-conv2d';
 import { FusedDepthwiseConv2D } from './ops/fused-depthwise-conv2d';
+import { Gelu } from './ops/gelu';
 import { Identity } from './ops/identity';
+import { LayerNorm } from './ops/layer-norm';
 import { Mean } from './ops/mean';
 import { MulSum } from './ops/mul-sum';
 import { Multiply } from './ops/multiply';
@@ -49,6 +52,6 @@ export const ALL_KERNELS: readonly KernelModule[] = [
   Add, Sub, Multiply, RealDiv, Square, Tanh, AddN, Sum, Mean, MulSum, BatchMatMul,
   // Resampling.
   AvgPool, AvgPoolGrad, ResizeNearestNeighbor, ResizeNearestNeighborGrad,
-  // Kernels for peers and the optimiser.
-  Einsum, AdamStep,
+  // Kernels for peers (MAXIM's products and its GELUs and layer norms, each fused) and the optimiser.
+  Einsum, Gelu, LayerNorm, Conv2DGelu, AdamStep,
 ];

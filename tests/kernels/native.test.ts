@@ -9,6 +9,9 @@ import { poolBlocks, upscaleBlocks } from '../../src/kernels/support/blocks';
 import { productLayout } from '../../src/kernels/ops/batch-mat-mul';
 import { reductionLayout } from '../../src/kernels/support/reduction';
 import { transposeLayout } from '../../src/kernels/ops/transpose';
+import { GELU } from '../../src/kernels/ops/gelu';
+import { LAYER_NORM } from '../../src/kernels/ops/layer-norm';
+import { CONV2D_GELU } from '../../src/kernels/support/onednn-conv';
 import { original } from '../../src/kernels/support/replacing';
 import { buildNet, deblurLoss, imagePyramid, variantConfig } from '../../src';
 import { KERNEL_SETS, onBackend, relError, seeded, sizeOf, startBackendForTest } from '../helpers';
@@ -269,6 +272,57 @@ test('Tanh on the addon matches cpu, small and large (the threaded path), satura
   }
 });
 
+/** GELU's tanh form in double precision. */
+const geluOf = (v: number): number => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+
+test('GELU (DeblurGelu) on the addon matches its formula in double precision, small and large (threaded), saturating ends included', async () => {
+  for (const shape of [[7], [2, 130, 130, 8]]) {
+    const x = seeded(shape.reduce((p, d) => p * d, 1), 41).map((v) => v * 9);
+    const [got] = await onBackend('wasm', () => tf.engine().runKernel(GELU, { x: tf.tensor(x, shape) }) as tf.Tensor, 'native');
+    const want = Float32Array.from(x, geluOf);
+    const err = relError(got!, want);
+    assert.ok(err < 1e-5, `gelu ${JSON.stringify(shape)}: relative error ${err.toExponential(2)}`);
+  }
+});
+
+test("layer norm (DeblurLayerNorm) on the addon matches flax's formula computed row by row in double precision", async () => {
+  for (const [shape, epsilon] of [[[3, 5], 1e-6], [[2, 40, 33, 32], 1e-6], [[1, 7, 9, 64], 0.5]] as Array<[number[], number]>) {
+    const c = shape.at(-1)!;
+    const n = shape.reduce((p, d) => p * d, 1);
+    // Rows with their own offsets and scales, as activations have.
+    const x = seeded(n, 42).map((v, i) => v * (1 + (Math.floor(i / c) % 5)) + (Math.floor(i / c) % 3) - 1);
+    const gamma = seeded(c, 43);
+    const beta = seeded(c, 44);
+    const [got] = await onBackend('wasm', () => tf.engine().runKernel(LAYER_NORM, { x: tf.tensor(x, shape), gamma: tf.tensor(gamma, [1, 1, c]), beta: tf.tensor1d(beta) }, { epsilon }) as tf.Tensor, 'native');
+    const want = new Float32Array(n);
+    for (let r = 0; r < n / c; r++) {
+      let sum = 0;
+      let squares = 0;
+      for (let i = 0; i < c; i++) {
+        sum += x[r * c + i]!;
+        squares += x[r * c + i]! ** 2;
+      }
+      const mean = sum / c;
+      const scale = 1 / Math.sqrt(Math.max(0, squares / c - mean * mean) + epsilon);
+      for (let i = 0; i < c; i++) want[r * c + i] = (x[r * c + i]! - mean) * scale * gamma[i]! + beta[i]!;
+    }
+    const err = relError(got!, want);
+    assert.ok(err < 1e-5, `layer norm ${JSON.stringify(shape)}: relative error ${err.toExponential(2)}`);
+  }
+});
+
+test('a convolution with bias and GELU as one oneDNN primitive (DeblurConv2DGelu) matches cpu: the fused convolution, then the formula', async () => {
+  for (const c of [convCases[0]!, convCases[3]!, convCases[4]!]) {
+    const { x, f } = tensors(c);
+    const bias = seeded(c.f[3], 45);
+    const [ref] = await onBackend('cpu', () => tf.fused.conv2d({ x, filter: f, strides: c.stride, pad: c.pad, bias: tf.tensor1d(bias) }));
+    const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', dilations: 1, activation: 'linear' };
+    const [got] = await onBackend('wasm', () => tf.engine().runKernel(CONV2D_GELU, { x: tensors(c).x, filter: tensors(c).f, bias: tf.tensor1d(bias) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor, 'native');
+    const err = relError(got!, ref!.map(geluOf));
+    assert.ok(err < 1e-5, `conv gelu ${describe(c)}: relative error ${err.toExponential(2)}`);
+  }
+});
+
 test('transposeLayout: size-1 axes dropped, axes that stay neighbours merged, identities to one axis', () => {
   // MAXIM's block partition: [1, 4, 64, 4, 64, 8] → [1, 4, 4, 64, 64, 8].
   assert.equal(transposeLayout([1, 4, 64, 4, 64, 8], [0, 1, 3, 2, 4, 5]), { shape: [4, 64, 4, 512], perm: [0, 2, 1, 3] });
@@ -360,7 +414,7 @@ test('conv2d and depthwiseConv2d forward on oneDNN match cpu', async () => {
   }
 });
 
-test('fused forms: bias and ReLU on oneDNN, other activations fall back to wasm, all match cpu', async () => {
+test('fused forms: bias, ReLU and leaky ReLU on oneDNN, other activations fall back to wasm, all match cpu', async () => {
   const c = convCases[1]!;
   const d = depthwiseCases[2]!;
   for (const activation of ['linear', 'relu', 'elu', 'leakyrelu'] as const) {

@@ -11,8 +11,12 @@ import type { WasmHeapBackend } from '../support/heap';
  * wasm kernels run; the modules of all-kernels.ts with a native kernel say what it replaces.
  */
 export interface NativeAddon {
-  /** out = [relu](conv(x, filter) + bias); returns the oneDNN implementation's name. */
-  convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, relu: boolean): string;
+  /**
+   * out = activation(conv(x, filter) + bias), the activation a oneDNN post-op (alpha: the leaky
+   * ReLU's slope); returns the oneDNN implementation's name. Addons built before `gelu` existed
+   * take a boolean, ReLU or not, in place of the activation's name.
+   */
+  convForward(x: Float32Array, filter: Float32Array, bias: Float32Array | null, out: Float32Array, g: ConvGeometry, activation: ConvActivation, alpha: number): string;
   convBackwardData(dy: Float32Array, filter: Float32Array, dx: Float32Array, g: ConvGeometry): string;
   convBackwardWeights(x: Float32Array, dy: Float32Array, dw: Float32Array, g: ConvGeometry): string;
   /** Every gradient of [relu](conv(x, filter) + bias): the ReLU's mask when y (its output) is given, then dx (unless null), dw and db. */
@@ -36,6 +40,10 @@ export interface NativeAddon {
   addN(inputs: Float32Array[], out: Float32Array): void;
   /** out = tanh(x), elementwise (oneDNN's eltwise primitive). */
   tanh(x: Float32Array, out: Float32Array): void;
+  /** out = GELU(x), its tanh form 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))), elementwise (oneDNN's eltwise primitive). */
+  gelu(x: Float32Array, out: Float32Array): void;
+  /** Each row of `channels` values of x normalised as flax's LayerNorm: (x − mean) · rsqrt(max(0, E[x²] − mean²) + epsilon) · gamma + beta. */
+  layerNorm(x: Float32Array, channels: number, gamma: Float32Array, beta: Float32Array, epsilon: number, out: Float32Array): void;
   /** out (dense, dims) = the view of x from element `offset` with strides (elements, ≥ 0) per axis; 1 to 12 axes, 4-byte elements (a oneDNN reorder). */
   copyView(x: Float32Array, offset: number, dims: number[], strides: number[], out: Float32Array): void;
   /** out[n, i, j, :] = scale · Σ of x's kh × kw block at (i·kh, j·kw); x is [n, H, W, c], out [n, h, w, c]. */
@@ -56,6 +64,9 @@ export interface NativeAddon {
   adviseHugePages(buffer: ArrayBuffer, bytes: number): number;
   onednnVersion(): string;
 }
+
+/** The activations a native forward convolution applies (GELU: its tanh form). */
+export type ConvActivation = 'linear' | 'relu' | 'leakyrelu' | 'gelu';
 
 /** A convolution as oneDNN describes it: NHWC sizes, strides, dilations (1 = none) and the four pads. */
 export interface ConvGeometry {
