@@ -51,10 +51,11 @@ export { evaluateYardstick, readYardstick, readWeightsYardstick, yardstickRows, 
 export { LossLog } from './train/loss-log';
 export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } from './train/memory';
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
-export { deblurImage, AUTO_TILE_PIXELS, type Tiling, type Deblurred } from './infer/deblur';
+export { deblurImage, tilesFor, AUTO_TILE_PIXELS, LAB_AUTO_TILING, type AutoTiling, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, loadNetwork, SHIPPED_WEIGHTS, PEERS, type LoadedWeights, type LoadedNetwork } from './infer/weights';
 export { restoreS1, readCached, restorationKey, type NetworkSource, COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache, type RestoredS1 } from './infer/restoration-cache';
-export { maximNetwork, maximLoader, maximCache, maximUnavailable, MAXIM_PACKAGE, MAXIM_VERSION } from './peers/maxim';
+export { loadMaxim, maximRestore, maximNetwork, maximLoader, maximCache, maximUnavailable, MAXIM_AUTO_TILING, MAXIM_PACKAGE, MAXIM_VERSION } from './peers/maxim';
+export { fuseGraph, registerFusedOps, fusionsForBackend, type Fusions, type FusionResult, type GraphNodeDef } from './peers/graph-fusion';
 export { isPeer, type Network, type PeerNetwork } from './infer/restore';
 export { baselinesFor, tunedFor, spreadSubset, scoredBaselines, evaluateBaselines, tuneBaselines, tunedBaselines, restoreBaseline, describeBaseline, BASELINE_NAMES, type BaselineName, type BaselineReport, type BaselineScores, type TunedBaselines } from './eval/baselines';
 export { unsharpMask, type UnsharpMask } from './classical/unsharp-mask';

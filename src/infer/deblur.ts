@@ -1,12 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import { restore, type Network, type Restored } from './restore';
+import { isPeer, restore, type Network, type Restored } from './restore';
 import { DEFAULT_TILING, restoreTiled, type TileOptions, type TileProgress } from './tile';
 
-/** 'auto': whole image up to AUTO_TILE_PIXELS, tiles above; 'none': always whole; or explicit tiles. */
+/** 'auto': the network's own choice (AutoTiling); 'none': always whole; or explicit tiles. */
 export type Tiling = 'auto' | 'none' | TileOptions;
 
-/** Above this many pixels (one and a half default tiles) 'auto' tiles; smaller images run whole. */
+/** What 'auto' means for a network: whole images up to `wholeUpTo` pixels, these tiles above. */
+export interface AutoTiling {
+  wholeUpTo: number;
+  tiles: TileOptions;
+}
+
+/** Above this many pixels (one and a half default tiles) 'auto' tiles the lab's networks; smaller images run whole. */
 export const AUTO_TILE_PIXELS = 512 * 768;
+
+/** 'auto' for the lab's networks (a peer may choose its own: PeerNetwork.autoTiling). */
+export const LAB_AUTO_TILING: AutoTiling = { wholeUpTo: AUTO_TILE_PIXELS, tiles: DEFAULT_TILING };
+
+/** The tiles an h × w image is run in under `tiling` (undefined: whole). */
+export function tilesFor(tiling: Tiling, h: number, w: number, auto: AutoTiling = LAB_AUTO_TILING): TileOptions | undefined {
+  if (tiling === 'none') return undefined;
+  if (tiling === 'auto') return h * w > auto.wholeUpTo ? auto.tiles : undefined;
+  return tiling;
+}
+
+/** What 'auto' means for this network. */
+export function autoTilingOf(model: Network): AutoTiling {
+  return (isPeer(model) && model.autoTiling) || LAB_AUTO_TILING;
+}
 
 export interface Deblurred extends Restored {
   /** Tiles the image was run in (1: whole). */
@@ -16,7 +37,7 @@ export interface Deblurred extends Restored {
 /** Restores one image [1, H, W, 3] of any size, whole or in tiles as `tiling` says. The caller disposes the outputs. */
 export async function deblurImage(model: Network, image: tf.Tensor4D, tiling: Tiling = 'auto', onTile?: TileProgress): Promise<Deblurred> {
   const [, h, w] = image.shape;
-  const tiles: TileOptions | undefined = tiling === 'none' ? undefined : tiling === 'auto' ? (h * w > AUTO_TILE_PIXELS ? DEFAULT_TILING : undefined) : tiling;
+  const tiles = tilesFor(tiling, h, w, autoTilingOf(model));
   if (tiles === undefined) {
     const r = restore(model, image);
     onTile?.(1, 1);

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import type { Network } from './restore';
-import { deblurImage, type Tiling } from './deblur';
+import { deblurImage, LAB_AUTO_TILING, tilesFor, type AutoTiling, type Tiling } from './deblur';
 
 /**
  * Restorations kept on disk, for networks too slow to rerun each time a notebook is opened (MAXIM:
@@ -23,6 +23,8 @@ export interface RestorationCache {
   readFrom: readonly string[];
   /** Where new restorations are written. */
   writeTo: string;
+  /** What tiling 'auto' means for this network (default: the lab's). */
+  autoTiling?: AutoTiling;
 }
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -44,17 +46,22 @@ export interface CachedEntry {
   source: string;
 }
 
-/** The key of a restoration: SHA-256 over the identity, the tiling and the input's size and pixels. */
-export function restorationKey(identity: string, tiling: Tiling, blur: Raster): string {
+/**
+ * The key of a restoration: SHA-256 over the identity, the tiling and the input's size and pixels.
+ * Where 'auto' tiles the image, the tiles it chose are in the key too (a whole image's key has
+ * none), so a network whose 'auto' changes its tiles is never answered with the old tiles' output.
+ */
+export function restorationKey(identity: string, tiling: Tiling, blur: Raster, auto: AutoTiling = LAB_AUTO_TILING): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ identity, tiling, width: blur.width, height: blur.height }));
+  const autoTiles = tiling === 'auto' ? tilesFor(tiling, blur.height, blur.width, auto) : undefined;
+  h.update(JSON.stringify({ identity, tiling, width: blur.width, height: blur.height, ...(autoTiles ? { autoTiles } : {}) }));
   h.update(Buffer.from(blur.data.buffer, blur.data.byteOffset, blur.data.byteLength));
   return h.digest('hex').slice(0, 32);
 }
 
 /** The cached restoration of `blur`, or undefined. */
 export async function readCached(cache: RestorationCache, tiling: Tiling, blur: Raster): Promise<{ restored: Raster; entry: CachedEntry } | undefined> {
-  const key = restorationKey(cache.identity, tiling, blur);
+  const key = restorationKey(cache.identity, tiling, blur, cache.autoTiling);
   for (const dir of cache.readFrom) {
     const png = path.join(dir, cache.name, `${key}.png`);
     const meta = path.join(dir, cache.name, `${key}.json`);
@@ -75,7 +82,7 @@ export async function readCached(cache: RestorationCache, tiling: Tiling, blur: 
 
 /** Keeps a restoration (an 8-bit raster, as scored) in the cache's write folder. */
 export async function writeCached(cache: RestorationCache, tiling: Tiling, blur: Raster, restored: Raster, made: Pick<CachedEntry, 'seconds' | 'tiles' | 'source'>): Promise<void> {
-  const key = restorationKey(cache.identity, tiling, blur);
+  const key = restorationKey(cache.identity, tiling, blur, cache.autoTiling);
   const dir = path.join(cache.writeTo, cache.name);
   fs.mkdirSync(dir, { recursive: true });
   // PNG first, then the JSON under a temporary name: an entry counts only once both are complete.

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors';
 import { imagePyramid } from '../pyramid';
+import type { AutoTiling } from './deblur';
 
 /**
  * A restoration network from elsewhere (e.g. MAXIM, src/peers/): it takes any image size and
@@ -12,6 +13,8 @@ export interface PeerNetwork {
   /** [N, H, W, 3] in [0, 1] → the restored image, same size. The caller disposes it. */
   restoreFull(blurred: tf.Tensor4D): tf.Tensor4D;
   dispose(): void;
+  /** What tiling 'auto' means for it, where not the lab's (src/infer/deblur.ts). */
+  autoTiling?: AutoTiling;
 }
 
 /** What restore() runs: the lab's network, or a peer. */

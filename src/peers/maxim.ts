@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors';
 import { COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache } from '../infer/restoration-cache';
+import type { AutoTiling } from '../infer/deblur';
 import type { PeerNetwork } from '../infer/restore';
+import { fuseGraph, fusionsForBackend, registerFusedOps, type GraphNodeDef } from './graph-fusion';
 
 /**
  * MAXIM-3S deblurring (Tu et al., CVPR 2022), trained on GoPro, as the npm package
@@ -17,6 +19,14 @@ export const MAXIM_VERSION = '0.1.0';
 /** The model's sides must be multiples of this (its definition's `divisibilityFactor`). */
 export const MAXIM_MULTIPLE = 64;
 
+/**
+ * 'auto' tiling for MAXIM: whole images up to 768², tiles of 768² above. Its grid gating mixes
+ * the whole input, so larger tiles see more context, and they waste less on overlaps (a 1280×720
+ * frame is 2 tiles, not the lab's 6 of 512²); the wasm heap bounds them (~2.3 GB at 768², ~4 GB,
+ * its limit, for a whole frame).
+ */
+export const MAXIM_AUTO_TILING: AutoTiling = { wholeUpTo: 768 * 768, tiles: { tile: 768, overlap: 64 } };
+
 const ROOT = path.resolve(__dirname, '..', '..');
 export const MAXIM_DIR = path.join(ROOT, 'build', 'peers', 'maxim-deblurring');
 
@@ -28,8 +38,12 @@ export function maximUnavailable(): string | undefined {
 
 let opsRegistered = false;
 
-/** The graph model, on the current backend; its one custom op registered as the package defines it. */
-export async function loadMaxim(): Promise<tf.GraphModel> {
+/**
+ * The graph model, on the current backend; its one custom op registered as the package defines it.
+ * Its GELUs and layer norms are fused (src/peers/graph-fusion.ts) where the backend has the fused
+ * kernels, unless `fuse` is false (the graph exactly as shipped).
+ */
+export async function loadMaxim(options: { fuse?: boolean } = {}): Promise<tf.GraphModel> {
   const missing = maximUnavailable();
   if (missing) throw new UsageError(missing);
   if (!opsRegistered) {
@@ -40,6 +54,11 @@ export async function loadMaxim(): Promise<tf.GraphModel> {
   }
   const dir = path.join(MAXIM_DIR, 'models');
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
+  if (options.fuse !== false) {
+    registerFusedOps();
+    const topology = json.modelTopology as { node: GraphNodeDef[] };
+    topology.node = fuseGraph(topology.node, fusionsForBackend()).nodes;
+  }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest) {
@@ -79,7 +98,7 @@ export function maximLoader(): () => Promise<PeerNetwork> {
 /** MAXIM as a network restore() runs (`--weights maxim`). */
 export async function maximNetwork(): Promise<PeerNetwork> {
   const model = await loadMaxim();
-  return { peer: 'maxim', restoreFull: (x) => maximRestore(model, x), dispose: () => model.dispose() };
+  return { peer: 'maxim', restoreFull: (x) => maximRestore(model, x), dispose: () => model.dispose(), autoTiling: MAXIM_AUTO_TILING };
 }
 
 /**
@@ -92,5 +111,5 @@ export function maximCache(): RestorationCache {
   const missing = maximUnavailable();
   if (missing) throw new UsageError(missing);
   const graph = createHash('sha256').update(fs.readFileSync(path.join(MAXIM_DIR, 'models', 'model.json'))).digest('hex');
-  return { identity: `${MAXIM_PACKAGE} ${MAXIM_VERSION} model.json sha256:${graph}`, name: `maxim-deblurring-${MAXIM_VERSION}`, readFrom: [COMMITTED_RESTORATIONS, path.join(COMMITTED_RESTORATIONS, 'cc-by-sa'), LOCAL_RESTORATIONS], writeTo: LOCAL_RESTORATIONS };
+  return { identity: `${MAXIM_PACKAGE} ${MAXIM_VERSION} model.json sha256:${graph}`, name: `maxim-deblurring-${MAXIM_VERSION}`, readFrom: [COMMITTED_RESTORATIONS, path.join(COMMITTED_RESTORATIONS, 'cc-by-sa'), LOCAL_RESTORATIONS], writeTo: LOCAL_RESTORATIONS, autoTiling: MAXIM_AUTO_TILING };
 }

@@ -5,8 +5,12 @@ import { variantConfig } from '../../src/model/config';
 import { buildNet } from '../../src/model/net';
 import { restore } from '../../src/infer/restore';
 import { imagePyramid } from '../../src/pyramid';
-import { blendRamp, restoreTiled, tileStarts } from '../../src/infer/tile';
-import { deblurImage } from '../../src/infer/deblur';
+import { blendRamp, DEFAULT_TILING, restoreTiled, tileStarts } from '../../src/infer/tile';
+import { deblurImage, tilesFor } from '../../src/infer/deblur';
+import { restorationKey } from '../../src/infer/restoration-cache';
+import type { PeerNetwork } from '../../src/infer/restore';
+import type { Raster } from '../../src/data/raster';
+import { MAXIM_AUTO_TILING } from '../../src/peers/maxim';
 import { seeded, startBackendForTest } from '../helpers';
 
 /** A smooth test picture with edges (not noise, which no network output resembles). */
@@ -84,6 +88,31 @@ test('tiled = untiled within tolerance (256×256 and an odd 250×190, 128² tile
     tf.dispose([img, whole.s1, whole.s2, whole.s3, tiled.s1, tiled.s2, tiled.s3]);
   }
   model.dispose();
+});
+
+test("'auto' is each network's own: the lab's 512² tiles above 512×768 px, a peer's where it says (MAXIM: 768²); the cache key names the tiles 'auto' chose", async () => {
+  assert.is(tilesFor('auto', 512, 768), undefined);
+  assert.equal(tilesFor('auto', 720, 1280), DEFAULT_TILING);
+  assert.equal(tilesFor('auto', 720, 1280, MAXIM_AUTO_TILING), { tile: 768, overlap: 64 });
+  assert.is(tilesFor('auto', 768, 768, MAXIM_AUTO_TILING), undefined);
+  assert.is(tilesFor('none', 4000, 4000), undefined);
+  assert.equal(tilesFor({ tile: 96, overlap: 8 }, 10, 10), { tile: 96, overlap: 8 });
+  // A peer with its own 'auto': a 64 × 80 image in its 32² tiles, each tile restored by it.
+  await startBackendForTest('wasm');
+  let calls = 0;
+  const peer: PeerNetwork = { peer: 'halves', restoreFull: (x) => (calls++, tf.mul(x, 0.5)), dispose: () => undefined, autoTiling: { wholeUpTo: 32 * 32, tiles: { tile: 32, overlap: 8 } } };
+  const img = picture(64, 80);
+  const r = await deblurImage(peer, img, 'auto');
+  assert.is(r.tiles, 9);
+  assert.is(calls, 9);
+  tf.dispose([img, r.s1, r.s2, r.s3]);
+  // Cache keys: a whole image's is as it always was (the committed restorations keep theirs); a
+  // tiled one's depends on the tiles 'auto' chose.
+  const small: Raster = { width: 4, height: 4, data: new Float32Array(48) };
+  const frame: Raster = { width: 1280, height: 720, data: new Float32Array(1280 * 720 * 3) };
+  assert.is(restorationKey('n', 'auto', small, MAXIM_AUTO_TILING), restorationKey('n', 'auto', small));
+  assert.is.not(restorationKey('n', 'auto', frame, MAXIM_AUTO_TILING), restorationKey('n', 'auto', frame));
+  assert.is(restorationKey('n', { tile: 512, overlap: 64 }, frame, MAXIM_AUTO_TILING), restorationKey('n', { tile: 512, overlap: 64 }, frame));
 });
 
 test('deblurImage: whole below the auto threshold, tiles above it or when asked', async () => {
