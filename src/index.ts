@@ -51,7 +51,7 @@ export { evaluateYardstick, readYardstick, readWeightsYardstick, yardstickRows, 
 export { LossLog } from './train/loss-log';
 export { trainingBytesPerPixel, planHeap, assertTrainingFits, type HeapPlan } from './train/memory';
 export { restoreTiled, tileStarts, blendRamp, validateTiling, DEFAULT_TILING, type TileOptions } from './infer/tile';
-export { deblurImage, tilesFor, AUTO_TILE_PIXELS, LAB_AUTO_TILING, type AutoTiling, type Tiling, type Deblurred } from './infer/deblur';
+export { deblurImage, tilesFor, labAutoTiling, AUTO_TILE_PIXELS, NATIVE_AUTO_TILE_PIXELS, type AutoTiling, type Tiling, type Deblurred } from './infer/deblur';
 export { loadWeights, loadNetwork, SHIPPED_WEIGHTS, PEERS, type LoadedWeights, type LoadedNetwork } from './infer/weights';
 export { restoreS1, readCached, restorationKey, type NetworkSource, COMMITTED_RESTORATIONS, LOCAL_RESTORATIONS, type RestorationCache, type RestoredS1 } from './infer/restoration-cache';
 export { loadMaxim, maximRestore, maximNetwork, maximLoader, maximCache, maximUnavailable, MAXIM_AUTO_TILING, MAXIM_PACKAGE, MAXIM_VERSION } from './peers/maxim';

@@ -22,7 +22,7 @@ export function addInferenceOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--weights <dir>', 'weights folder (model.json), a training run / checkpoint folder, or maxim (a peer: npm run setup -- --peers)')
     .option('--variant <name>', `check that the weights are this variant (${VARIANT_NAMES.join(', ')})`)
-    .option('--tile <px>', `run in tiles of this side (default: the lab's networks run whole images up to 512×768 px and ${DEFAULT_TILING.tile}² tiles above; MAXIM up to ${MAXIM_AUTO_TILING.tiles.tile}², and ${MAXIM_AUTO_TILING.tiles.tile}² tiles above)`, positiveInt)
+    .option('--tile <px>', `run in tiles of this side (default: the lab's networks run whole images up to 1280×720 px on wasm with the native kernels, 512×768 px elsewhere, and ${DEFAULT_TILING.tile}² tiles above; MAXIM up to ${MAXIM_AUTO_TILING.tiles.tile}², and ${MAXIM_AUTO_TILING.tiles.tile}² tiles above)`, positiveInt)
     .option('--overlap <px>', 'tile overlap, cross-faded', nonNegativeInt, DEFAULT_TILING.overlap)
     .option('--no-tiling', 'always run whole images')
     .option('--backend <name>', 'auto, tensorflow, webgpu, wasm or cpu (default: $DEBLUR_BACKEND or auto)');

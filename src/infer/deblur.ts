@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { loadNative } from '../kernels/native/addon';
 import { isPeer, restore, type Network, type Restored } from './restore';
 import { DEFAULT_TILING, restoreTiled, type TileOptions, type TileProgress } from './tile';
 
@@ -14,11 +15,22 @@ export interface AutoTiling {
 /** Above this many pixels (one and a half default tiles) 'auto' tiles the lab's networks; smaller images run whole. */
 export const AUTO_TILE_PIXELS = 512 * 768;
 
-/** 'auto' for the lab's networks (a peer may choose its own: PeerNetwork.autoTiling). */
-export const LAB_AUTO_TILING: AutoTiling = { wholeUpTo: AUTO_TILE_PIXELS, tiles: DEFAULT_TILING };
+/**
+ * Above this many pixels (a 1280×720 frame) 'auto' tiles the lab's networks on wasm with the native
+ * kernels. Whole, a frame took `full` half the time six 512² tiles did (their overlaps cover 70%
+ * more pixels) and 1.5 GiB of wasm heap; wasm's own kernels fill its 4 GiB with one (USAGE.md,
+ * "Large images"), and other backends keep the smaller bound.
+ */
+export const NATIVE_AUTO_TILE_PIXELS = 1280 * 720;
+
+/** 'auto' for the lab's networks on the current backend (a peer may choose its own: PeerNetwork.autoTiling). */
+export function labAutoTiling(): AutoTiling {
+  const native = tf.getBackend() === 'wasm' && typeof loadNative() !== 'string';
+  return { wholeUpTo: native ? NATIVE_AUTO_TILE_PIXELS : AUTO_TILE_PIXELS, tiles: DEFAULT_TILING };
+}
 
 /** The tiles an h × w image is run in under `tiling` (undefined: whole). */
-export function tilesFor(tiling: Tiling, h: number, w: number, auto: AutoTiling = LAB_AUTO_TILING): TileOptions | undefined {
+export function tilesFor(tiling: Tiling, h: number, w: number, auto: AutoTiling = labAutoTiling()): TileOptions | undefined {
   if (tiling === 'none') return undefined;
   if (tiling === 'auto') return h * w > auto.wholeUpTo ? auto.tiles : undefined;
   return tiling;
@@ -26,7 +38,7 @@ export function tilesFor(tiling: Tiling, h: number, w: number, auto: AutoTiling 
 
 /** What 'auto' means for this network. */
 export function autoTilingOf(model: Network): AutoTiling {
-  return (isPeer(model) && model.autoTiling) || LAB_AUTO_TILING;
+  return (isPeer(model) && model.autoTiling) || labAutoTiling();
 }
 
 export interface Deblurred extends Restored {

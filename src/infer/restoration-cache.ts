@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { readRaster, writePng } from '../data/image';
 import { quantize8, rasterToTensor, tensorToRaster, type Raster } from '../data/raster';
 import type { Network } from './restore';
-import { deblurImage, LAB_AUTO_TILING, tilesFor, type AutoTiling, type Tiling } from './deblur';
+import { deblurImage, labAutoTiling, tilesFor, type AutoTiling, type Tiling } from './deblur';
 
 /**
  * Restorations kept on disk, for networks too slow to rerun each time a notebook is opened (MAXIM:
@@ -51,7 +51,7 @@ export interface CachedEntry {
  * Where 'auto' tiles the image, the tiles it chose are in the key too (a whole image's key has
  * none), so a network whose 'auto' changes its tiles is never answered with the old tiles' output.
  */
-export function restorationKey(identity: string, tiling: Tiling, blur: Raster, auto: AutoTiling = LAB_AUTO_TILING): string {
+export function restorationKey(identity: string, tiling: Tiling, blur: Raster, auto: AutoTiling = labAutoTiling()): string {
   const h = createHash('sha256');
   const autoTiles = tiling === 'auto' ? tilesFor(tiling, blur.height, blur.width, auto) : undefined;
   h.update(JSON.stringify({ identity, tiling, width: blur.width, height: blur.height, ...(autoTiles ? { autoTiles } : {}) }));

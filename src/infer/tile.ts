@@ -9,7 +9,7 @@ export interface TileOptions {
   overlap: number;
 }
 
-/** In 512² tiles a 1280×720 frame kept the `full` network (C=32, N=8) at 1.5 GiB of wasm heap; whole, it filled all 4 GiB. */
+/** In 512² tiles a 1280×720 frame keeps the `full` network (C=32, N=8) under 0.5 GiB of wasm heap; whole, on wasm's own kernels, it filled all 4 GiB. */
 export const DEFAULT_TILING: TileOptions = { tile: 512, overlap: 64 };
 
 export function validateTiling(o: TileOptions): void {

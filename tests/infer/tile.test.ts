@@ -6,7 +6,7 @@ import { buildNet } from '../../src/model/net';
 import { restore } from '../../src/infer/restore';
 import { imagePyramid } from '../../src/pyramid';
 import { blendRamp, DEFAULT_TILING, restoreTiled, tileStarts } from '../../src/infer/tile';
-import { deblurImage, tilesFor } from '../../src/infer/deblur';
+import { AUTO_TILE_PIXELS, deblurImage, labAutoTiling, NATIVE_AUTO_TILE_PIXELS, tilesFor } from '../../src/infer/deblur';
 import { restorationKey } from '../../src/infer/restoration-cache';
 import type { PeerNetwork } from '../../src/infer/restore';
 import type { Raster } from '../../src/data/raster';
@@ -90,15 +90,21 @@ test('tiled = untiled within tolerance (256×256 and an odd 250×190, 128² tile
   model.dispose();
 });
 
-test("'auto' is each network's own: the lab's 512² tiles above 512×768 px, a peer's where it says (MAXIM: 768²); the cache key names the tiles 'auto' chose", async () => {
-  assert.is(tilesFor('auto', 512, 768), undefined);
+test("'auto' is each network's own: the lab's 512² tiles above a 1280×720 frame with the native kernels (512×768 elsewhere), a peer's where it says (MAXIM: 768²); the cache key names the tiles 'auto' chose", async () => {
+  await startBackendForTest('cpu');
+  assert.is(labAutoTiling().wholeUpTo, AUTO_TILE_PIXELS);
   assert.equal(tilesFor('auto', 720, 1280), DEFAULT_TILING);
+  assert.is(tilesFor('auto', 512, 768), undefined);
+  await startBackendForTest('wasm', 'native');
+  assert.is(labAutoTiling().wholeUpTo, NATIVE_AUTO_TILE_PIXELS);
+  assert.is(tilesFor('auto', 720, 1280), undefined);
+  assert.equal(tilesFor('auto', 724, 1280), DEFAULT_TILING);
+  assert.equal(tilesFor('auto', 1080, 1920), DEFAULT_TILING);
   assert.equal(tilesFor('auto', 720, 1280, MAXIM_AUTO_TILING), { tile: 768, overlap: 64 });
   assert.is(tilesFor('auto', 768, 768, MAXIM_AUTO_TILING), undefined);
   assert.is(tilesFor('none', 4000, 4000), undefined);
   assert.equal(tilesFor({ tile: 96, overlap: 8 }, 10, 10), { tile: 96, overlap: 8 });
   // A peer with its own 'auto': a 64 × 80 image in its 32² tiles, each tile restored by it.
-  await startBackendForTest('wasm');
   let calls = 0;
   const peer: PeerNetwork = { peer: 'halves', restoreFull: (x) => (calls++, tf.mul(x, 0.5)), dispose: () => undefined, autoTiling: { wholeUpTo: 32 * 32, tiles: { tile: 32, overlap: 8 } } };
   const img = picture(64, 80);
