@@ -1,4 +1,4 @@
-import { caseLabel, peerCaseLabel, type SuitePeerRow, type SuiteRow, type TorchResult } from './suite';
+import { caseLabel, peerCaseLabel, type SuiteCase, type SuitePeerRow, type SuiteRow, type TorchResult } from './suite';
 import type { Timing } from './timing';
 
 export interface ReportRow {
@@ -27,10 +27,11 @@ const mib = (b: number | null | undefined): string => (b == null ? '–' : `${Ma
 const isError = (x: unknown): x is { error: string } => typeof x === 'object' && x !== null && 'error' in x;
 
 /** The suite as rows: one per case, part (training step, inference) and tfjs backend. */
-export function reportRows(rows: SuiteRow[], limit?: number): ReportRow[] {
-  const of = (gmacs: number | null): string => (gmacs === null || limit === undefined ? '–' : `${Math.round((100 * gmacs) / limit)}%`);
+export function reportRows(rows: SuiteRow[], limitOf: (c: SuiteCase) => number | undefined = () => undefined): ReportRow[] {
   const out: ReportRow[] = [];
   for (const row of rows) {
+    const limit = limitOf(row.case);
+    const of = (gmacs: number | null): string => (gmacs === null || limit === undefined ? '–' : `${Math.round((100 * gmacs) / limit)}%`);
     const layouts = [row.torch, row.torchChannelsLast ?? null].filter((t): t is TorchResult => t !== null && !isError(t));
     const torchNote = row.torch === null ? 'not run' : isError(row.torch) ? `error: ${row.torch.error}` : '';
     for (const part of ['train step', 'inference'] as const) {

@@ -8,22 +8,32 @@ import { maximUnavailable } from '../peers/maxim';
 import type { MachineLimit } from './limit';
 import type { Timing } from './timing';
 
-/** One row of the suite: a case (without its repeat counts), run on every tfjs backend and on the PyTorch twin. */
-export type SuiteCase = Omit<BenchCase, 'steps' | 'warmup'>;
+/**
+ * One row of the suite: a case (without its repeat counts), run on every tfjs backend and on the
+ * PyTorch twin; `threads`, where given, replaces the suite's thread count on both sides.
+ */
+export type SuiteCase = Omit<BenchCase, 'steps' | 'warmup'> & { threads?: number };
 
 /**
- * The benchmark's cases for each variant: training and inference at 4 × 128² and 4 × 256², and
- * inference on one 1280×720 frame. `quick`: tiny sizes that check the whole machinery in seconds.
+ * The benchmark's cases for each variant: training and inference at 4 × 128² and 4 × 256², the
+ * 4 × 128² training step on one thread (as the long runs train, beside other work; unless the suite
+ * runs on one thread anyway), and inference on one 1280×720 frame. `quick`: tiny sizes that check
+ * the whole machinery in seconds.
  */
-export function standardCases(variants: VariantName[] = ['full', 'lite'], quick = false): SuiteCase[] {
+export function standardCases(variants: VariantName[] = ['full', 'lite'], quick = false, suiteThreads = 2): SuiteCase[] {
   const cases: SuiteCase[] = [];
+  const oneThread = (c: SuiteCase): SuiteCase[] => (suiteThreads > 1 ? [{ ...c, infer: false, threads: 1 }] : []);
   for (const variant of variants) {
     if (quick) {
-      cases.push({ variant, batch: 2, height: 32, width: 32, train: true, infer: true });
+      const small: SuiteCase = { variant, batch: 2, height: 32, width: 32, train: true, infer: true };
+      cases.push(small, ...oneThread(small));
       cases.push({ variant, batch: 1, height: 48, width: 64, train: false, infer: true });
       continue;
     }
-    for (const side of [128, 256]) cases.push({ variant, batch: 4, height: side, width: side, train: true, infer: true });
+    for (const side of [128, 256]) {
+      const c: SuiteCase = { variant, batch: 4, height: side, width: side, train: true, infer: true };
+      cases.push(c, ...(side === 128 ? oneThread(c) : []));
+    }
     cases.push({ variant, batch: 1, height: 720, width: 1280, train: false, infer: true });
   }
   return cases;
@@ -152,7 +162,12 @@ export function runTfjsCase(c: SuiteCase, engine: TfjsEngine, s: RunnerSettings)
     path.join(s.root, 'bin', 'deblur-lab.js'), 'bench', '--variant', c.variant, '--batch', String(c.batch), '--size', `${c.height}x${c.width}`,
     '--mode', mode, '--steps', String(s.steps), '--warmup', String(s.warmup), '--warmup-seconds', String(s.warmupSeconds), '--backend', engine.backend, '--json',
   ];
-  return runJson<CaseResult>(process.execPath, args, s.root, s.log, engine.env);
+  return runJson<CaseResult>(process.execPath, args, s.root, s.log, c.threads ? withThreads(engine, c.threads).env : engine.env);
+}
+
+/** The engine on `threads` threads (its kernels' OpenMP team). */
+export function withThreads(engine: TfjsEngine, threads: number): TfjsEngine {
+  return { ...engine, env: { ...engine.env, OMP_NUM_THREADS: String(threads) } };
 }
 
 /** Times the PyTorch twin on the same case, with `threads` intra-op threads, in one memory layout, without the machine's BLAS overrides. */
@@ -160,14 +175,14 @@ export function runTorchCase(c: SuiteCase, s: RunnerSettings, layout: TorchLayou
   const args = [
     ...moduleArgs('bench'), '--config', JSON.stringify(variantConfig(c.variant)), '--batch', String(c.batch),
     '--height', String(c.height), '--width', String(c.width), '--steps', String(s.steps), '--warmup', String(s.warmup),
-    '--warmup-seconds', String(s.warmupSeconds), '--threads', String(s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
+    '--warmup-seconds', String(s.warmupSeconds), '--threads', String(c.threads ?? s.threads), ...(c.train ? ['--train'] : []), ...(c.infer ? ['--infer'] : []),
     ...(layout === 'channels_last' ? ['--channels-last'] : []),
   ];
   return runJson<TorchResult>(s.python, args, s.root, s.log, pythonEnv({}, path.join(s.root, 'python')), BLAS_OVERRIDES);
 }
 
 const sizeLabel = (height: number, width: number): string => (height === width ? `${height}²` : `${width}×${height}`);
-export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${sizeLabel(c.height, c.width)}`;
+export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${sizeLabel(c.height, c.width)}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? 's' : ''}` : ''}`;
 export const peerCaseLabel = (c: { peer: string; height: number; width: number }): string => `${c.peer} 1×${sizeLabel(c.height, c.width)}`;
 
 /** A peer's case in the suite: one image of this size. */

@@ -8,9 +8,9 @@ import { runCase, type BenchCase } from '../bench/case';
 import { peerNamed, runPeerCase } from '../bench/peer-case';
 import { PEERS } from '../infer/weights';
 import { markdownTable, peerReportRows, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
-import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, type RunnerSettings, type SuitePeerRow, type SuiteRow } from '../bench/suite';
+import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, withThreads, type RunnerSettings, type SuiteCase, type SuitePeerRow, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
-import { measureLimit } from '../bench/limit';
+import { measureLimit, type MachineLimit } from '../bench/limit';
 import { PYTHON, torchUnavailable } from '../interop/python-torch';
 import { loadNative } from '../kernels/native/addon';
 import { isVariantName, VARIANT_NAMES, type VariantName } from '../model/config';
@@ -159,16 +159,24 @@ async function suite(o: BenchOptions): Promise<void> {
   if (noTorch) process.stderr.write(`bench: PyTorch peer not run: ${noTorch}\n`);
   const log = (line: string) => process.stderr.write(line + '\n');
   const settings: RunnerSettings = { root: ROOT, python: PYTHON, steps: o.steps, warmup: o.warmup, warmupSeconds: o.warmupSeconds, threads: o.threads, log };
-  const cases = standardCases(variants as VariantName[], o.quick === true);
+  const cases = standardCases(variants as VariantName[], o.quick === true, o.threads);
   if (o.quick && o.updateDoc) throw new UsageError('--quick results do not belong in the performance doc: drop --update-doc');
   const rows: SuiteRow[] = [];
   const t0 = performance.now();
   // The yardstick: the best the fastest engine does on one large convolution, measured in its own process.
   log('bench: measuring the machine\'s limit (one large convolution) …');
   const limit = await measureLimitChild(engines[0]!, settings);
+  // Cases on their own thread count (the long run's one thread) are held to the limit on as many threads.
+  const ownThreads = [...new Set(cases.flatMap((c) => (c.threads !== undefined ? [c.threads] : [])))];
+  const limits = new Map<number, MachineLimit | { error: string }>([[o.threads, limit]]);
+  for (const t of ownThreads) {
+    log(`bench: the limit on ${t} thread${t > 1 ? 's' : ''} …`);
+    limits.set(t, await measureLimitChild(withThreads(engines[0]!, t), settings));
+  }
   for (const [i, c] of cases.entries()) {
     const row: SuiteRow = { case: c, tfjs: {}, torch: null };
-    for (const e of engines) {
+    // A case on its own thread count runs on the first engine only (the one the long runs use).
+    for (const e of c.threads !== undefined ? engines.slice(0, 1) : engines) {
       log(`bench [${i + 1}/${cases.length}] ${caseLabel(c)} on tfjs ${e.label} …`);
       row.tfjs[e.label] = await runTfjsCase(c, e, settings);
     }
@@ -194,8 +202,16 @@ async function suite(o: BenchOptions): Promise<void> {
     peers.push({ case: c, tfjs: { [e.label]: await runPeerChild(c, e, settings) } });
   }
   const minutes = (performance.now() - t0) / 60000;
-  const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}; the \`of limit\` columns are each case's GMAC/s as a fraction of it.`}`;
-  const tableRows = [...reportRows(rows, 'error' in limit ? undefined : limit.gmacsPerSecond), ...peerReportRows(peers)];
+  const others = ownThreads.map((t) => {
+    const l = limits.get(t)!;
+    return `on ${t} thread${t > 1 ? 's' : ''} (for the rows that say so) ${'error' in l ? `not measured (${l.error})` : `${l.gmacsPerSecond.toFixed(1)} GMAC/s`}`;
+  });
+  const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}${others.length ? `; ${others.join('; ')}` : ''}; the \`of limit\` columns are each case's GMAC/s as a fraction of the limit on its threads.`}`;
+  const limitOf = (c: SuiteCase): number | undefined => {
+    const l = limits.get(c.threads ?? o.threads);
+    return l === undefined || 'error' in l ? undefined : l.gmacsPerSecond;
+  };
+  const tableRows = [...reportRows(rows, limitOf), ...peerReportRows(peers)];
   const md = `${machine}\n\nCommand: \`${commandLine()}\` (${o.steps} timed run${o.steps > 1 ? 's' : ''} after at least ${o.warmup} warm-up run${o.warmup === 1 ? '' : 's'} and ${o.warmupSeconds} s of warm-up; suite took ${minutes.toFixed(1)} min).\n\n${markdownTable(tableRows)}\n`;
   const outDir = path.join(ROOT, 'build', 'bench');
   fs.mkdirSync(outDir, { recursive: true });

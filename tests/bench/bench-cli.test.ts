@@ -81,7 +81,15 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
   const before = new Set(fs.existsSync(path.join(root, 'build', 'bench')) ? fs.readdirSync(path.join(root, 'build', 'bench')) : []);
   const r = cli('--quick', '--variants', 'lite', '--steps', '1', '--warmup-seconds', '0', '--warmup', '0', '--json');
   assert.is(r.code, 0, r.err);
-  const { rows } = JSON.parse(r.out) as { rows: { case: { variant: string }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; device?: string; error?: string }>; torch: { params: number; inferMs: number; layout: string; blas: string | null; error?: string }; torchChannelsLast: { params: number; inferMs: number; layout: string; error?: string } }[] };
+  const { rows: all } = JSON.parse(r.out) as { rows: { case: { variant: string; threads?: number }; tfjs: Record<string, { params?: number; trainStepMs?: number | null; device?: string; error?: string }>; torch: { params: number; inferMs: number; layout: string; blas: string | null; error?: string }; torchChannelsLast: { params: number; inferMs: number; layout: string; error?: string } }[] };
+  assert.is(all.length, 3);
+  // The one-thread training step (as the long runs train): on the first engine only, the twin on one thread too.
+  const single = all.filter((row) => row.case.threads === 1);
+  assert.is(single.length, 1);
+  assert.equal(Object.keys(single[0]!.tfjs), ['wasm+native']);
+  assert.match(single[0]!.tfjs['wasm+native']!.device!, /native kernels \(oneDNN[^)]*\), 1 thread\b/);
+  assert.ok(single[0]!.torch && !single[0]!.torch.error && single[0]!.torch.params === single[0]!.tfjs['wasm+native']!.params, JSON.stringify(single[0]!.torch));
+  const rows = all.filter((row) => row.case.threads === undefined);
   assert.is(rows.length, 2);
   for (const row of rows) {
     assert.ok(row.tfjs['wasm'] && !row.tfjs['wasm'].error, JSON.stringify(row.tfjs));
@@ -112,6 +120,9 @@ test('the suite (quick cases) runs tfjs (wasm with and without the native kernel
   assert.match(text, /Limit: [\d.]+ GMAC\/s, a 3×3 convolution, 64 → 64 channels on 1 × 192², on wasm/);
   assert.match(text, /\| tfjs of limit \| PyTorch of limit \|/);
   assert.match(text, /\| lite 2×32² \| train step \| wasm\+native \| [^\n]* \| \d+% \| \d+% \|/);
+  assert.match(text, /Limit: [^\n]*; on 1 thread \(for the rows that say so\) [\d.]+ GMAC\/s;/);
+  assert.match(text, /\| lite 2×32², 1 thread \| train step \| wasm\+native \| [^\n]* \| \d+% \| \d+% \|/);
+  assert.not.match(text, /\| lite 2×32², 1 thread \| [^|]+ \| wasm \|/);
 });
 
 test.run();
