@@ -182,7 +182,9 @@ export function runTorchCase(c: SuiteCase, s: RunnerSettings, layout: TorchLayou
 }
 
 const sizeLabel = (height: number, width: number): string => (height === width ? `${height}²` : `${width}×${height}`);
-export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${sizeLabel(c.height, c.width)}${c.threads ? `, ${c.threads} thread${c.threads > 1 ? 's' : ''}` : ''}`;
+/** "1 thread", "2 threads". */
+export const threadsLabel = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
+export const caseLabel = (c: SuiteCase): string => `${c.variant} ${c.batch}×${sizeLabel(c.height, c.width)}${c.threads ? `, ${threadsLabel(c.threads)}` : ''}`;
 export const peerCaseLabel = (c: { peer: string; height: number; width: number }): string => `${c.peer} 1×${sizeLabel(c.height, c.width)}`;
 
 /** A peer's case in the suite: one image of this size. */

@@ -8,7 +8,7 @@ import { runCase, type BenchCase } from '../bench/case';
 import { peerNamed, runPeerCase } from '../bench/peer-case';
 import { PEERS } from '../infer/weights';
 import { markdownTable, peerReportRows, REPORT_HEADER, reportCells, reportRows, torchVersion } from '../bench/report';
-import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, withThreads, type RunnerSettings, type SuiteCase, type SuitePeerRow, type SuiteRow } from '../bench/suite';
+import { caseLabel, measureLimitChild, peerCaseLabel, peerCases, runPeerChild, runTfjsCase, runTorchCase, standardCases, tfjsEngines, threadsLabel, withThreads, type RunnerSettings, type SuiteCase, type SuitePeerRow, type SuiteRow } from '../bench/suite';
 import { UsageError } from '../errors';
 import { measureLimit, type MachineLimit } from '../bench/limit';
 import { PYTHON, torchUnavailable } from '../interop/python-torch';
@@ -170,7 +170,7 @@ async function suite(o: BenchOptions): Promise<void> {
   const ownThreads = [...new Set(cases.flatMap((c) => (c.threads !== undefined ? [c.threads] : [])))];
   const limits = new Map<number, MachineLimit | { error: string }>([[o.threads, limit]]);
   for (const t of ownThreads) {
-    log(`bench: the limit on ${t} thread${t > 1 ? 's' : ''} …`);
+    log(`bench: the limit on ${threadsLabel(t)} …`);
     limits.set(t, await measureLimitChild(withThreads(engines[0]!, t), settings));
   }
   for (const [i, c] of cases.entries()) {
@@ -204,7 +204,7 @@ async function suite(o: BenchOptions): Promise<void> {
   const minutes = (performance.now() - t0) / 60000;
   const others = ownThreads.map((t) => {
     const l = limits.get(t)!;
-    return `on ${t} thread${t > 1 ? 's' : ''} (for the rows that say so) ${'error' in l ? `not measured (${l.error})` : `${l.gmacsPerSecond.toFixed(1)} GMAC/s`}`;
+    return `on ${threadsLabel(t)} (for the rows that say so) ${'error' in l ? `not measured (${l.error})` : `${l.gmacsPerSecond.toFixed(1)} GMAC/s`}`;
   });
   const machine = `${describeMachine(rows)}${'error' in limit ? `\nLimit: not measured (${limit.error}).` : `\nLimit: ${limit.gmacsPerSecond.toFixed(1)} GMAC/s, ${limit.what}${others.length ? `; ${others.join('; ')}` : ''}; the \`of limit\` columns are each case's GMAC/s as a fraction of the limit on its threads.`}`;
   const limitOf = (c: SuiteCase): number | undefined => {

@@ -118,7 +118,9 @@ export async function restoreS1(network: NetworkSource, blur: Raster, o: { tilin
   const model = typeof network === 'function' ? await network() : network;
   const input = rasterToTensor(blur);
   const t0 = performance.now();
-  const r = await deblurImage(model, input, tiling);
+  // With a cache, 'auto' runs the tiles its key names (the cache's own 'auto'), so a key can never describe other tiles than those run.
+  const run = o.cache && tiling === 'auto' ? (tilesFor(tiling, blur.height, blur.width, o.cache.autoTiling) ?? 'none') : tiling;
+  const r = await deblurImage(model, input, run);
   const restored = quantize8(await tensorToRaster(r.s1));
   const seconds = (performance.now() - t0) / 1000;
   tf.dispose([input, r.s1, r.s2, r.s3]);

@@ -353,10 +353,9 @@ function isKeptDims(shape: tf.Tensor, x: tf.Tensor): boolean {
   return x.shape.every((d, i) => s[i] === (i === x.rank - 1 ? 1 : d));
 }
 
-/** Whether a per-channel constant broadcasts as [1, …, 1, C] against x. */
-function isPerChannel(t: tf.Tensor, x: tf.Tensor): boolean {
-  const c = x.shape.at(-1);
-  return t.dtype === 'float32' && t.rank >= 1 && t.rank <= x.rank && t.shape.at(-1) === c && t.shape.slice(0, -1).every((d) => d === 1);
+/** Whether a float32 constant is [1, …, 1, channels], broadcasting along the last axis of a rank-`rank` tensor without adding axes. */
+function isPerChannel(t: tf.Tensor, channels: number | undefined, rank: number): boolean {
+  return t.dtype === 'float32' && t.rank >= 1 && t.rank <= rank && t.shape.at(-1) === channels && t.shape.slice(0, -1).every((d) => d === 1);
 }
 
 function runLayerNorm(inputs: tf.Tensor[]): tf.Tensor {
@@ -365,7 +364,7 @@ function runLayerNorm(inputs: tf.Tensor[]): tf.Tensor {
   const epsilon = scalar(eps);
   const fusable = tf.getKernel(LAYER_NORM, tf.getBackend()) !== undefined && x.dtype === 'float32' && x.rank >= 1 && c > 0
     && isLastAxis(ax1, x.rank) && isLastAxis(ax2, x.rank) && near(scalar(r1), 1 / c) && near(scalar(r2), 1 / c) && scalar(zero) === 0
-    && epsilon !== undefined && isPerChannel(gamma, x) && isPerChannel(beta, x) && isKeptDims(shapeM, x) && isKeptDims(shapeV, x);
+    && epsilon !== undefined && isPerChannel(gamma, c, x.rank) && isPerChannel(beta, c, x.rank) && isKeptDims(shapeM, x) && isKeptDims(shapeV, x);
   if (fusable) {
     const attrs: LayerNormAttrs = { epsilon };
     return tf.engine().runKernel(LAYER_NORM, { x, gamma, beta }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
@@ -387,7 +386,7 @@ function runDense(inputs: tf.Tensor[], equation: string): tf.Tensor {
   return tf.tidy(() => {
     const f = w.shape[1];
     const fits = equation === DENSE_EQUATION.toLowerCase() && x.dtype === 'float32' && w.dtype === 'float32' && x.rank === 4 && w.rank === 2
-      && x.shape[3] === w.shape[0] && f !== undefined && b.dtype === 'float32' && b.size === f && b.shape.slice(0, -1).every((d) => d === 1) && b.rank <= 4;
+      && x.shape[3] === w.shape[0] && f !== undefined && isPerChannel(b, f, 4);
     if (!fits) {
       // The graph's own ops.
       const y = tf.add(tf.einsum(equation, x, w), b);
@@ -416,7 +415,7 @@ function runConv(inputs: tf.Tensor[], attrs: Record<string, unknown>): tf.Tensor
     const c = filter.shape[3];
     const alpha = ca === undefined ? undefined : scalar(ca);
     const leakyFits = c0 === undefined || (scalar(c0) === 0 && alpha !== undefined);
-    const fits = x.dtype === 'float32' && filter.dtype === 'float32' && b.dtype === 'float32' && b.size === c && b.shape.slice(0, -1).every((v) => v === 1) && leakyFits;
+    const fits = x.dtype === 'float32' && filter.dtype === 'float32' && isPerChannel(b, c, 4) && leakyFits;
     if (fits) {
       const activation = c0 === undefined ? 'linear' : 'leakyrelu';
       return tf.fused.conv2d({ x, filter, strides: s, pad, dilations: d, bias: tf.reshape(b, [c]), activation, leakyreluAlpha: alpha });
