@@ -7,6 +7,7 @@ import { loadModel } from '../model/io';
 import { configOf } from '../model/net';
 import type { Network } from './restore';
 import { maximNetwork } from '../peers/maxim';
+import { CARRY, isCarryFolder, loadCarryFolder } from '../train/carry';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 
 /** The network the project's main job and tour use by default (see its card.md). */
@@ -21,8 +22,10 @@ export interface LoadedWeights {
 
 /**
  * Loads a network for inference from a weights folder (model.json + shards, e.g. weights/<name>/),
- * a checkpoint folder, or a training run folder (its newest complete checkpoint). Every failure is
- * a one-line UsageError that names the folder.
+ * a checkpoint folder, a training run folder (its newest complete checkpoint, else its carry-over:
+ * all a clone has of a run that keeps its checkpoints on the machine), or a carry-over folder
+ * (RUN/carry: the averaged weights in half precision). Every failure is a one-line UsageError that
+ * names the folder.
  */
 export async function loadWeights(dir: string): Promise<LoadedWeights> {
   if (!fs.existsSync(dir)) throw new UsageError(`--weights ${dir}: no such folder`);
@@ -30,9 +33,13 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
   let modelDir = dir;
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
     const ckpt = findCheckpoint(dir);
+    const carry = [dir, path.join(dir, CARRY)].find(isCarryFolder);
     if (ckpt) modelDir = ckpt;
     else if (fs.existsSync(path.join(dir, CHECKPOINT))) throw new UsageError(`--weights ${dir}: its checkpoint is incomplete or damaged`);
-    else throw new UsageError(`--weights ${dir}: no model.json here, and no checkpoint/ of a training run`);
+    else if (carry) {
+      const { model, meta } = loadCarryFolder(carry);
+      return { model, config: meta.state.config, dir: carry };
+    } else throw new UsageError(`--weights ${dir}: no model.json here, no checkpoint/ of a training run, and no carry-over`);
   }
   let model: tf.LayersModel;
   try {

@@ -127,12 +127,29 @@ function readMeta(dir: string): CarryFile {
   }
 }
 
+/** Whether `dir` is a carry-over folder itself (RUN/carry). */
+export function isCarryFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, META));
+}
+
+/** The training state a carry-over folder records. */
+export function carryFolderState(dir: string): TrainingState {
+  return readMeta(dir).state;
+}
+
+export interface CarriedWeights {
+  /** The network rebuilt from the state's config, holding the carried weights. */
+  model: tf.LayersModel;
+  weights: Float32Array[];
+  meta: CarryFile;
+}
+
 /**
- * The carry-over as a checkpoint to resume (see the file's comment): the network rebuilt from its
- * config with the carried weights, Adam's moments at zero, the average restarted from the weights.
+ * A carry-over folder's weights (checked against their sha256 and the state's network) in a
+ * network rebuilt from its config: what a resuming run, `--weights RUN/carry` and a recipe's
+ * `init` load.
  */
-export function readCarry(out: string): Checkpoint {
-  const dir = path.join(out, CARRY);
+export function loadCarryFolder(dir: string): CarriedWeights {
   const meta = readMeta(dir);
   const raw = fs.readFileSync(path.join(dir, WEIGHTS));
   if (createHash('sha256').update(raw).digest('hex') !== meta.sha256) throw new UsageError(`${dir}: ${WEIGHTS} is damaged (its sha256 differs from ${META}'s)`);
@@ -155,6 +172,16 @@ export function readCarry(out: string): Checkpoint {
   const tensors = weights.map((w, i) => tf.tensor(w, meta.tensors[i]!.shape));
   trainable.forEach((v, i) => v.write(tensors[i]!));
   tf.dispose(tensors);
+  return { model, weights, meta };
+}
+
+/**
+ * The carry-over as a checkpoint to resume (see the file's comment): the network rebuilt from its
+ * config with the carried weights, Adam's moments at zero, the average restarted from the weights.
+ */
+export function readCarry(out: string): Checkpoint {
+  const dir = path.join(out, CARRY);
+  const { model, weights, meta } = loadCarryFolder(dir);
   return restartFrom(dir, model, weights, meta.state, { step: meta.state.step, from: 'carry-over', weights: meta.weights, savedAt: meta.savedAt });
 }
 

@@ -9,6 +9,7 @@ import type { LossForm } from '../loss';
 import type { NetConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/io';
 import type { AdamSettings, AdamState } from './adam';
+import { CARRY, carryFolderState, isCarryFolder } from './carry';
 import type { EmaState } from './ema';
 import type { LedgerSegment } from './ledger';
 import type { Schedule } from './schedule';
@@ -261,11 +262,15 @@ export function readDamagedState(out: string): TrainingState | undefined {
   return undefined;
 }
 
-/** The training record shipped beside weights (training.json), or the state of a run's checkpoint there. */
+/**
+ * The training record shipped beside weights (training.json), the state of a run's checkpoint
+ * there, or that of a carry-over (the folder itself or the run's) when the run has no checkpoint.
+ */
 export function trainingStateNear(weights: string): TrainingState | undefined {
   const shipped = path.join(weights, 'training.json');
   if (fs.existsSync(shipped)) return JSON.parse(fs.readFileSync(shipped, 'utf8')) as TrainingState;
-  return readTrainingState(weights);
+  const carry = [weights, path.join(weights, CARRY)].find(isCarryFolder);
+  return readTrainingState(weights) ?? (carry ? carryFolderState(carry) : undefined);
 }
 
 /** checkpoint.json without the fields about the files themselves. */

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readPairsFolder } from '../../src/data/pairs';
 import { variantConfig } from '../../src/model/config';
+import { loadWeights } from '../../src/infer/weights';
 import { CARRY, fromHalf, toHalf } from '../../src/train/carry';
 import { TrainingRun, type RunPlan } from '../../src/train/run';
 import { fixtureImage } from '../data/fixtures';
@@ -62,6 +63,26 @@ test('a run resumes from its carry-over alone: averaged weights to half precisio
   for (const n of fs.readdirSync(out)) if (n.startsWith('checkpoint')) fs.rmSync(path.join(out, n), { recursive: true });
   const bytes = fs.statSync(path.join(out, CARRY, 'weights.f16')).size;
   assert.is(bytes, 2 * averaged.reduce((n, a) => n + a.length, 0), 'two bytes a weight');
+
+  const closeToAveraged = (values: Float32Array[], what: string): void =>
+    values.forEach((got, i) => {
+      const want = averaged[i]!;
+      const scale = Math.max(...want.map(Math.abs));
+      for (let k = 0; k < got.length; k++) assert.ok(Math.abs(got[k]! - want[k]!) <= scale * 2 ** -11 * 1.01, `${what} ${i}[${k}]: ${got[k]} vs ${want[k]}`);
+    });
+
+  // All a clone has of such a run is its carry-over: --weights and a new run's init read it.
+  for (const w of [out, path.join(out, CARRY)]) {
+    const loaded = await loadWeights(w);
+    assert.is(loaded.dir, path.join(out, CARRY));
+    assert.equal(loaded.config, plan.network.config);
+    closeToAveraged(loaded.model.trainableWeights.map((v) => v.read().dataSync() as Float32Array), `--weights ${w}`);
+    loaded.model.dispose();
+  }
+  const child = await TrainingRun.open({ out: path.join(tmp, 'child'), plan: { ...plan, init: { weights: path.join(out, CARRY), how: 'copy' } }, backend });
+  closeToAveraged(child.trainer.weights.map((v) => v.dataSync() as Float32Array), 'init from the carry-over');
+  assert.is(child.state.init?.from.step, 4, "the init records the carried run's step");
+  child.dispose();
 
   const warned: string[] = [];
   const again = await TrainingRun.open({ out, backend, warn: (l) => warned.push(l) });
