@@ -7,7 +7,7 @@ import { loadModel } from '../model/io';
 import { configOf } from '../model/net';
 import type { Network } from './restore';
 import { maximNetwork } from '../peers/maxim';
-import { CARRY, isCarryFolder, loadCarryFolder } from '../train/carry';
+import { carryFolderOf, loadCarryFolder } from '../train/carry';
 import { CHECKPOINT, findCheckpoint } from '../train/checkpoint';
 
 /** The network the project's main job and tour use by default (see its card.md). */
@@ -33,13 +33,14 @@ export async function loadWeights(dir: string): Promise<LoadedWeights> {
   let modelDir = dir;
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
     const ckpt = findCheckpoint(dir);
-    const carry = [dir, path.join(dir, CARRY)].find(isCarryFolder);
     if (ckpt) modelDir = ckpt;
     else if (fs.existsSync(path.join(dir, CHECKPOINT))) throw new UsageError(`--weights ${dir}: its checkpoint is incomplete or damaged`);
-    else if (carry) {
+    else {
+      const carry = carryFolderOf(dir);
+      if (!carry) throw new UsageError(`--weights ${dir}: no model.json here, no checkpoint/ of a training run, and no carry-over`);
       const { model, meta } = loadCarryFolder(carry);
       return { model, config: meta.state.config, dir: carry };
-    } else throw new UsageError(`--weights ${dir}: no model.json here, no checkpoint/ of a training run, and no carry-over`);
+    }
   }
   let model: tf.LayersModel;
   try {

@@ -127,9 +127,12 @@ function readMeta(dir: string): CarryFile {
   }
 }
 
-/** Whether `dir` is a carry-over folder itself (RUN/carry). */
-export function isCarryFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, META));
+/**
+ * The carry-over folder `dir` names: `dir` itself when it is one (RUN/carry), else its run's
+ * RUN/carry; undefined when neither holds one.
+ */
+export function carryFolderOf(dir: string): string | undefined {
+  return [dir, path.join(dir, CARRY)].find((d) => fs.existsSync(path.join(d, META)));
 }
 
 /** The training state a carry-over folder records. */

@@ -9,7 +9,7 @@ import type { LossForm } from '../loss';
 import type { NetConfig } from '../model/config';
 import { loadModel, saveModel } from '../model/io';
 import type { AdamSettings, AdamState } from './adam';
-import { CARRY, carryFolderState, isCarryFolder } from './carry';
+import { carryFolderOf, carryFolderState } from './carry';
 import type { EmaState } from './ema';
 import type { LedgerSegment } from './ledger';
 import type { Schedule } from './schedule';
@@ -269,8 +269,10 @@ export function readDamagedState(out: string): TrainingState | undefined {
 export function trainingStateNear(weights: string): TrainingState | undefined {
   const shipped = path.join(weights, 'training.json');
   if (fs.existsSync(shipped)) return JSON.parse(fs.readFileSync(shipped, 'utf8')) as TrainingState;
-  const carry = [weights, path.join(weights, CARRY)].find(isCarryFolder);
-  return readTrainingState(weights) ?? (carry ? carryFolderState(carry) : undefined);
+  const checkpointed = readTrainingState(weights);
+  if (checkpointed) return checkpointed;
+  const carry = carryFolderOf(weights);
+  return carry ? carryFolderState(carry) : undefined;
 }
 
 /** checkpoint.json without the fields about the files themselves. */

@@ -90,12 +90,7 @@ test('a run resumes from its carry-over alone: averaged weights to half precisio
   assert.is(again.trainer.step, 4);
   assert.equal(again.state.restarts?.map((r) => [r.step, r.from, r.weights]), [[4, 'carry-over', 'ema']]);
   assert.is(again.state.ledger?.length, 1, 'the first sitting is still in the ledger');
-  again.trainer.weights.forEach((v, i) => {
-    const got = v.dataSync() as Float32Array;
-    const want = averaged[i]!;
-    const scale = Math.max(...want.map(Math.abs));
-    for (let k = 0; k < got.length; k++) assert.ok(Math.abs(got[k]! - want[k]!) <= scale * 2 ** -11 * 1.01, `${v.name}[${k}]: ${got[k]} vs ${want[k]}`);
-  });
+  closeToAveraged(again.trainer.weights.map((v) => v.dataSync() as Float32Array), 'resumed from the carry-over');
   const r = await again.train({ until: 6, checkpointEvery: 2 });
   assert.is(r.step, 6);
   again.dispose();
