@@ -15,6 +15,9 @@
  * - `--mix grain` (`build/data/grain`): as bokeh, with camera effects on half of the pairs and two
  *   thirds of their sensor noise grain of the scene, which the sharp image keeps (GRAIN_TRAINING).
  * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
+ * `--dead-leaves S` (mixed family only) cuts a share S of the training pairs from procedural
+ * dead-leaves scenes coloured from the training photos (scripts/dead-leaves-scenes.ts); the default
+ * folder is then `build/data/<mix>-leaves<100·S>`.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
  * with the same settings finds the finished set and stops; a build that was interrupted starts
@@ -35,6 +38,7 @@ import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
 import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
+import { deadLeavesScenes, type Scene } from './dead-leaves-scenes';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 import { runMain } from '../src/cli/run-main';
 
@@ -44,7 +48,7 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true; deadLeaves?: number };
 
 const MIXES = ['shake', 'mixed', 'lens', 'bokeh', 'grain'] as const;
 type Mix = (typeof MIXES)[number];
@@ -70,10 +74,14 @@ export function pairsByArea(areas: readonly number[], total: number, min: number
   return counts;
 }
 
-function attribution(records: SynthRecord[], photos: readonly Photo[]): string {
+function attribution(records: SynthRecord[], photos: readonly Photo[], scenes: readonly Scene[]): string {
   const rows = photos.map((p: Photo) => {
     const n = records.filter((r) => r.source === p.file).length;
     return `| ${p.split === 'test' ? 'test (held out)' : 'train'} | ${p.title} | ${p.author} | ${p.licence} (${p.licenceSource}) | Debian package \`${PACKAGES[p.pkg].name}\` ${PACKAGES[p.pkg].version}: \`${p.file}\` | ${n} |`;
+  });
+  const sceneRows = scenes.map((x) => {
+    const n = records.filter((r) => r.source === path.basename(x.file)).length;
+    return `| train | ${x.title} (procedural) | drawn by deblur-lab (src/data/synth/dead-leaves.ts), colours from the training photos | none needed (generated) | \`${path.relative(root, x.file)}\` | ${n} |`;
   });
   return [
     '# Sources and licences',
@@ -88,6 +96,7 @@ function attribution(records: SynthRecord[], photos: readonly Photo[]): string {
     '| split | photo | author | licence (stated in) | source | pairs |',
     '|---|---|---|---|---|---|',
     ...rows,
+    ...sceneRows,
     '',
   ].join('\n');
 }
@@ -133,6 +142,12 @@ function readme(s: Settings, mix: readonly WeightedGenerator[], records: SynthRe
   ].join('\n');
 }
 
+function deadLeavesShare(v: string): number {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0 || x > 0.9) throw new InvalidArgumentError('must be a number from 0 to 0.9.');
+  return x;
+}
+
 function mixOption(v: string): Mix {
   if (!(MIXES as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be ${MIXES.join(' or ')}.`);
   return v as Mix;
@@ -142,22 +157,25 @@ async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
     .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) lens (mixed, with scenes partly out of focus in the sharp image too), bokeh (lens, with more scenes and far softer backgrounds out of focus) or grain (bokeh, with sensor noise the sharp image keeps too on about a quarter of the pairs)", mixOption, 'shake' as Mix)
-    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>)')
+    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>, or build/data/<mix>-leaves<100·S> with --dead-leaves S)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
     .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for the others)', positiveInt)
     .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
+    .option('--dead-leaves <share>', 'share of the training pairs cut from procedural dead-leaves scenes (0 to 0.9; mixed family only)', deadLeavesShare, 0)
     .option('--jobs <n>', 'processes to synthesise with (the result is the same for any number)', positiveInt, Math.max(1, os.availableParallelism()))
     .showHelpAfterError()
     .parse(process.argv);
-  const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number }>();
+  const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number; deadLeaves: number }>();
   const mixed = o.mix !== 'shake';
+  if (o.deadLeaves > 0 && !mixed) throw new UsageError('--dead-leaves needs a mixed-family --mix (mixed, lens, bokeh or grain), not shake');
   const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
   const settings: Settings = mixed
-    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true }
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true, ...(o.deadLeaves > 0 ? { deadLeaves: o.deadLeaves } : {}) }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
   const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING, grain: GRAIN_TRAINING }[o.mix];
-  const outArg = o.out ?? path.join('build', 'data', mixed ? o.mix : 'gopro-synth');
+  const leavesName = o.deadLeaves > 0 ? `-leaves${Math.round(o.deadLeaves * 100)}` : '';
+  const outArg = o.out ?? path.join('build', 'data', mixed ? `${o.mix}${leavesName}` : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
   takeLock(`${out}.lock`, `the data folder ${path.relative(root, out)}`); // released when this process exits
@@ -171,13 +189,26 @@ async function main(): Promise<void> {
   }
 
   const photos = mixed ? [...PHOTOS, ...MORE_PHOTOS] : PHOTOS;
-  const frames = await photoFrames(photos, o.crop, LONG_SIDE);
+  const photoFramesAll = await photoFrames(photos, o.crop, LONG_SIDE);
+  const scenes = o.deadLeaves > 0 ? await deadLeavesScenes(o.seed, photoFramesAll.filter((f) => f.photo.split === 'train').map((f) => f.file)) : [];
+  const leavesPairs = Math.round(o.deadLeaves * trainPairs);
+  // Scenes are frames of the training split like photos; their pairs are a share of their own.
+  const frames = [
+    ...photoFramesAll.map((f) => ({ ...f, split: f.photo.split, group: 'photo' as const })),
+    ...scenes.map((x) => ({ file: x.file, size: { width: x.width, height: x.height }, area: x.width * x.height, split: 'train' as const, group: 'scene' as const })),
+  ];
   const sources: SynthSource[] = [];
-  for (const [split, total] of [['train', trainPairs], ['test', o.heldOutPairs]] as const) {
-    const mine = frames.filter((f) => f.photo.split === split);
+  const splits = [
+    ['train', 'photo', trainPairs - leavesPairs],
+    ['train', 'scene', leavesPairs],
+    ['test', 'photo', o.heldOutPairs],
+  ] as const;
+  for (const [split, group, total] of splits) {
+    const mine = frames.filter((f) => f.split === split && f.group === group);
+    if (mine.length === 0) continue;
     const counts = pairsByArea(mine.map((f) => f.area), total, 1);
     mine.forEach((f, i) => {
-      const sequence = path.basename(f.photo.file, path.extname(f.photo.file));
+      const sequence = path.basename(f.file, path.extname(f.file));
       // Smaller copies only where the photo is larger than them and still holds a crop.
       const holds = (longSide: number): boolean => {
         const s = shrunkSize(f.size.width, f.size.height, longSide);
@@ -218,7 +249,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(partial, SYNTH_MANIFEST), `${JSON.stringify(manifest, null, 1)}\n`);
   bar.stop();
   const seconds = (performance.now() - began) / 1000;
-  fs.writeFileSync(path.join(partial, 'ATTRIBUTION.md'), attribution(records, photos));
+  fs.writeFileSync(path.join(partial, 'ATTRIBUTION.md'), attribution(records, photos, scenes));
   fs.writeFileSync(path.join(partial, 'README.md'), readme(settings, generators, records, seconds));
   fs.writeFileSync(path.join(partial, SETTINGS_FILE), `${JSON.stringify(settings, null, 1)}\n`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
