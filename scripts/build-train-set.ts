@@ -38,7 +38,7 @@ import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
 import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
-import { deadLeavesScenes, type Scene } from './dead-leaves-scenes';
+import { DEAD_LEAVES_VERSION, deadLeavesScenes, type Scene } from './dead-leaves-scenes';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 import { runMain } from '../src/cli/run-main';
 
@@ -48,7 +48,7 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true; deadLeaves?: number };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true; deadLeaves?: { share: number; scenes: number } };
 
 const MIXES = ['shake', 'mixed', 'lens', 'bokeh', 'grain'] as const;
 type Mix = (typeof MIXES)[number];
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   if (o.deadLeaves > 0 && !mixed) throw new UsageError('--dead-leaves needs a mixed-family --mix (mixed, lens, bokeh or grain), not shake');
   const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
   const settings: Settings = mixed
-    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true, ...(o.deadLeaves > 0 ? { deadLeaves: o.deadLeaves } : {}) }
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true, ...(o.deadLeaves > 0 ? { deadLeaves: { share: o.deadLeaves, scenes: DEAD_LEAVES_VERSION } } : {}) }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
   const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING, grain: GRAIN_TRAINING }[o.mix];
   const leavesName = o.deadLeaves > 0 ? `-leaves${Math.round(o.deadLeaves * 100)}` : '';
@@ -214,7 +214,8 @@ async function main(): Promise<void> {
         const s = shrunkSize(f.size.width, f.size.height, longSide);
         return longSide < Math.max(f.size.width, f.size.height) && Math.min(s.width, s.height) >= o.crop;
       };
-      const scales = mixed ? SCALES.filter((x, k) => k === 0 || holds(x.longSide)) : SCALES.slice(0, 1);
+      // Scenes are scale-invariant already, and shrinking one would make it crisper than any photo.
+      const scales = mixed && f.group === 'photo' ? SCALES.filter((x, k) => k === 0 || holds(x.longSide)) : SCALES.slice(0, 1);
       const shares = pairsByArea(scales.map((x) => x.share), counts[i]!, 0);
       scales.forEach((x, k) => {
         if (shares[k]! === 0) return;

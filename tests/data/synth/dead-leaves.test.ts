@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { deadLeaves, deadLeavesDisks, powerLawRadius, renderDisks, type Disk } from '../../../src/data/synth/dead-leaves';
 import { readRaster } from '../../../src/data/image';
 import { Rng } from '../../../src/random';
-import { deadLeavesScenes } from '../../../scripts/dead-leaves-scenes';
+import { deadLeavesScenes, paletteOf } from '../../../scripts/dead-leaves-scenes';
 
 const palette = new Uint8Array([200, 30, 40, 20, 180, 60, 10, 40, 220, 240, 240, 240, 15, 15, 15]);
 
@@ -88,6 +88,22 @@ test('scenes for data:train: written once as PNG, found again, named by seed, si
     assert.is(first.length, 2);
     const img = await readRaster(first[0]!.file);
     assert.equal([img.raster.width, img.raster.height], [160, 128]);
+    // Softened as a lens would: the same scene, less fine detail (mean |Laplacian|), the same mean.
+    const crisp = deadLeaves({ ...size, seed: '7:0', palette: await paletteOf(photos) });
+    const soft = await sharp(first[0]!.file).raw().toBuffer();
+    const lap = (px: Uint8Array | Buffer): number => {
+      let sum = 0;
+      for (let y = 1; y < size.height - 1; y++)
+        for (let x = 1; x < size.width - 1; x++)
+          for (let c = 0; c < 3; c++) {
+            const at = (yy: number, xx: number): number => px[(yy * size.width + xx) * 3 + c]!;
+            sum += Math.abs(4 * at(y, x) - at(y - 1, x) - at(y + 1, x) - at(y, x - 1) - at(y, x + 1));
+          }
+      return sum;
+    };
+    const mean = (px: Uint8Array | Buffer): number => px.reduce((p, q) => p + q, 0) / px.length;
+    assert.ok(lap(soft) < 0.8 * lap(crisp), `softened: ${lap(soft)} vs crisp ${lap(crisp)}`);
+    assert.ok(Math.abs(mean(soft) - mean(crisp)) < 1, 'a blur keeps the mean');
     const stamp = fs.statSync(first[1]!.file).mtimeMs;
     const again = await deadLeavesScenes(7, photos, 2, size, dir);
     assert.equal(again.map((x) => x.file), first.map((x) => x.file));
