@@ -35,6 +35,11 @@ export interface Scene {
   height: number;
 }
 
+/** The σ of scene k's softening (px). */
+export function lensSigma(seed: number, k: number): number {
+  return Rng.seeded('dead-leaves-lens', seed, k).uniform(...LENS_SIGMA);
+}
+
 /** Every pixel of a small thumbnail of each photo: the colours the scenes draw from. */
 export async function paletteOf(files: readonly string[]): Promise<Uint8Array> {
   const parts = await Promise.all(
@@ -56,7 +61,7 @@ export async function deadLeavesScenes(seed: number, photoFiles: readonly string
     const file = path.join(dir, `${name}.png`);
     if (!fs.existsSync(file)) {
       const rgb = deadLeaves({ ...size, seed: `${seed}:${k}`, palette });
-      const sigma = Rng.seeded('dead-leaves-lens', seed, k).uniform(...LENS_SIGMA);
+      const sigma = lensSigma(seed, k);
       const partial = `${file}.partial.png`;
       // libvips truncates its Gaussian where it falls below minAmplitude: at the default (0.2) a σ under ~0.6 blurs nothing.
       await sharp(Buffer.from(rgb), { raw: { ...size, channels: 3 } }).blur({ sigma, minAmplitude: 0.001, precision: 'float' }).png().toFile(partial);
