@@ -131,7 +131,7 @@ function readme(s: Settings, mix: readonly WeightedGenerator[], records: SynthRe
       ? `Seed ${s.seed}; the mixed blur of the generators below (families: ${familiesOf(mix).join(', ')}); \`blur/\` holds each pair's input (the sRGB or the linear-light average, as synth.json says), \`blur_gamma/\` the linear-light one. Photos at long sides ${s.scales.join(', ')}; flat crops kept; each pair's photo turned to one of 8 orientations; pairs per photo in proportion to its area. Sources and licences: ATTRIBUTION.md.`
       : `Seed ${s.seed}; blur extent U(${s.extent[0]}, ${s.extent[1]}) px at GoPro scale (long side ${s.longSide}); each pair's photo turned to one of 8 orientations; pairs per photo in proportion to its area. Sources and licences: ATTRIBUTION.md.`,
     '',
-    '| split | pairs | photos | PSNR(blur, sharp) dB, mean ± std |',
+    `| split | pairs | ${isMixed && s.deadLeaves ? 'photos and scenes' : 'photos'} | PSNR(blur, sharp) dB, mean ± std |`,
     '|---|---|---|---|',
     line('train'),
     line('test'),
