@@ -145,7 +145,10 @@ test(`${NOTEBOOK} run through the lab's UI: honest kernel status, progress, auto
     });
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: unknown[] }[] };
     assert.ok(saved.cells.some((c) => (c.outputs ?? []).length > 0), 'autosave did not write the outputs');
-    const after = gitStatus();
+    // The server saves atomically through a `.~NAME` copy that it removes when the write is done;
+    // a save still under way at this instant shows it, so wait (up to 10 s) for the folder to settle.
+    let after = gitStatus();
+    for (const until = Date.now() + 10_000; after !== before && Date.now() < until; after = gitStatus()) await new Promise((r) => setTimeout(r, 250));
     if (after !== before) {
       const diff = spawnSync('git', ['diff', '--', 'notebooks/'], { cwd: ROOT, encoding: 'utf8' }).stdout;
       assert.unreachable(`git status of notebooks/ changed:\n${after}\n${diff.split('\n').slice(0, 60).join('\n')}`);
